@@ -1,0 +1,75 @@
+#include "core/blas.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <mutex>
+
+namespace bcnn {
+namespace {
+
+void single_threaded_blas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
+CBLAS_TRANSPOSE to_cblas(ComplexOp op) {
+  switch (op) {
+    case ComplexOp::none: return CblasNoTrans;
+    case ComplexOp::trans: return CblasTrans;
+    case ComplexOp::conj_trans: return CblasConjTrans;
+    case ComplexOp::conj: return CblasConjNoTrans;  // OpenBLAS extension
+  }
+  return CblasNoTrans;
+}
+
+}  // namespace
+
+void set_threads(int n) {
+  single_threaded_blas();
+  omp_set_num_threads(n < 1 ? 1 : n);
+}
+
+int threads() { return omp_get_max_threads(); }
+
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc) {
+  single_threaded_blas();
+  auto ta = trans_a ? CblasTrans : CblasNoTrans;
+  auto tb = trans_b ? CblasTrans : CblasNoTrans;
+  int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (static_cast<long>(M) * N * K < (1L << 18)) nt = 1;
+  if (nt <= 1) {
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  bool split_rows = M >= N;
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num();
+    int n_threads = omp_get_num_threads();
+    int total = split_rows ? M : N;
+    int begin = static_cast<int>(static_cast<long>(total) * t / n_threads);
+    int end = static_cast<int>(static_cast<long>(total) * (t + 1) / n_threads);
+    if (end > begin) {
+      if (split_rows) {
+        // Rows [begin, end) of op(A): row i of A, or column i of A when transposed.
+        const float* a = trans_a ? A + begin : A + static_cast<long>(begin) * lda;
+        cblas_sgemm(CblasRowMajor, ta, tb, end - begin, N, K, alpha, a, lda, B, ldb, beta,
+                    C + static_cast<long>(begin) * ldc, ldc);
+      } else {
+        const float* b = trans_b ? B + static_cast<long>(begin) * ldb : B + begin;
+        cblas_sgemm(CblasRowMajor, ta, tb, M, end - begin, K, alpha, A, lda, b, ldb, beta, C + begin, ldc);
+      }
+    }
+  }
+}
+
+void cgemm(ComplexOp op_a, ComplexOp op_b, int M, int N, int K, const std::complex<float>* A, int lda,
+           const std::complex<float>* B, int ldb, float beta, std::complex<float>* C, int ldc) {
+  single_threaded_blas();
+  const std::complex<float> one(1.0f, 0.0f), b(beta, 0.0f);
+  cblas_cgemm(CblasRowMajor, to_cblas(op_a), to_cblas(op_b), M, N, K, &one, A, lda, B, ldb, &b, C, ldc);
+}
+
+}  // namespace bcnn

@@ -1,0 +1,26 @@
+#pragma once
+// Matrix products through OpenBLAS. OpenBLAS runs single-threaded here and bcnn splits the work
+// over its own OpenMP threads: one thread pool for the whole program, a split that depends only
+// on the thread count (so results are reproducible), and no oversubscription when BLAS is
+// called from inside a parallel loop.
+#include <complex>
+
+namespace bcnn {
+
+// Row-major C(M x N) = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T.
+// Splits rows (or columns, when N > M) of C over the threads when called outside a parallel region.
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc);
+
+enum class ComplexOp { none, trans, conj_trans, conj };
+
+// Row-major complex C(M x N) = op(A) * op(B) + beta * C, single-threaded (callers parallelize
+// over independent products, e.g. frequency bins).
+void cgemm(ComplexOp op_a, ComplexOp op_b, int M, int N, int K, const std::complex<float>* A, int lda,
+           const std::complex<float>* B, int ldb, float beta, std::complex<float>* C, int ldc);
+
+// Threads bcnn uses (OpenMP); set once by the front ends from --threads.
+void set_threads(int threads);
+int threads();
+
+}  // namespace bcnn

@@ -1,0 +1,53 @@
+#pragma once
+// Reads one JSON object of a configuration with errors that name the file, the JSON pointer,
+// what was expected and what was found, and rejects unknown keys with a "did you mean".
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace bcnn {
+
+class JsonObject {
+ public:
+  // `origin` names the file (or "--option") the object came from; `pointer` is its JSON pointer.
+  JsonObject(const nlohmann::json& value, std::string origin, std::string pointer);
+
+  const std::string& pointer() const { return pointer_; }
+  std::string pointer_of(const std::string& key) const;
+  bool has(const std::string& key) const;
+  const nlohmann::json& raw(const std::string& key);
+
+  std::string get_string(const std::string& key, const std::optional<std::string>& fallback = std::nullopt,
+                         const std::vector<std::string>& allowed = {});
+  long get_int(const std::string& key, std::optional<long> fallback, long min, long max);
+  double get_number(const std::string& key, std::optional<double> fallback, double min, double max);
+  bool get_bool(const std::string& key, std::optional<bool> fallback);
+  std::vector<int> get_int_list(const std::string& key, int min_length, int max_length, long min, long max);
+  std::vector<double> get_number_list(const std::string& key, int min_length, int max_length);
+  JsonObject get_object(const std::string& key);
+
+  // Throws for the first key never asked for, suggesting the closest known key.
+  void reject_unknown_keys(const std::vector<std::string>& also_allowed = {}) const;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& expected, const std::string& found) const;
+  [[noreturn]] void fail_here(const std::string& message) const;
+
+ private:
+  const nlohmann::json& value_;
+  std::string origin_;
+  std::string pointer_;
+  std::set<std::string> read_;
+};
+
+// "found" text for an error: the JSON value, shortened.
+std::string describe_json(const nlohmann::json& value);
+// The candidate with the smallest edit distance to `word`, when close enough to be a likely typo.
+std::optional<std::string> closest_match(const std::string& word, const std::vector<std::string>& candidates);
+// Formats "<origin>: <pointer>: expected <expected>, found <found>".
+std::string config_error(const std::string& origin, const std::string& pointer, const std::string& expected,
+                         const std::string& found);
+
+}  // namespace bcnn
