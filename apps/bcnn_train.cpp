@@ -1,1 +1,78 @@
-int main() { return 1; }
+// bcnn-train: trains a network described by a JSON file. See README.md and docs/.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "core/error.h"
+#include "train/trainer.h"
+
+namespace {
+
+void on_interrupt(int) {
+  bcnn::request_stop();
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Train a dense or block-circulant network described by a JSON file", "bcnn-train"};
+  std::string config_path;
+  bcnn::TrainOverrides overrides;
+  bcnn::TrainOptions options;
+  app.add_option("config", config_path, "Network description (JSON)")->required();
+  app.add_option("--data", overrides.data_dir, "Dataset directory (overrides train.data)");
+  app.add_option("--epochs", overrides.epochs, "Epochs (overrides train.epochs)")->check(CLI::Range(1, 100000));
+  app.add_option("--batch", overrides.batch, "Batch size (overrides train.batch)")->check(CLI::Range(1, 65536));
+  app.add_option("--threads", overrides.threads, "Threads (overrides train.threads; 0 = all cores)")
+      ->check(CLI::Range(0, 1024));
+  app.add_option("--seed", overrides.seed, "Seed for initialization, shuffling, dropout (overrides train.seed)");
+  app.add_option("--lr", overrides.lr, "Base learning rate (overrides train.optimizer.lr)")
+      ->check(CLI::Range(1e-9, 10.0));
+  app.add_option("--validation", overrides.validation, "Training images held out for validation")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--out", options.out_dir, "Output directory: best.h5, last.h5, checkpoint.h5, metrics.jsonl")
+      ->capture_default_str();
+  app.add_option("--resume", options.resume, "Continue exactly from a checkpoint.h5");
+  app.add_option("--max-steps", options.max_steps, "Stop after this many optimizer steps in all, saving a checkpoint")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--quiet", options.quiet, "No layer table, no progress bar");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  std::signal(SIGINT, on_interrupt);
+  try {
+    bcnn::TrainConfig config = bcnn::load_train_config(config_path, overrides);
+    bcnn::TrainReport report = bcnn::train(config, options);
+    switch (report.outcome) {
+      case bcnn::TrainOutcome::interrupted:
+        std::fprintf(stderr, "interrupted after step %lld: checkpoint saved; continue with --resume %s/checkpoint.h5\n",
+                     static_cast<long long>(report.steps), options.out_dir.c_str());
+        return 130;
+      case bcnn::TrainOutcome::stopped_at_max_steps:
+        std::fprintf(stderr, "stopped after step %lld (--max-steps): checkpoint saved to %s/checkpoint.h5\n",
+                     static_cast<long long>(report.steps), options.out_dir.c_str());
+        return 0;
+      case bcnn::TrainOutcome::finished:
+        std::fprintf(stderr, "best validation accuracy %.2f%% at epoch %d; models in %s (best.h5, last.h5)\n",
+                     100 * report.best_validation_accuracy, report.best_epoch, options.out_dir.c_str());
+        return 0;
+    }
+  } catch (const bcnn::DivergedError& e) {
+    std::fprintf(stderr, "bcnn-train: error: %s\n", e.what());
+    return 3;
+  } catch (const bcnn::Error& e) {
+    std::fprintf(stderr, "bcnn-train: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "bcnn-train: error: out of memory (try a smaller --batch)\n");
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,83 @@
+#include "train/config.h"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+#include "data/dataset.h"
+
+namespace bcnn {
+
+TrainSpec TrainSpec::from_json(JsonObject& o) {
+  TrainSpec s;
+  s.dataset = o.get_string("dataset", s.dataset, dataset_names());
+  s.data_dir = o.get_string("data", s.data_dir);
+  s.validation = static_cast<int>(o.get_int("validation", s.validation, 0, 1 << 30));
+  s.epochs = static_cast<int>(o.get_int("epochs", s.epochs, 1, 100000));
+  s.batch = static_cast<int>(o.get_int("batch", s.batch, 1, 65536));
+  s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, (1L << 53)));
+  s.threads = static_cast<int>(o.get_int("threads", 0, 0, 1024));
+  s.calibration_images = static_cast<int>(o.get_int("calibration_images", s.calibration_images, 0, 1 << 30));
+  if (o.has("optimizer")) {
+    JsonObject opt = o.get_object("optimizer");
+    s.optimizer = OptimizerSpec::from_json(opt);
+  }
+  if (o.has("schedule")) {
+    JsonObject sched = o.get_object("schedule");
+    s.schedule = ScheduleSpec::from_json(sched);
+  }
+  o.reject_unknown_keys();
+  return s;
+}
+
+nlohmann::json TrainSpec::to_json() const {
+  return {{"dataset", dataset},     {"data", data_dir},
+          {"validation", validation}, {"epochs", epochs},
+          {"batch", batch},         {"seed", seed},
+          {"threads", threads},     {"calibration_images", calibration_images},
+          {"optimizer", optimizer.to_json()}, {"schedule", schedule.to_json()}};
+}
+
+nlohmann::json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    auto pos = what.find("] ");
+    throw Error(path + ": invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+  }
+}
+
+TrainConfig make_train_config(const nlohmann::json& config, const std::string& origin, const TrainOverrides& o) {
+  TrainConfig c;
+  c.origin = origin;
+  c.network = Network::build(config, origin);
+  nlohmann::json train = config.contains("train") ? config.at("train") : nlohmann::json::object();
+  {
+    JsonObject object(train, origin, "/train");
+    c.train = TrainSpec::from_json(object);
+  }
+  if (o.data_dir) c.train.data_dir = *o.data_dir;
+  if (o.epochs) c.train.epochs = *o.epochs;
+  if (o.batch) c.train.batch = *o.batch;
+  if (o.threads) c.train.threads = *o.threads;
+  if (o.validation) c.train.validation = *o.validation;
+  if (o.seed) c.train.seed = *o.seed;
+  if (o.lr) c.train.optimizer.lr = *o.lr;
+  if (c.train.threads == 0) c.train.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.resolved = c.network->description();
+  if (config.contains("description")) c.resolved["description"] = config.at("description");
+  c.resolved["train"] = c.train.to_json();
+  return c;
+}
+
+TrainConfig load_train_config(const std::string& path, const TrainOverrides& overrides) {
+  return make_train_config(read_json_file(path), path, overrides);
+}
+
+}  // namespace bcnn

@@ -1,0 +1,266 @@
+#include "train/trainer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/blas.h"
+#include "core/error.h"
+#include "data/dataset.h"
+#include "eval/evaluate.h"
+#include "io/hdf5.h"
+#include "io/model_file.h"
+#include "layers/softmax_cross_entropy.h"
+#include "train/progress.h"
+
+namespace bcnn {
+namespace {
+
+std::atomic<bool> stop_flag{false};
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+bool all_finite(const Tensor& t) {
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (!std::isfinite(t[i])) return false;
+  return true;
+}
+
+// Rewrites metrics.jsonl keeping only the epochs a resumed run has already completed.
+void truncate_metrics(const std::string& path, int completed_epochs) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("epoch", 1 << 30) <= completed_epochs) kept += line + "\n";
+  }
+  in.close();
+  std::string temp = h5::temp_path_for(path);
+  std::ofstream(temp) << kept;
+  h5::commit_temp(temp, path);
+}
+
+}  // namespace
+
+void request_stop() { stop_flag.store(true); }
+
+TrainReport train(TrainConfig& config, const TrainOptions& options) {
+  Network& net = *config.network;
+  const TrainSpec& spec = config.train;
+  set_threads(spec.threads);
+  stop_flag.store(false);
+
+  // Everything that can be wrong with the input is checked before anything is written.
+  Dataset full = load_dataset(spec.dataset, spec.data_dir, Split::train);
+  Dataset test = load_dataset(spec.dataset, spec.data_dir, Split::test);
+  if (full.sample_shape() != net.input_shape())
+    throw Error(config.origin + ": /input: expected the shape of " +
+                spec.dataset + " images " + shape_string(full.sample_shape()) + ", found " +
+                shape_string(net.input_shape()));
+  if (net.num_classes() != full.num_classes)
+    throw Error(config.origin + ": layer \"" + net.layers().back()->name() + "\": expected " + std::to_string(full.num_classes) +
+                " outputs (the classes of " + spec.dataset + "), found " + std::to_string(net.num_classes()));
+  TrainValidation split = split_validation(full, spec.validation, spec.seed);
+  full = Dataset();
+  const Dataset& train_set = split.train;
+  const int N = train_set.size();
+  const int steps_per_epoch = (N + spec.batch - 1) / spec.batch;
+  const std::int64_t total_steps = static_cast<std::int64_t>(steps_per_epoch) * spec.epochs;
+
+  Optimizer optimizer(spec.optimizer, net.params().size(), net.param_ranges());
+  TrainState state;
+  nlohmann::json history = nlohmann::json::array();
+  if (options.resume) {
+    LoadedModel ck = load_model(*options.resume);
+    if (!ck.is_checkpoint)
+      throw Error(*options.resume + ": expected a checkpoint (kind \"checkpoint\"), found a model without optimizer "
+                  "state; checkpoints are the checkpoint.h5 files in a run's output directory");
+    nlohmann::json stored = ck.config, current = config.resolved;
+    stored.erase("train");
+    current.erase("train");
+    stored.erase("description");
+    current.erase("description");
+    if (stored != current)
+      throw Error(*options.resume + ": expected a checkpoint of the configured network, found one of another "
+                  "network (layers or shapes differ)");
+    if (ck.optimizer_type != spec.optimizer.type)
+      throw Error(*options.resume + ": expected optimizer state for \"" + spec.optimizer.type + "\", found \"" +
+                  ck.optimizer_type + "\"");
+    std::copy(ck.network->params().begin(), ck.network->params().end(), net.params().begin());
+    for (auto& [name, buffer] : optimizer.state()) {
+      auto it = ck.optimizer_state.find(name);
+      if (it == ck.optimizer_state.end())
+        throw Error(*options.resume + ": /optimizer/" + name + ": expected optimizer state, found nothing");
+      std::copy(it->second.begin(), it->second.end(), buffer->begin());
+    }
+    state = ck.state;
+    optimizer.set_steps(state.step);
+    if (ck.training.is_object() && ck.training.contains("history")) history = ck.training["history"];
+  } else {
+    net.init_params(spec.seed);
+  }
+
+  std::filesystem::path out(options.out_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw Error(options.out_dir + ": cannot create the output directory (" + ec.message() + ")");
+  const std::string metrics_path = (out / "metrics.jsonl").string();
+  const std::string checkpoint_path = (out / "checkpoint.h5").string();
+  if (options.resume) truncate_metrics(metrics_path, state.epoch);
+  else std::ofstream(metrics_path, std::ios::trunc);
+  {
+    std::string temp = h5::temp_path_for((out / "config.json").string());
+    std::ofstream(temp) << config.resolved.dump(2) << "\n";
+    h5::commit_temp(temp, (out / "config.json").string());
+  }
+
+  if (!options.quiet) {
+    std::fprintf(stderr, "%s", net.layer_table().c_str());
+    std::fprintf(stderr, "data: %s, %d training / %d validation / %d test images; %d steps per epoch, %d threads\n",
+                 spec.dataset.c_str(), N, split.validation.size(), test.size(), steps_per_epoch, spec.threads);
+  }
+
+  auto training_summary = [&]() {
+    return nlohmann::json{{"dataset", spec.dataset},
+                          {"epochs_done", state.epoch},
+                          {"steps", state.step},
+                          {"seed", spec.seed},
+                          {"threads", spec.threads},
+                          {"best_validation_accuracy", state.best_validation_accuracy},
+                          {"best_epoch", state.best_epoch},
+                          {"history", history}};
+  };
+  auto save_checkpoint = [&]() {
+    nlohmann::json summary = training_summary();
+    save_model(checkpoint_path, {&net, config.resolved, summary, nullptr, &optimizer, &state});
+  };
+
+  Tensor batch_images, grad_logits;
+  std::vector<std::int32_t> batch_labels;
+  TrainReport report;
+  const int calibration_batch = 500;
+  const int eval_batch = 500;
+
+  while (state.epoch < spec.epochs) {
+    const int epoch = state.epoch;
+    Rng shuffle_rng(spec.seed, Stream::shuffle, static_cast<std::uint64_t>(epoch));
+    const std::vector<int> order = random_permutation(N, shuffle_rng);
+    auto epoch_start = Clock::now();
+    const int first_batch = state.batch_in_epoch;
+    ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(spec.epochs), steps_per_epoch);
+
+    for (int b = first_batch; b < steps_per_epoch; ++b) {
+      if (stop_flag.load() || (options.max_steps && state.step >= *options.max_steps)) {
+        bar.finish();
+        save_checkpoint();
+        report.outcome = stop_flag.load() ? TrainOutcome::interrupted : TrainOutcome::stopped_at_max_steps;
+        report.steps = state.step;
+        return report;
+      }
+      const int begin = b * spec.batch;
+      const int count = std::min(spec.batch, N - begin);
+      gather_batch(train_set, order.data() + begin, count, batch_images, batch_labels);
+      const double lr = learning_rate(spec.schedule, spec.optimizer.lr, state.step, steps_per_epoch, total_steps);
+      ForwardContext ctx{true, spec.seed, static_cast<std::uint64_t>(state.step)};
+      const Tensor& logits = net.forward(batch_images, ctx);
+      LossResult loss = softmax_cross_entropy(logits, batch_labels, &grad_logits);
+      if (!std::isfinite(loss.loss_sum)) {
+        bar.finish();
+        std::string where = "the loss itself";
+        for (std::size_t i = 0; i < net.layers().size(); ++i)
+          if (!all_finite(net.output(static_cast<int>(i)))) {
+            where = "the output of layer \"" + net.layers()[i]->name() + "\" (" +
+                    std::string(net.layers()[i]->type()) + ")";
+            break;
+          }
+        char lr_text[32];
+        std::snprintf(lr_text, sizeof lr_text, "%g", lr);
+        std::error_code exists_ec;
+        std::string kept = std::filesystem::exists(checkpoint_path, exists_ec)
+                               ? "the last good checkpoint is " + checkpoint_path
+                               : std::string("no checkpoint was written yet");
+        throw DivergedError("training diverged at epoch " + std::to_string(epoch + 1) + ", step " +
+                            std::to_string(state.step + 1) + ": the loss is not finite; first non-finite values in " +
+                            where + "; learning rate " + lr_text + ". Nothing of this epoch was saved; " + kept +
+                            ". Lower the learning rate (train.optimizer.lr or --lr).");
+      }
+      net.backward(grad_logits);
+      optimizer.step(net.params(), net.grads(), lr);
+      ++state.step;
+      state.batch_in_epoch = b + 1;
+      state.epoch_loss_sum += loss.loss_sum;
+      state.epoch_correct += loss.correct;
+      state.epoch_seen += count;
+      if (!options.quiet) {
+        char metrics[96];
+        std::snprintf(metrics, sizeof metrics, "loss %.4f acc %.2f%%", state.epoch_loss_sum / state.epoch_seen,
+                      100.0 * state.epoch_correct / state.epoch_seen);
+        double done_images = static_cast<double>(b + 1 - first_batch) * spec.batch;
+        bar.update(b + 1, metrics, done_images / std::max(1e-9, seconds_since(epoch_start)));
+      }
+    }
+    bar.finish();
+    const double train_seconds = seconds_since(epoch_start);
+    const double images_per_s = static_cast<double>(state.epoch_seen) / std::max(1e-9, train_seconds);
+
+    EvalResult val = evaluate(net, split.validation, eval_batch);
+    const double train_loss = state.epoch_loss_sum / std::max<std::int64_t>(1, state.epoch_seen);
+    const double train_acc = static_cast<double>(state.epoch_correct) / std::max<std::int64_t>(1, state.epoch_seen);
+    const double lr_now = learning_rate(spec.schedule, spec.optimizer.lr, state.step - 1, steps_per_epoch, total_steps);
+    const bool best = split.validation.size() > 0 ? val.accuracy > state.best_validation_accuracy : true;
+    state.epoch = epoch + 1;
+    state.batch_in_epoch = 0;
+    state.epoch_loss_sum = 0;
+    state.epoch_correct = 0;
+    state.epoch_seen = 0;
+    if (best) {
+      state.best_validation_accuracy = val.accuracy;
+      state.best_epoch = state.epoch;
+    }
+    nlohmann::json row = {{"epoch", state.epoch},         {"step", state.step},
+                          {"lr", lr_now},                 {"train_loss", train_loss},
+                          {"train_accuracy", train_acc},  {"val_loss", val.mean_loss},
+                          {"val_accuracy", val.accuracy}, {"seconds", train_seconds},
+                          {"images_per_s", images_per_s}};
+    history.push_back({{"epoch", state.epoch}, {"train_loss", train_loss}, {"train_accuracy", train_acc},
+                       {"val_loss", val.mean_loss}, {"val_accuracy", val.accuracy}});
+    std::ofstream(metrics_path, std::ios::app) << row.dump() << "\n";
+    std::fprintf(stderr,
+                 "epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%  lr %.2e  %.1fs  %.0f img/s%s\n",
+                 state.epoch, spec.epochs, train_loss, 100 * train_acc, val.mean_loss, 100 * val.accuracy, lr_now,
+                 train_seconds, images_per_s, best ? "  *best" : "");
+
+    Calibration cal = calibrate(net, train_set, spec.calibration_images, calibration_batch);
+    nlohmann::json summary = training_summary();
+    save_model((out / "last.h5").string(), {&net, config.resolved, summary, &cal});
+    if (best) save_model((out / "best.h5").string(), {&net, config.resolved, summary, &cal});
+    save_checkpoint();
+  }
+
+  // Test accuracy of both saved models, recorded in their training summaries.
+  for (const char* which : {"last", "best"}) {
+    const std::string path = (out / (std::string(which) + ".h5")).string();
+    LoadedModel m = load_model(path);
+    EvalResult r = evaluate(*m.network, test, eval_batch);
+    m.training["test_accuracy"] = r.accuracy;
+    m.training["test_loss"] = r.mean_loss;
+    save_model(path, {m.network.get(), m.config, m.training, &m.calibration});
+    (std::string(which) == "best" ? report.test_accuracy_best : report.test_accuracy_last) = r.accuracy;
+    std::fprintf(stderr, "test accuracy of %s: %.2f%% (loss %.4f, %d images)\n", path.c_str(), 100 * r.accuracy,
+                 r.mean_loss, r.images);
+  }
+  report.steps = state.step;
+  report.best_validation_accuracy = state.best_validation_accuracy;
+  report.best_epoch = state.best_epoch;
+  return report;
+}
+
+}  // namespace bcnn

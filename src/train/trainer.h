@@ -1,0 +1,43 @@
+#pragma once
+// The training loop behind bcnn-train: data, epochs, validation, metrics, models, checkpoints,
+// resume, interruption and divergence handling.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "train/config.h"
+
+namespace bcnn {
+
+struct TrainOptions {
+  std::string out_dir = "runs/latest";
+  std::optional<std::string> resume;     // checkpoint to continue from
+  std::optional<std::int64_t> max_steps; // stop (with a checkpoint) once this many steps are done
+  bool quiet = false;                    // no layer table and no progress bar
+};
+
+enum class TrainOutcome { finished, stopped_at_max_steps, interrupted };
+
+struct TrainReport {
+  TrainOutcome outcome = TrainOutcome::finished;
+  std::int64_t steps = 0;
+  double best_validation_accuracy = -1;
+  int best_epoch = -1;
+  double test_accuracy_best = -1;  // of best.h5 on the test split
+  double test_accuracy_last = -1;  // of last.h5
+};
+
+// Runs a training. Throws bcnn::Error on bad input; throws DivergedError when the loss stops
+// being finite (after which the last good checkpoint is the latest file in out_dir).
+TrainReport train(TrainConfig& config, const TrainOptions& options);
+
+class DivergedError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Asks a running train() to stop after the current step and save a checkpoint (async-signal-safe).
+void request_stop();
+
+}  // namespace bcnn
