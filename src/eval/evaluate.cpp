@@ -21,7 +21,7 @@ void gather_batch(const Dataset& data, const int* indices, int count, Tensor& im
   }
 }
 
-EvalResult evaluate(Network& network, const Dataset& data, int batch) {
+EvalResult evaluate(Network& network, const Dataset& data, int batch, std::vector<float>* logits_out) {
   auto start = std::chrono::steady_clock::now();
   EvalResult r;
   r.images = data.size();
@@ -34,11 +34,13 @@ EvalResult evaluate(Network& network, const Dataset& data, int batch) {
   std::vector<std::int32_t> labels;
   double loss_sum = 0;
   std::int64_t correct = 0;
+  if (logits_out) logits_out->clear();
   for (int begin = 0; begin < data.size(); begin += batch) {
     int count = std::min(batch, data.size() - begin);
     gather_batch(data, order.data() + begin, count, images, labels);
     const Tensor& logits = network.forward(images, {});
     LossResult lr = softmax_cross_entropy(logits, labels, nullptr);
+    if (logits_out) logits_out->insert(logits_out->end(), logits.data(), logits.data() + logits.size());
     loss_sum += lr.loss_sum;
     correct += lr.correct;
     for (int b = 0; b < count; ++b) {

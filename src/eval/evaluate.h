@@ -23,7 +23,8 @@ struct EvalResult {
 // Copies the samples at indices[0..count) into `images` / `labels`.
 void gather_batch(const Dataset& data, const int* indices, int count, Tensor& images, std::vector<std::int32_t>& labels);
 
-EvalResult evaluate(Network& network, const Dataset& data, int batch);
+// When `logits` is not null it receives every image's logits (N x classes, row-major).
+EvalResult evaluate(Network& network, const Dataset& data, int batch, std::vector<float>* logits = nullptr);
 
 // Ranges over the first `max_images` images of `data`, in evaluation mode.
 Calibration calibrate(Network& network, const Dataset& data, int max_images, int batch);

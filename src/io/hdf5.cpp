@@ -124,13 +124,14 @@ Handle create_attr(hid_t loc, const std::string& object_path, const std::string&
 }  // namespace
 
 void File::write_attr(const std::string& object_path, const std::string& name, const std::string& value) {
+  // Variable-length UTF-8: h5py reads it as a Python str.
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.id(), value.empty() ? 1 : value.size());
+  H5Tset_size(type.id(), H5T_VARIABLE);
   H5Tset_cset(type.id(), H5T_CSET_UTF8);
-  H5Tset_strpad(type.id(), H5T_STR_NULLPAD);
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
   Handle attr = create_attr(id(), object_path, name, type.id(), space.id());
-  if (attr.id() < 0 || H5Awrite(attr.id(), type.id(), value.empty() ? "" : value.data()) < 0)
+  const char* text = value.c_str();
+  if (attr.id() < 0 || H5Awrite(attr.id(), type.id(), &text) < 0)
     fail(object_path, "cannot write attribute \"" + name + "\"");
 }
 
@@ -168,6 +169,7 @@ std::string File::read_attr_string(const std::string& object_path, const std::st
     char* value = nullptr;
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.id(), H5T_VARIABLE);
+    H5Tset_cset(mem.id(), H5Tget_cset(type.id()));  // HDF5 does not convert between ASCII and UTF-8
     if (H5Aread(attr.id(), mem.id(), &value) < 0) fail(object_path, "cannot read attribute \"" + name + "\"");
     std::string out = value ? value : "";
     H5free_memory(value);
