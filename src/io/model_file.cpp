@@ -1,5 +1,7 @@
 #include "io/model_file.h"
 
+#include <cmath>
+
 #include "core/error.h"
 #include "io/hdf5.h"
 
@@ -105,7 +107,12 @@ LoadedModel load_model(const std::string& path) {
   for (const auto& layer : m.network->layers()) {
     auto specs = layer->param_specs();
     for (std::size_t i = 0; i < specs.size(); ++i) {
-      auto values = f.read_floats("/layers/" + layer->name() + "/" + specs[i].name, dims_of(specs[i].shape));
+      const std::string object = "/layers/" + layer->name() + "/" + specs[i].name;
+      auto values = f.read_floats(object, dims_of(specs[i].shape));
+      for (std::size_t v = 0; v < values.size(); ++v)
+        if (!std::isfinite(values[v]))
+          throw Error(path + ": " + object + ": expected finite values, found " + std::to_string(values[v]) +
+                      " at index " + std::to_string(v));
       auto dst = layer->param(static_cast<int>(i));
       std::copy(values.begin(), values.end(), dst.begin());
     }

@@ -73,12 +73,26 @@ bool JsonObject::has(const std::string& key) const { return value_.contains(key)
 
 const nlohmann::json& JsonObject::raw(const std::string& key) {
   read_.insert(key);
-  if (!value_.contains(key)) fail(key, "a value (this key is required)", "nothing");
+  if (!value_.contains(key)) fail_missing(key, "a value");
   return value_.at(key);
 }
 
 void JsonObject::fail(const std::string& key, const std::string& expected, const std::string& found) const {
   throw Error(config_error(origin_, pointer_of(key), expected, found));
+}
+
+void JsonObject::fail_missing(const std::string& key, const std::string& expected) const {
+  // A required key that is missing is often present under a misspelt name.
+  std::vector<std::string> unread;
+  for (const auto& [k, v] : value_.items())
+    if (!read_.count(k)) unread.push_back(k);
+  std::string found = "nothing";
+  for (const auto& k : unread)
+    if (closest_match(key, {k})) {
+      found = "nothing (there is an unknown key \"" + k + "\": did you mean \"" + key + "\"?)";
+      break;
+    }
+  fail(key, expected + " (this key is required)", found);
 }
 
 void JsonObject::fail_here(const std::string& message) const {
@@ -90,7 +104,9 @@ std::string JsonObject::get_string(const std::string& key, const std::optional<s
   read_.insert(key);
   if (!value_.contains(key)) {
     if (fallback) return *fallback;
-    fail(key, allowed.empty() ? "a string (this key is required)" : "one of the required values", "nothing");
+    std::string choices;
+    for (const auto& a : allowed) choices += (choices.empty() ? "" : ", ") + ("\"" + a + "\"");
+    fail_missing(key, allowed.empty() ? "a string" : "one of " + choices);
   }
   const auto& v = value_.at(key);
   std::string one_of;
@@ -109,7 +125,7 @@ long JsonObject::get_int(const std::string& key, std::optional<long> fallback, l
   read_.insert(key);
   if (!value_.contains(key)) {
     if (fallback) return *fallback;
-    fail(key, "an integer (this key is required)", "nothing");
+    fail_missing(key, "an integer");
   }
   const auto& v = value_.at(key);
   std::string expected = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
@@ -123,7 +139,7 @@ double JsonObject::get_number(const std::string& key, std::optional<double> fall
   read_.insert(key);
   if (!value_.contains(key)) {
     if (fallback) return *fallback;
-    fail(key, "a number (this key is required)", "nothing");
+    fail_missing(key, "a number");
   }
   const auto& v = value_.at(key);
   char range[96];
@@ -138,7 +154,7 @@ bool JsonObject::get_bool(const std::string& key, std::optional<bool> fallback) 
   read_.insert(key);
   if (!value_.contains(key)) {
     if (fallback) return *fallback;
-    fail(key, "true or false (this key is required)", "nothing");
+    fail_missing(key, "true or false");
   }
   const auto& v = value_.at(key);
   if (!v.is_boolean()) fail(key, "true or false", describe_json(v));

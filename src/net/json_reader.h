@@ -33,6 +33,7 @@ class JsonObject {
   void reject_unknown_keys(const std::vector<std::string>& also_allowed = {}) const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& expected, const std::string& found) const;
+  [[noreturn]] void fail_missing(const std::string& key, const std::string& expected) const;
   [[noreturn]] void fail_here(const std::string& message) const;
 
  private:

@@ -37,7 +37,7 @@ std::unique_ptr<Network> Network::build(const nlohmann::json& description, const
              std::to_string(version));
   auto net = std::make_unique<Network>();
   net->input_shape_ = top.get_int_list("input", 1, 3, 1, 1 << 20);
-  if (top.has("description")) top.get_string("description");
+  top.get_string("description", std::string());
 
   const auto& layers_json = top.raw("layers");
   if (!layers_json.is_array() || layers_json.empty())

@@ -18,7 +18,7 @@ TrainSpec TrainSpec::from_json(JsonObject& o) {
   s.batch = static_cast<int>(o.get_int("batch", s.batch, 1, 65536));
   s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, (1L << 53)));
   s.threads = static_cast<int>(o.get_int("threads", 0, 0, 1024));
-  s.calibration_images = static_cast<int>(o.get_int("calibration_images", s.calibration_images, 0, 1 << 30));
+  s.calibration_images = static_cast<int>(o.get_int("calibration_images", s.calibration_images, 1, 1 << 30));
   if (o.has("optimizer")) {
     JsonObject opt = o.get_object("optimizer");
     s.optimizer = OptimizerSpec::from_json(opt);
@@ -27,7 +27,7 @@ TrainSpec TrainSpec::from_json(JsonObject& o) {
     JsonObject sched = o.get_object("schedule");
     s.schedule = ScheduleSpec::from_json(sched);
   }
-  o.reject_unknown_keys();
+  o.reject_unknown_keys({"optimizer", "schedule"});
   return s;
 }
 

@@ -68,6 +68,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   if (net.num_classes() != full.num_classes)
     throw Error(config.origin + ": layer \"" + net.layers().back()->name() + "\": expected " + std::to_string(full.num_classes) +
                 " outputs (the classes of " + spec.dataset + "), found " + std::to_string(net.num_classes()));
+  if (spec.validation >= full.size())
+    throw Error(config.origin + ": /train/validation: expected fewer than the " + std::to_string(full.size()) +
+                " training images (else no training images remain), found " + std::to_string(spec.validation));
   TrainValidation split = split_validation(full, spec.validation, spec.seed);
   full = Dataset();
   const Dataset& train_set = split.train;
@@ -108,19 +111,31 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     net.init_params(spec.seed);
   }
 
+  // The output directory is made at the first save, so a run that fails before it (bad input,
+  // divergence in the first epoch) leaves nothing behind.
   std::filesystem::path out(options.out_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) throw Error(options.out_dir + ": cannot create the output directory (" + ec.message() + ")");
   const std::string metrics_path = (out / "metrics.jsonl").string();
   const std::string checkpoint_path = (out / "checkpoint.h5").string();
-  if (options.resume) truncate_metrics(metrics_path, state.epoch);
-  else std::ofstream(metrics_path, std::ios::trunc);
-  {
+  bool out_ready = false;
+  auto prepare_out_dir = [&]() {
+    if (out_ready) return;
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec) throw Error(options.out_dir + ": cannot create the output directory (" + ec.message() + ")");
+    if (options.resume) truncate_metrics(metrics_path, state.epoch);
+    else std::ofstream(metrics_path, std::ios::trunc);
     std::string temp = h5::temp_path_for((out / "config.json").string());
     std::ofstream(temp) << config.resolved.dump(2) << "\n";
     h5::commit_temp(temp, (out / "config.json").string());
-  }
+    // A run resumed into another directory starts from the best model it has seen so far.
+    if (options.resume) {
+      auto source_best = std::filesystem::path(*options.resume).parent_path() / "best.h5";
+      std::error_code copy_ec;
+      if (!std::filesystem::exists(out / "best.h5") && std::filesystem::exists(source_best))
+        std::filesystem::copy_file(source_best, out / "best.h5", copy_ec);
+    }
+    out_ready = true;
+  };
 
   if (!options.quiet) {
     std::fprintf(stderr, "%s", net.layer_table().c_str());
@@ -139,6 +154,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                           {"history", history}};
   };
   auto save_checkpoint = [&]() {
+    prepare_out_dir();
     nlohmann::json summary = training_summary();
     save_model(checkpoint_path, {&net, config.resolved, summary, nullptr, &optimizer, &state});
   };
@@ -232,6 +248,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                           {"images_per_s", images_per_s}};
     history.push_back({{"epoch", state.epoch}, {"train_loss", train_loss}, {"train_accuracy", train_acc},
                        {"val_loss", val.mean_loss}, {"val_accuracy", val.accuracy}});
+    prepare_out_dir();
     std::ofstream(metrics_path, std::ios::app) << row.dump() << "\n";
     std::fprintf(stderr,
                  "epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%  lr %.2e  %.1fs  %.0f img/s%s\n",
@@ -248,6 +265,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   // Test accuracy of both saved models, recorded in their training summaries.
   for (const char* which : {"last", "best"}) {
     const std::string path = (out / (std::string(which) + ".h5")).string();
+    if (!std::filesystem::exists(path)) continue;  // a resumed run whose best epoch was never seen here
     LoadedModel m = load_model(path);
     EvalResult r = evaluate(*m.network, test, eval_batch);
     m.training["test_accuracy"] = r.accuracy;
