@@ -36,14 +36,14 @@ class BcDense : public Layer {
   int n_, m_, k_, p_, q_, bins_;
   std::string init_;
   // Scratch reused across calls (resized only when the batch grows): padded time-domain blocks
-  // and spectra laid out bin-major, [bin][batch][block], so each bin is one complex matrix.
+  // and spectra laid out bin-major, [bin][batch][block], so each bin is one complex matrix
+  // (bins a bin_stride() apart, not a power of two, so they do not collide in the cache).
   AlignedVector<float> padded_;
   AlignedVector<fft::complex> x_spectra_;       // (bins, B * q), kept from forward for backward
   AlignedVector<fft::complex> out_spectra_;     // (bins, B * p)
   AlignedVector<fft::complex> in_grad_spectra_; // (bins, B * q)
-  AlignedVector<fft::complex> weight_spectra_;  // (bins, p * q), from the last forward
+  AlignedVector<fft::complex> weight_spectra_;  // (bins, p * q), times 1/k, from the last forward
   AlignedVector<fft::complex> weight_grad_spectra_;
-  AlignedVector<float> weight_grad_time_;
 };
 
 // The dense (m x n) matrix equal to a block-circulant weight w of shape (p, q, k):

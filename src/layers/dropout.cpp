@@ -20,7 +20,7 @@ void Dropout::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
   const std::uint64_t key = hash_combine(hash_combine(ctx.seed, static_cast<std::uint64_t>(Stream::dropout)),
                                          hash_combine(ctx.step, static_cast<std::uint64_t>(index())));
   const std::int64_t per_sample = x.sample_size();
-#pragma omp parallel for schedule(static) if (x.size() > (1u << 16))
+#pragma omp parallel for schedule(static) if (parallel : x.size() > (1u << 16))
   for (int b = 0; b < x.batch(); ++b) {
     Rng rng(hash_combine(key, static_cast<std::uint64_t>(b)));
     float* m = mask_.sample(b);

@@ -7,7 +7,7 @@ void Relu::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
   const float* in = x.data();
   float* out = y.data();
   const std::size_t n = x.size();
-#pragma omp parallel for simd schedule(static) if (n > (1u << 16))
+#pragma omp parallel for simd schedule(static) if (parallel : n > (1u << 16))
   for (std::size_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
 }
 
@@ -19,7 +19,7 @@ void Relu::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx
   float* out = dx->data();
   const std::size_t n = dy.size();
   // The subgradient at 0 is taken as 0.
-#pragma omp parallel for simd schedule(static) if (n > (1u << 16))
+#pragma omp parallel for simd schedule(static) if (parallel : n > (1u << 16))
   for (std::size_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? g[i] : 0.0f;
 }
 

@@ -112,11 +112,18 @@ const Tensor& Network::forward(const Tensor& x, const ForwardContext& ctx) {
 }
 
 void Network::backward(const Tensor& grad_logits) {
+  // dL/dx is needed only while some layer below still has parameters.
+  int lowest_with_params = static_cast<int>(layers_.size());
+  for (int i = 0; i < static_cast<int>(layers_.size()); ++i)
+    if (!layers_[i]->param_specs().empty()) {
+      lowest_with_params = i;
+      break;
+    }
   const Tensor* dy = &grad_logits;
-  for (int i = static_cast<int>(layers_.size()) - 1; i >= 0; --i) {
+  for (int i = static_cast<int>(layers_.size()) - 1; i >= lowest_with_params; --i) {
     const Tensor& x = i == 0 ? *input_ : outputs_[i - 1];
     Tensor* dx = nullptr;
-    if (i > 0) dx = (dy == &grad_a_) ? &grad_b_ : &grad_a_;
+    if (i > lowest_with_params) dx = (dy == &grad_a_) ? &grad_b_ : &grad_a_;
     layers_[i]->backward(x, outputs_[i], *dy, dx);
     if (dx) dy = dx;
   }

@@ -61,7 +61,7 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads, doub
   if (spec_.type == "sgd") {
     const float mu = static_cast<float>(spec_.momentum);
     const bool nesterov = spec_.nesterov;
-#pragma omp parallel for simd schedule(static) if (n > (1u << 16))
+#pragma omp parallel for simd schedule(static) if (parallel : n > (1u << 16))
     for (std::size_t i = 0; i < n; ++i) {
       float gi = g[i] + (decay[i] ? wd * p[i] : 0.0f);
       m[i] = mu * m[i] + gi;
@@ -77,7 +77,7 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads, doub
   const float c1 = static_cast<float>(1.0 - std::pow(spec_.beta1, t));
   const float c2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(spec_.beta2, t)));
   const float eps = static_cast<float>(spec_.eps);
-#pragma omp parallel for simd schedule(static) if (n > (1u << 16))
+#pragma omp parallel for simd schedule(static) if (parallel : n > (1u << 16))
   for (std::size_t i = 0; i < n; ++i) {
     float gi = g[i];
     if (decay[i]) {

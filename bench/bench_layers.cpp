@@ -1,0 +1,170 @@
+// bc_dense against dense at the same shape (n inputs, n outputs), both measured in this run:
+// forward alone and forward + backward (data and parameter gradients), median over repeats.
+// Usage: bench_layers [--threads 2] [--repeats 15] [--warmup 3] [--batch 128] [--n 1024 4096]
+//                     [--k 16 64 256] [--json FILE]
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/blas.h"
+#include "core/error.h"
+#include "core/random.h"
+#include "core/tensor.h"
+#include "net/network.h"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct Timing {
+  double forward_ms = 0.0;
+  double step_ms = 0.0;  // forward + backward
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+double elapsed_ms(clock_type::time_point from, clock_type::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+// A one-layer network owns the parameter arena exactly as in training; the layer is then driven
+// directly, because Network::backward skips the data gradient of its first layer.
+std::unique_ptr<bcnn::Network> one_layer_network(int n, const nlohmann::json& layer) {
+  nlohmann::json description = {{"format", bcnn::network_format_name},
+                                {"version", bcnn::network_format_version},
+                                {"input", {n}},
+                                {"layers", nlohmann::json::array({layer})}};
+  auto net = bcnn::Network::build(description, "bench_layers");
+  net->init_params(1);
+  return net;
+}
+
+Timing time_layer(bcnn::Layer& layer, const bcnn::Tensor& x, const bcnn::Tensor& dy, int warmup, int repeats) {
+  bcnn::Tensor y, dx;
+  bcnn::ForwardContext ctx;
+  ctx.training = true;
+  for (int i = 0; i < warmup; ++i) {
+    layer.forward(x, y, ctx);
+    layer.backward(x, y, dy, &dx);
+  }
+  std::vector<double> forward_ms, step_ms;
+  for (int i = 0; i < repeats; ++i) {
+    auto t0 = clock_type::now();
+    layer.forward(x, y, ctx);
+    auto t1 = clock_type::now();
+    layer.backward(x, y, dy, &dx);
+    auto t2 = clock_type::now();
+    forward_ms.push_back(elapsed_ms(t0, t1));
+    step_ms.push_back(elapsed_ms(t0, t2));
+  }
+  return {median(forward_ms), median(step_ms)};
+}
+
+bcnn::Tensor uniform_tensor(int batch, int size, std::uint64_t seed) {
+  bcnn::Tensor t(batch, {size});
+  bcnn::Rng rng(seed, bcnn::Stream::augment);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = 2.0f * rng.uniform() - 1.0f;
+  return t;
+}
+
+// Fails before any timing, rather than after it, when the results could not be written.
+void check_output_folder(const std::string& path) {
+  if (path.empty()) return;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent))
+    throw bcnn::Error("--json " + path + ": folder " + parent.string() + " does not exist");
+}
+
+// Temporary file beside the target, then rename: a failed run leaves no partial output.
+void write_json_atomically(const std::string& path, const nlohmann::json& value) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << value.dump(2) << '\n';
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw bcnn::Error("--json " + path + ": cannot write " + temporary);
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    throw bcnn::Error("--json " + path + ": cannot rename the temporary file into place");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bc_dense vs dense: forward and forward+backward time at n inputs = n outputs"};
+  int threads = 2, repeats = 15, warmup = 3, batch = 128;
+  std::vector<int> sizes = {1024, 4096}, blocks = {16, 64, 256};
+  std::string json_path;
+  app.add_option("--threads", threads, "OpenMP threads")->check(CLI::Range(1, 1024));
+  app.add_option("--repeats", repeats, "timed repetitions (the median is reported)")->check(CLI::Range(1, 100000));
+  app.add_option("--warmup", warmup, "untimed repetitions first")->check(CLI::Range(0, 100000));
+  app.add_option("--batch", batch, "samples per batch")->check(CLI::Range(1, 1 << 16));
+  app.add_option("--n", sizes, "layer widths (inputs = outputs)")->check(CLI::Range(1, 1 << 16));
+  app.add_option("--k", blocks, "block sizes")->check(CLI::Range(1, 4096));
+  app.add_option("--json", json_path, "also write the results to this JSON file");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    check_output_folder(json_path);
+    bcnn::set_threads(threads);
+    std::printf("bench_layers: batch %d, %d threads, median of %d repeats after %d warm-up\n", batch, threads,
+                repeats, warmup);
+    std::printf("%6s %5s | %10s %10s %8s | %10s %10s %8s\n", "n", "k", "dense fwd", "bc fwd", "ratio",
+                "dense f+b", "bc f+b", "ratio");
+    std::printf("%6s %5s | %10s %10s %8s | %10s %10s %8s\n", "", "", "ms", "ms", "", "ms", "ms", "");
+    nlohmann::json results = nlohmann::json::array();
+    for (int n : sizes) {
+      const bcnn::Tensor x = uniform_tensor(batch, n, 11);
+      const bcnn::Tensor dy = uniform_tensor(batch, n, 12);
+      auto dense = one_layer_network(n, {{"type", "dense"}, {"units", n}});
+      const Timing dense_time = time_layer(*dense->layers()[0], x, dy, warmup, repeats);
+      for (int k : blocks) {
+        auto bc = one_layer_network(n, {{"type", "bc_dense"}, {"units", n}, {"block", k}});
+        const Timing bc_time = time_layer(*bc->layers()[0], x, dy, warmup, repeats);
+        const double forward_ratio = dense_time.forward_ms / bc_time.forward_ms;
+        const double step_ratio = dense_time.step_ms / bc_time.step_ms;
+        std::printf("%6d %5d | %10.3f %10.3f %7.1fx | %10.3f %10.3f %7.1fx\n", n, k, dense_time.forward_ms,
+                    bc_time.forward_ms, forward_ratio, dense_time.step_ms, bc_time.step_ms, step_ratio);
+        std::fflush(stdout);
+        results.push_back({{"n", n},
+                           {"k", k},
+                           {"dense_forward_ms", dense_time.forward_ms},
+                           {"bc_forward_ms", bc_time.forward_ms},
+                           {"forward_speedup", forward_ratio},
+                           {"dense_forward_backward_ms", dense_time.step_ms},
+                           {"bc_forward_backward_ms", bc_time.step_ms},
+                           {"forward_backward_speedup", step_ratio}});
+      }
+    }
+    if (!json_path.empty())
+      write_json_atomically(json_path, {{"benchmark", "bench_layers"},
+                                        {"batch", batch},
+                                        {"threads", threads},
+                                        {"repeats", repeats},
+                                        {"warmup", warmup},
+                                        {"results", results}});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_layers: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
