@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/blas.h"
+#include "bench_common.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "core/tensor.h"
@@ -79,33 +80,8 @@ bcnn::Tensor uniform_tensor(int batch, int size, std::uint64_t seed) {
   return t;
 }
 
-// Fails before any timing, rather than after it, when the results could not be written.
-void check_output_folder(const std::string& path) {
-  if (path.empty()) return;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty() && !std::filesystem::is_directory(parent))
-    throw bcnn::Error("--json " + path + ": folder " + parent.string() + " does not exist");
-}
-
-// Temporary file beside the target, then rename: a failed run leaves no partial output.
-void write_json_atomically(const std::string& path, const nlohmann::json& value) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    out << value.dump(2) << '\n';
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw bcnn::Error("--json " + path + ": cannot write " + temporary);
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    throw bcnn::Error("--json " + path + ": cannot rename the temporary file into place");
-  }
-}
+using bench::check_output_folder;
+using bench::write_json_atomically;
 
 }  // namespace
 

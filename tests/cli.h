@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
+#include "core/error.h"
+
 namespace bcnn::testing {
 
 // A fresh directory under the system temp dir (unique name), removed with everything in it.
@@ -30,6 +34,11 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The message of the bcnn::Error that `f` throws; fails the test when it throws nothing or
+// something else.
+template <class F>
+std::string error_message(F&& f);
 
 struct ToolResult {
   int status = -1;        // WEXITSTATUS when the tool exited, -1 otherwise
@@ -93,5 +102,18 @@ std::set<std::string> list_tree(const std::string& dir);
 bool contains(const std::string& text, const std::string& part);
 // Lines of `text` that contain `part`.
 std::vector<std::string> lines_with(const std::string& text, const std::string& part);
+
+template <class F>
+std::string error_message(F&& f) {
+  try {
+    f();
+  } catch (const bcnn::Error& e) {
+    return e.what();
+  } catch (...) {
+    FAIL("threw something other than bcnn::Error");
+  }
+  FAIL("did not throw");
+  return "";
+}
 
 }  // namespace bcnn::testing

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "data/dataset.h"
@@ -16,35 +17,10 @@
 
 namespace {
 
+using bcnn::testing::error_message;
+using bcnn::testing::TempDir;
+
 namespace fs = std::filesystem;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "bcnn-test-dataset-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string str() const { return path.string(); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-template <class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const bcnn::Error& e) {
-    return e.what();
-  } catch (...) {
-    FAIL("threw something other than bcnn::Error");
-  }
-  FAIL("did not throw");
-  return "";
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

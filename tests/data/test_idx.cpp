@@ -10,42 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "cli.h"
 #include "core/error.h"
 #include "data/idx.h"
 
 namespace {
 
+using bcnn::testing::error_message;
+using bcnn::testing::TempDir;
+
 namespace fs = std::filesystem;
-
-// A fresh directory under the system temp dir, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "bcnn-test-idx-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-// The message of the bcnn::Error that `f` throws; fails the test when it throws nothing or
-// something else.
-template <class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const bcnn::Error& e) {
-    return e.what();
-  } catch (...) {
-    FAIL("threw something other than bcnn::Error");
-  }
-  FAIL("did not throw");
-  return "";
-}
 
 void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
   std::ofstream out(path, std::ios::binary);
@@ -130,8 +104,8 @@ TEST_CASE("idx: a missing file or a directory is named") {
   CHECK(message.rfind(path + ":", 0) == 0);
   CHECK(contains(message, "no such file"));
 
-  message = error_message([&] { bcnn::read_idx(dir.path.string(), 1); });
-  CHECK(message.rfind(dir.path.string() + ":", 0) == 0);
+  message = error_message([&] { bcnn::read_idx(dir.path().string(), 1); });
+  CHECK(message.rfind(dir.path().string() + ":", 0) == 0);
   CHECK(contains(message, "directory"));
 }
 

@@ -14,8 +14,10 @@
 
 namespace {
 
-namespace fs = std::filesystem;
+using bcnn::testing::error_message;
 using bcnn::testing::TempDir;
+
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 json network_json() {
@@ -43,19 +45,6 @@ std::unique_ptr<bcnn::Network> initialized_network(std::uint64_t seed) {
 void check_bit_identical(std::span<const float> a, std::span<const float> b) {
   REQUIRE(a.size() == b.size());
   CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
-}
-
-template <class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const bcnn::Error& e) {
-    return e.what();
-  } catch (...) {
-    FAIL("threw something other than bcnn::Error");
-  }
-  FAIL("did not throw");
-  return "";
 }
 
 }  // namespace
