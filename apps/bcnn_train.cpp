@@ -1,11 +1,11 @@
 // bcnn-train: trains a network described by a JSON file. See README.md and docs/.
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "train/trainer.h"
 
 namespace {
@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  bcnn::init_logging(options.quiet);
   std::signal(SIGINT, on_interrupt);
   try {
     bcnn::TrainConfig config = bcnn::load_train_config(config_path, overrides);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "core/blas.h"
 #include "core/error.h"
@@ -56,6 +57,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   Network& net = *config.network;
   const TrainSpec& spec = config.train;
   set_threads(spec.threads);
+  if (spec.threads > static_cast<int>(std::thread::hardware_concurrency()))
+    spdlog::warn("{} threads on {} cores: the threads will compete for the cores", spec.threads,
+                 std::thread::hardware_concurrency());
   stop_flag.store(false);
 
   // Everything that can be wrong with the input is checked before anything is written.
@@ -72,6 +76,8 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     throw Error(config.origin + ": /train/validation: expected fewer than the " + std::to_string(full.size()) +
                 " training images (else no training images remain), found " + std::to_string(spec.validation));
   TrainValidation split = split_validation(full, spec.validation, spec.seed);
+  if (spec.validation == 0)
+    spdlog::warn("no validation images (train.validation = 0): best.h5 will be the model of the last epoch");
   full = Dataset();
   const Dataset& train_set = split.train;
   const int N = train_set.size();
@@ -106,6 +112,8 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     }
     state = ck.state;
     optimizer.set_steps(state.step);
+    spdlog::info("resuming from {}: epoch {}, batch {} of {}, step {}", *options.resume, state.epoch + 1,
+                 state.batch_in_epoch, steps_per_epoch, state.step);
     if (ck.training.is_object() && ck.training.contains("history")) history = ck.training["history"];
   } else {
     net.init_params(spec.seed);
