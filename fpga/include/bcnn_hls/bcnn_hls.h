@@ -1,0 +1,14 @@
+// The bcnn HLS library: fixed-point types and the layer kernels that generated projects call.
+// docs/fpga.md describes the arithmetic of every kernel.
+#ifndef BCNN_HLS_H
+#define BCNN_HLS_H
+
+#include "bcnn_hls/fixed.h"
+#include "bcnn_hls/fft.h"
+#include "bcnn_hls/bc_dense.h"
+#include "bcnn_hls/dense.h"
+#include "bcnn_hls/relu.h"
+#include "bcnn_hls/argmax.h"
+#include "bcnn_hls/stream.h"
+
+#endif  // BCNN_HLS_H

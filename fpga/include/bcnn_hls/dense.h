@@ -1,0 +1,63 @@
+// Fully connected layer: out[o] = out_t(acc), acc = acc_t(bias[o]), then for i = 0 .. n_in-1 in
+// order acc += weights[o][i] * in[i] (exact product, exact sum, one conversion to acc_t per +=).
+//
+// CFG provides:
+//   static const int n_in, n_out, reuse_factor;
+//   typedefs in_t, weight_t, bias_t, acc_t, out_t;
+//   static const weight_t weights[n_out][n_in];
+//   static const bias_t bias[n_out];
+// reuse_factor R: each output's n_in products take R cycles on ceil(n_in / R) multipliers, so
+// every multiplier computes R products per output. The arithmetic does not depend on R.
+#ifndef BCNN_HLS_DENSE_H
+#define BCNN_HLS_DENSE_H
+
+#include "bcnn_hls/fixed.h"
+
+#ifndef BCNN_HLS_PRAGMA
+#ifdef __SYNTHESIS__
+#define BCNN_HLS_PRAGMA(text) _Pragma(#text)
+#else
+#define BCNN_HLS_PRAGMA(text)
+#endif
+#endif
+
+namespace bcnn_hls {
+
+namespace detail {
+
+template <class CFG>
+void dense_rom(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[CFG::n_out],
+               const typename CFG::weight_t weights[CFG::n_out][CFG::n_in],
+               const typename CFG::bias_t bias[CFG::n_out]) {
+  typedef typename CFG::acc_t acc_t;
+  typedef typename CFG::out_t out_t;
+  constexpr int n_in = CFG::n_in;
+  constexpr int n_out = CFG::n_out;
+  constexpr int reuse = CFG::reuse_factor;
+  static_assert(n_in >= 1 && n_out >= 1, "bcnn_hls::dense: n_in and n_out must be positive");
+  static_assert(reuse >= 1, "bcnn_hls::dense: reuse_factor must be >= 1");
+  constexpr int multipliers = (n_in + reuse - 1) / reuse;
+  static_assert(multipliers >= 1 && multipliers <= n_in, "bcnn_hls::dense: multiplier count");
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=multipliers dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=in cyclic factor=multipliers)
+  for (int o = 0; o < n_out; ++o) {
+    acc_t acc = bias[o];
+    for (int i = 0; i < n_in; ++i) {
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+      BCNN_HLS_PRAGMA(HLS UNROLL factor=multipliers)
+      acc += weights[o][i] * in[i];
+    }
+    out[o] = out_t(acc);
+  }
+}
+
+}  // namespace detail
+
+template <class CFG>
+void dense(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[CFG::n_out]) {
+  detail::dense_rom<CFG>(in, out, CFG::weights, CFG::bias);
+}
+
+}  // namespace bcnn_hls
+
+#endif  // BCNN_HLS_DENSE_H

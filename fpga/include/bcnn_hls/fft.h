@@ -1,0 +1,182 @@
+// Fixed-point real FFT of length K (a power of two, 4 <= K <= 256) for the block-circulant
+// kernels, with the twiddle ROM passed in by the caller:
+//   tw_re[j] = cos(2 pi j / K), tw_im[j] = -sin(2 pi j / K), j < K/2, already quantized.
+//
+//   fft_forward:  real in[K]        -> X'[f] = DFT(in)[f] / K,              f = 0 .. K/2
+//   fft_inverse:  X[f], f <= K/2     -> out[t] = IDFT_unnormalized(X)[t] / K, t < K
+//
+// Both are radix-2 decimation in time over a complex array of length K loaded in bit-reversed
+// order, log2(K) stages of K/2 butterflies. A butterfly on (a, b) with twiddle w (the inverse uses
+// conj(w)) is, with every operation before the final conversion exact:
+//   t  = b * w                        (complex product, exact)
+//   a' = data_t((a + t) >> 1)         (exact sum; >> 1 on the sum's own type: raw floor;
+//   b' = data_t((a - t) >> 1)          then one conversion with data_t's Q and O)
+// Every stage halves, so |a'|, |b'| <= max(|a|, |b|) (up to the twiddle rounding): nothing grows,
+// and the K-fold growth of the DFT is the 1/K. docs/fpga.md gives the exact sequence (which the
+// emulator in src/quant/emulator.cpp repeats) and the error bound.
+//
+// The exact intermediates must fit in 64 bits: data_t width + twiddle_t width + 2 <= 64 when both
+// have non-negative integer and fraction bits (in general: the format of a + b * w).
+#ifndef BCNN_HLS_FFT_H
+#define BCNN_HLS_FFT_H
+
+#include "bcnn_hls/fixed.h"
+
+// HLS pragmas, visible only to Vitis HLS synthesis: g++ -Wall warns about unknown pragmas.
+// Defined identically in every kernel header so that each can be included alone.
+#ifndef BCNN_HLS_PRAGMA
+#ifdef __SYNTHESIS__
+#define BCNN_HLS_PRAGMA(text) _Pragma(#text)
+#else
+#define BCNN_HLS_PRAGMA(text)
+#endif
+#endif
+
+namespace bcnn_hls {
+
+// log2(k) for a power of two k (compile time only).
+constexpr int log2_exact(int k) {
+  int bits = 0;
+  while ((1 << bits) < k) ++bits;
+  return bits;
+}
+
+constexpr bool is_supported_fft_length(int k) {
+  return k >= 4 && k <= 256 && (k & (k - 1)) == 0;
+}
+
+// The low `BITS` bits of i in reverse order.
+template <int BITS>
+inline int bit_reverse(int i) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  int reversed = 0;
+  for (int b = 0; b < BITS; ++b) {
+    BCNN_HLS_PRAGMA(HLS UNROLL)
+    reversed = (reversed << 1) | ((i >> b) & 1);
+  }
+  return reversed;
+}
+
+namespace detail {
+
+// The second half of a radix-2 butterfly, in place: (a, b) <- ((a + t) >> 1, (a - t) >> 1). The sums
+// are exact (their types are wide enough); the only rounding is the floor of >> 1 on the sum's own
+// type and the conversion to data_t.
+template <class data_t, class t_re_t, class t_im_t>
+inline void butterfly_combine(data_t& a_re, data_t& a_im, data_t& b_re, data_t& b_im,
+                              const t_re_t& t_re, const t_im_t& t_im) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  const auto sum_re = a_re + t_re;
+  const auto sum_im = a_im + t_im;
+  const auto difference_re = a_re - t_re;
+  const auto difference_im = a_im - t_im;
+  a_re = data_t(sum_re >> 1);
+  a_im = data_t(sum_im >> 1);
+  b_re = data_t(difference_re >> 1);
+  b_im = data_t(difference_im >> 1);
+}
+
+// Forward butterfly: t = b * w, exact.
+template <class data_t, class twiddle_t>
+inline void butterfly_forward(data_t& a_re, data_t& a_im, data_t& b_re, data_t& b_im,
+                              const twiddle_t& w_re, const twiddle_t& w_im) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  butterfly_combine(a_re, a_im, b_re, b_im, b_re * w_re - b_im * w_im, b_re * w_im + b_im * w_re);
+}
+
+// Inverse butterfly: t = b * conj(w), exact.
+template <class data_t, class twiddle_t>
+inline void butterfly_inverse(data_t& a_re, data_t& a_im, data_t& b_re, data_t& b_im,
+                              const twiddle_t& w_re, const twiddle_t& w_im) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  butterfly_combine(a_re, a_im, b_re, b_im, b_re * w_re + b_im * w_im, b_im * w_re - b_re * w_im);
+}
+
+// The log2(K) stages over a bit-reversed complex array, in place. Stage s (s = 0 .. log2(K)-1)
+// pairs top = (b >> s) * 2^(s+1) + j and bottom = top + 2^s for butterfly b < K/2 with
+// j = b mod 2^s, twiddle index j * K / 2^(s+1).
+template <int K, bool INVERSE, class data_t, class twiddle_t>
+void fft_stages(data_t re[K], data_t im[K], const twiddle_t tw_re[K / 2],
+                const twiddle_t tw_im[K / 2]) {
+  constexpr int stages = log2_exact(K);
+  for (int s = 0; s < stages; ++s) {
+    for (int b = 0; b < K / 2; ++b) {
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+      const int span = 1 << s;
+      const int j = b & (span - 1);
+      const int top = ((b >> s) << (s + 1)) | j;
+      const int bottom = top + span;
+      const int w = j << (stages - 1 - s);
+      if (INVERSE) {
+        butterfly_inverse(re[top], im[top], re[bottom], im[bottom], tw_re[w], tw_im[w]);
+      } else {
+        butterfly_forward(re[top], im[top], re[bottom], im[bottom], tw_re[w], tw_im[w]);
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
+// X'[f] = DFT(in)[f] / K for f = 0 .. K/2, in data_t. The input is converted to data_t once, as
+// it is loaded (imaginary parts 0).
+template <int K, class in_t, class data_t, class twiddle_t>
+void fft_forward(const in_t in[K], data_t out_re[K / 2 + 1], data_t out_im[K / 2 + 1],
+                 const twiddle_t tw_re[K / 2], const twiddle_t tw_im[K / 2]) {
+  static_assert(is_supported_fft_length(K), "bcnn_hls::fft_forward: K must be 4, 8, ..., 256");
+  constexpr int bits = log2_exact(K);
+  data_t re[K];
+  data_t im[K];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=re complete)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=im complete)
+  for (int i = 0; i < K; ++i) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int r = bit_reverse<bits>(i);
+    re[r] = data_t(in[i]);
+    im[r] = data_t(0);
+  }
+  detail::fft_stages<K, false>(re, im, tw_re, tw_im);
+  for (int f = 0; f <= K / 2; ++f) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    out_re[f] = re[f];
+    out_im[f] = im[f];
+  }
+}
+
+// out[t] = IDFT_unnormalized(Z)[t] / K (real part), where Z is the conjugate-symmetric extension
+// of the half spectrum: Z[f] = X[f] for f <= K/2 with the imaginary parts of Z[0] and Z[K/2] taken
+// as 0 (as a real inverse FFT ignores them), Z[K - f] = conj(X[f]) = (X_re, data_t(-X_im)) for
+// 0 < f < K/2.
+template <int K, class data_t, class twiddle_t>
+void fft_inverse(const data_t in_re[K / 2 + 1], const data_t in_im[K / 2 + 1], data_t out[K],
+                 const twiddle_t tw_re[K / 2], const twiddle_t tw_im[K / 2]) {
+  static_assert(is_supported_fft_length(K), "bcnn_hls::fft_inverse: K must be 4, 8, ..., 256");
+  constexpr int bits = log2_exact(K);
+  data_t re[K];
+  data_t im[K];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=re complete)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=im complete)
+  for (int f = 0; f < K; ++f) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int r = bit_reverse<bits>(f);
+    if (f == 0 || f == K / 2) {
+      re[r] = in_re[f];
+      im[r] = data_t(0);
+    } else if (f < K / 2) {
+      re[r] = in_re[f];
+      im[r] = in_im[f];
+    } else {
+      re[r] = in_re[K - f];
+      im[r] = data_t(-in_im[K - f]);
+    }
+  }
+  detail::fft_stages<K, true>(re, im, tw_re, tw_im);
+  for (int t = 0; t < K; ++t) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    out[t] = re[t];
+  }
+}
+
+}  // namespace bcnn_hls
+
+#endif  // BCNN_HLS_FFT_H
