@@ -1,0 +1,238 @@
+// bcnn-compile: a trained model into a Vitis HLS project (docs/compile.md).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "data/dataset.h"
+#include "hls/estimate.h"
+#include "hls/project.h"
+#include "io/model_file.h"
+#include "quant/quantize.h"
+
+namespace {
+
+// "LAYER=VALUE" -> {LAYER, VALUE}; errors name the option.
+std::pair<std::string, std::string> split_assignment(const std::string& text, const std::string& option,
+                                                     const std::string& value_name) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw bcnn::Error(option + ": expected LAYER=" + value_name + ", found \"" + text + "\"");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+int parse_positive(const std::string& text, const std::string& what) {
+  std::size_t used = 0;
+  long value = 0;
+  try {
+    value = std::stol(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != text.size() || value < 1 || value > (1L << 30))
+    throw bcnn::Error(what + ": expected a positive integer, found \"" + text + "\"");
+  return static_cast<int>(value);
+}
+
+std::string shell_quoted(const std::string& arg) {
+  if (arg.find_first_of(" <>,'\"$;&|*?()") == std::string::npos && !arg.empty()) return arg;
+  std::string q = "'";
+  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string known_parts() {
+  std::string s;
+  for (const auto& p : bcnn::fpga_parts()) s += (s.empty() ? "" : ", ") + p.name;
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Compile a trained bcnn model into a Vitis HLS project (firmware, test bench, host, reports)",
+               "bcnn-compile"};
+  std::string model_path, output_dir;
+  std::string part_name = "xczu7ev-ffvc1156-2-e";
+  double clock_ns = 5.0;
+  std::string precision = "16";
+  int weight_width = 18;
+  std::vector<std::string> layer_precisions, parallelisms, block_rows, bins, reuses;
+  std::optional<double> target_images_per_s;
+  std::string interface = "m_axi";
+  std::optional<std::string> calibrate_dir, data_dir;
+  int calibration_images = 10000;
+  int tb_images = -1;
+  bool force = false;
+  app.add_option("model", model_path, "Model file (best.h5, last.h5 or a checkpoint)")->required();
+  app.add_option("-o,--output", output_dir, "Project directory to write")->required();
+  app.add_option("--part", part_name, "FPGA part (one of: " + known_parts() + ")")->capture_default_str();
+  app.add_option("--clock-ns", clock_ns, "Clock period in ns")->check(CLI::Range(0.5, 100.0))->capture_default_str();
+  app.add_option("--precision", precision,
+                 "Activation width (integer bits from calibration), or a full ap_fixed<W,I,Q,O> for every activation")
+      ->capture_default_str();
+  app.add_option("--weight-precision", weight_width, "Width of weight spectra, weights, biases and twiddles")
+      ->capture_default_str();
+  app.add_option("--layer-precision", layer_precisions, "LAYER.FIELD=ap_fixed<W,I,Q,O> (fields: in, out, spec, "
+                                                        "weight, acc, ifft, bias, twiddle); repeatable");
+  app.add_option("--parallelism", parallelisms,
+                 "LAYER=N: bc_dense: N block rows at once; dense: about N multipliers (reuse ceil(n_in/N)); repeatable");
+  app.add_option("--block-rows", block_rows, "LAYER=N: bc_dense block rows computed at once; repeatable");
+  app.add_option("--bins", bins, "LAYER=N: bc_dense frequency bins per cycle; repeatable");
+  app.add_option("--reuse", reuses, "LAYER=R: dense reuse factor (ceil(n_in/R) multipliers); repeatable");
+  app.add_option("--target-images-per-s", target_images_per_s,
+                 "Pick the smallest parallelism of every layer not set explicitly that meets this throughput")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--interface", interface, "Top-level ports: axis (AXI4-Stream) or m_axi (Vitis kernel)")
+      ->check(CLI::IsMember({"axis", "m_axi"}))
+      ->capture_default_str();
+  app.add_option("--calibrate", calibrate_dir, "Dataset directory: compute calibration ranges on its training split");
+  app.add_option("--calibration-images", calibration_images, "Training images for --calibrate")
+      ->check(CLI::Range(1, 1 << 30))
+      ->capture_default_str();
+  app.add_option("--data", data_dir, "Dataset directory for tb_data (default: the model's train.data)");
+  app.add_option("--tb-images", tb_images, "Test images in tb_data (default: all)")->check(CLI::Range(1, 1 << 30));
+  app.add_flag("--force", force, "Replace an existing non-empty output directory");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  std::string command = "bcnn-compile";
+  for (int i = 1; i < argc; ++i) command += " " + shell_quoted(argv[i]);
+
+  try {
+    bcnn::QuantOptions options;
+    options.model_path = model_path;
+    // --precision: a width, or a whole format.
+    {
+      const std::string p = precision;
+      if (p.find('<') != std::string::npos || p.rfind("ap_", 0) == 0) {
+        options.data_format = bcnn::parse_format(p, "--precision");
+        options.data_width = options.data_format->width;
+      } else {
+        std::size_t used = 0;
+        long w = -1;
+        try {
+          w = std::stol(p, &used);
+        } catch (...) {
+          used = 0;
+        }
+        if (used != p.size())
+          throw bcnn::Error("--precision: expected a width (e.g. 16) or ap_fixed<W, I, Q, O>, found \"" + p + "\"");
+        if (w < 1 || w > 64)
+          throw bcnn::Error("--precision: impossible width " + p + ": expected 1..64 bits");
+        options.data_width = static_cast<int>(w);
+      }
+    }
+    options.weight_width = weight_width;
+    for (const auto& text : layer_precisions) {
+      auto [key, value] = split_assignment(text, "--layer-precision", "FIELD=ap_fixed<W,I,Q,O>");
+      if (options.layer_formats.count(key))
+        throw bcnn::Error("--layer-precision " + key + ": given twice");
+      options.layer_formats[key] = value;
+    }
+    std::vector<std::string> explicit_layers;
+    auto parallel_option = [&](const std::vector<std::string>& items, const std::string& option, auto apply) {
+      for (const auto& text : items) {
+        auto [layer, value] = split_assignment(text, option, "N");
+        apply(options.parallelism[layer], parse_positive(value, option + " " + layer));
+        explicit_layers.push_back(layer);
+      }
+    };
+    // --parallelism needs the layer kind; it is resolved after loading the model.
+    std::vector<std::pair<std::string, int>> generic;
+    for (const auto& text : parallelisms) {
+      auto [layer, value] = split_assignment(text, "--parallelism", "N");
+      generic.emplace_back(layer, parse_positive(value, "--parallelism " + layer));
+      explicit_layers.push_back(layer);
+    }
+    parallel_option(block_rows, "--block-rows", [](bcnn::LayerParallelism& p, int n) { p.block_rows_parallel = n; });
+    parallel_option(bins, "--bins", [](bcnn::LayerParallelism& p, int n) { p.bins_parallel = n; });
+    parallel_option(reuses, "--reuse", [](bcnn::LayerParallelism& p, int n) { p.reuse_factor = n; });
+
+    const auto part = bcnn::find_fpga_part(part_name);
+    if (!part) throw bcnn::Error("--part: expected one of " + known_parts() + ", found \"" + part_name + "\"");
+    const bcnn::HlsInterface hls_interface =
+        interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi;
+    bcnn::check_output_dir(output_dir, force);
+
+    bcnn::LoadedModel model = bcnn::load_model(model_path);
+    for (const auto& [layer, n] : generic) {
+      const bcnn::Layer* l = model.network->find_layer(layer);
+      if (l && l->type() == "dense") {
+        const int n_in = static_cast<int>(bcnn::shape_size(l->input_shape()));
+        options.parallelism[layer].reuse_factor = (n_in + n - 1) / n;
+      } else {
+        options.parallelism[layer].block_rows_parallel = n;  // quantize_model checks the layer
+      }
+    }
+    const nlohmann::json train = model.config.value("train", nlohmann::json::object());
+    const std::string dataset = train.value("dataset", std::string("mnist"));
+    bcnn::QuantReport report;
+    if (calibrate_dir) {
+      options.calibration = bcnn::calibrate_model(model, *calibrate_dir, calibration_images);
+      report.calibration_source = "--calibrate " + *calibrate_dir;
+    }
+    bcnn::QuantizedModel quantized = bcnn::quantize_model(model, options, &report);
+    std::vector<std::string> warnings;
+    if (target_images_per_s)
+      warnings = bcnn::choose_parallelism(quantized, *part, clock_ns, hls_interface, *target_images_per_s,
+                                          explicit_layers);
+    else
+      bcnn::balance_dense_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
+    const bcnn::DesignEstimate estimate = bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
+    warnings.insert(warnings.end(), estimate.warnings.begin(), estimate.warnings.end());
+
+    std::printf("model   %s: %zu layers, input %s, %d outputs\n", model_path.c_str(), model.network->layers().size(),
+                bcnn::shape_string(model.network->input_shape()).c_str(), quantized.n_out);
+    std::printf("calib   %lld training images (%s)\n", static_cast<long long>(report.calibration_images),
+                report.calibration_source.c_str());
+    std::printf("target  %s (%s), clock %g ns, interface %s\n\n", part->name.c_str(), part->description.c_str(),
+                clock_ns, interface.c_str());
+    std::printf("%s", bcnn::format_table(quantized, false).c_str());
+    std::printf("(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");
+    std::printf("%s", bcnn::estimate_table(estimate, false).c_str());
+    std::fflush(stdout);
+    for (const auto& w : warnings) std::fprintf(stderr, "bcnn-compile: warning: %s\n", w.c_str());
+
+    const std::string test_dir = data_dir ? *data_dir : train.value("data", std::string("datasets/mnist"));
+    bcnn::Dataset test = bcnn::load_dataset(dataset, test_dir, bcnn::Split::test);
+    if (test.sample_shape() != model.network->input_shape())
+      throw bcnn::Error(test_dir + ": expected " + dataset + " images of shape " +
+                        bcnn::shape_string(model.network->input_shape()) + " for " + model_path + ", found " +
+                        bcnn::shape_string(test.sample_shape()));
+
+    bcnn::ProjectSpec spec;
+    spec.output_dir = output_dir;
+    spec.force = force;
+    spec.model_path = model_path;
+    spec.command_line = command;
+    spec.model = &quantized;
+    spec.report = &report;
+    spec.estimate = &estimate;
+    spec.test_data = &test;
+    spec.test_data_description = dataset + " test (" + test_dir + ")";
+    spec.tb_images = tb_images;
+    spec.network = model.network.get();
+    const bcnn::ProjectSummary summary = bcnn::write_project(spec);
+    std::printf("\nwrote   %s: %d files; tb_data: %d test images, fixed-point accuracy %.2f%%", summary.directory.c_str(),
+                summary.files, summary.tb_images, 100 * summary.fixed_accuracy);
+    if (summary.float_accuracy >= 0) std::printf(" (float %.2f%%)", 100 * summary.float_accuracy);
+    std::printf("\nnext    cmake -S %s -B %s/build && cmake --build %s/build -j2 && %s/build/bcnn_tb %s/tb_data\n",
+                shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str(),
+                shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str());
+  } catch (const bcnn::Error& e) {
+    std::fprintf(stderr, "bcnn-compile: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bcnn-compile: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

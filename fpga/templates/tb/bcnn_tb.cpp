@@ -1,0 +1,178 @@
+// C simulation test bench of the generated network (template in bcnn's fpga/templates/).
+//
+//   bcnn_tb [TB_DATA_DIR [MAX_IMAGES]]        (default: tb_data, every image)
+//
+// Reads TB_DATA_DIR/inputs.txt (one image per line: BCNN_N_IN raw input words), expected.txt
+// (one line per image: the BCNN_N_OUT raw logits that bcnn's FixedEmulator computed) and
+// labels.txt (one class per line); runs every image through bcnn_top; writes the raw outputs to
+// TB_DATA_DIR/csim_results.txt; compares them with expected.txt bit for bit; prints the
+// mismatches and the accuracy (first maximum of the logits against the label). It also counts
+// heap allocations (operator new) during the calls of bcnn_top, which must be 0.
+// Exit status: 0 when every output matches and nothing was allocated, 1 otherwise.
+// Runs the same under g++ (CMakeLists.txt), Vitis HLS csim_design and cosim_design.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bcnn_top.h"
+
+// --- heap allocations during bcnn_top ------------------------------------------------------------
+static long heap_allocations = 0;
+static bool counting_allocations = false;
+
+// Not inlined, so that the compiler does not pair operator new with free() (-Wmismatched-new-delete).
+__attribute__((noinline)) void* operator new(std::size_t size) {
+  if (counting_allocations) ++heap_allocations;
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+__attribute__((noinline)) void* operator new[](std::size_t size) { return operator new(size); }
+__attribute__((noinline)) void operator delete(void* p) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete[](void* p) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+// Reads one line of exactly `count` integers; false at the end of the file or on a bad line.
+bool read_line(std::ifstream& in, long long* values, int count, const std::string& path, long line_number) {
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  std::istringstream fields(line);
+  for (int i = 0; i < count; ++i) {
+    if (!(fields >> values[i])) {
+      std::fprintf(stderr, "bcnn_tb: %s line %ld: expected %d integers, found %d\n", path.c_str(), line_number,
+                   count, i);
+      std::exit(1);
+    }
+  }
+  return true;
+}
+
+int first_max(const long long* values, int count) {
+  int best = 0;
+  for (int i = 1; i < count; ++i)
+    if (values[i] > values[best]) best = i;
+  return best;
+}
+
+std::ifstream open_or_exit(const std::string& path) {
+  std::ifstream in(path.c_str());
+  if (!in) {
+    std::fprintf(stderr, "bcnn_tb: cannot open %s\n", path.c_str());
+    std::exit(1);
+  }
+  return in;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string dir = argc > 1 ? argv[1] : "tb_data";
+  const long max_images = argc > 2 ? std::atol(argv[2]) : -1;
+  const std::string inputs_path = dir + "/inputs.txt";
+  const std::string expected_path = dir + "/expected.txt";
+  const std::string labels_path = dir + "/labels.txt";
+  const std::string results_path = dir + "/csim_results.txt";
+  std::ifstream inputs = open_or_exit(inputs_path);
+  std::ifstream expected = open_or_exit(expected_path);
+  std::ifstream labels = open_or_exit(labels_path);
+  std::FILE* results = std::fopen(results_path.c_str(), "w");
+  if (results == nullptr) {
+    std::fprintf(stderr, "bcnn_tb: cannot write %s\n", results_path.c_str());
+    return 1;
+  }
+
+  // Images are run in batches (the m_axi kernel takes a batch per call; the AXI4-Stream one an
+  // image per call).
+  const int batch = 64;
+  std::vector<long long> in_values(BCNN_N_IN), want(static_cast<std::size_t>(batch) * BCNN_N_OUT);
+  std::vector<input_word_t> in_words(static_cast<std::size_t>(batch) * BCNN_N_IN);
+  std::vector<result_word_t> out_words(static_cast<std::size_t>(batch) * BCNN_N_OUT);
+  std::vector<int> batch_labels(batch);
+  long images = 0, mismatched_images = 0, correct = 0, stream_errors = 0;
+  bool done = false;
+  while (!done) {
+    int count = 0;
+    while (count < batch && (max_images < 0 || images + count < max_images)) {
+      const long line = images + count + 1;
+      if (!read_line(inputs, in_values.data(), BCNN_N_IN, inputs_path, line)) break;
+      if (!read_line(expected, &want[static_cast<std::size_t>(count) * BCNN_N_OUT], BCNN_N_OUT, expected_path, line)) {
+        std::fprintf(stderr, "bcnn_tb: %s has fewer lines than %s\n", expected_path.c_str(), inputs_path.c_str());
+        return 1;
+      }
+      long long label = 0;
+      if (!read_line(labels, &label, 1, labels_path, line)) {
+        std::fprintf(stderr, "bcnn_tb: %s has fewer lines than %s\n", labels_path.c_str(), inputs_path.c_str());
+        return 1;
+      }
+      batch_labels[count] = static_cast<int>(label);
+      for (int i = 0; i < BCNN_N_IN; ++i)
+        in_words[static_cast<std::size_t>(count) * BCNN_N_IN + i] = static_cast<input_word_t>(in_values[i]);
+      ++count;
+    }
+    if (count < batch) done = true;
+    if (count == 0) break;
+
+#if BCNN_INTERFACE_M_AXI
+    counting_allocations = true;
+    bcnn_top(in_words.data(), out_words.data(), count);
+    counting_allocations = false;
+#else
+    for (int b = 0; b < count; ++b) {
+      static input_stream_t in_stream;
+      static result_stream_t out_stream;
+      for (int i = 0; i < BCNN_N_IN; ++i) in_stream.write(in_words[static_cast<std::size_t>(b) * BCNN_N_IN + i]);
+      counting_allocations = true;
+      bcnn_top(in_stream, out_stream);
+      counting_allocations = false;
+      if (!in_stream.empty() || out_stream.size() != BCNN_N_OUT) ++stream_errors;
+      for (int o = 0; o < BCNN_N_OUT; ++o) out_words[static_cast<std::size_t>(b) * BCNN_N_OUT + o] = out_stream.read();
+      while (!in_stream.empty()) in_stream.read();
+    }
+#endif
+
+    for (int b = 0; b < count; ++b) {
+      long long got[BCNN_N_OUT];
+      int differing = 0;
+      for (int o = 0; o < BCNN_N_OUT; ++o) {
+        got[o] = out_words[static_cast<std::size_t>(b) * BCNN_N_OUT + o];
+        std::fprintf(results, o == 0 ? "%lld" : " %lld", got[o]);
+        if (got[o] != want[static_cast<std::size_t>(b) * BCNN_N_OUT + o]) ++differing;
+      }
+      std::fprintf(results, "\n");
+      if (differing > 0) {
+        if (mismatched_images < 10) {
+          std::printf("mismatch: image %ld, %d of %d outputs differ:", images + b, differing, BCNN_N_OUT);
+          for (int o = 0; o < BCNN_N_OUT; ++o)
+            if (got[o] != want[static_cast<std::size_t>(b) * BCNN_N_OUT + o])
+              std::printf(" [%d] csim %lld expected %lld", o, got[o], want[static_cast<std::size_t>(b) * BCNN_N_OUT + o]);
+          std::printf("\n");
+        }
+        ++mismatched_images;
+      }
+      if (first_max(got, BCNN_N_OUT) == batch_labels[b]) ++correct;
+    }
+    images += count;
+  }
+  std::fclose(results);
+
+  if (images == 0) {
+    std::fprintf(stderr, "bcnn_tb: %s holds no images\n", inputs_path.c_str());
+    return 1;
+  }
+  std::printf("bcnn_tb: %ld images, %ld bit-identical to bcnn's FixedEmulator, %ld mismatched\n", images,
+              images - mismatched_images, mismatched_images);
+  std::printf("bcnn_tb: accuracy %.2f%% (%ld of %ld)\n", 100.0 * correct / images, correct, images);
+  std::printf("bcnn_tb: heap allocations during bcnn_top: %ld\n", heap_allocations);
+  if (stream_errors > 0) std::printf("bcnn_tb: %ld calls left words in the streams or wrote too few\n", stream_errors);
+  std::printf("bcnn_tb: outputs written to %s\n", results_path.c_str());
+  const bool pass = mismatched_images == 0 && heap_allocations == 0 && stream_errors == 0;
+  std::printf("bcnn_tb: %s\n", pass ? "PASS" : "FAIL");
+  return pass ? 0 : 1;
+}

@@ -1,0 +1,91 @@
+#pragma once
+// An analytical model of the hardware that bcnn-compile generates (fpga/include/bcnn_hls kernels
+// in a DATAFLOW top function): per layer DSP, BRAM (18K), LUT, FF, latency and initiation
+// interval; the whole design's latency, II and throughput at the clock; a check against the
+// part's capacity. Every formula is in docs/estimator.md. It is a model, not synthesis: DSP and
+// BRAM follow from the loop structure and array partitioning, LUT and FF from per-operator
+// constants.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quant/quantized_model.h"
+
+namespace bcnn {
+
+enum class HlsInterface { axis, m_axi };
+std::string interface_name(HlsInterface i);
+
+// Capacities from the vendor data sheets (sources in estimate.cpp).
+struct FpgaPart {
+  std::string name;         // the part number Vitis HLS takes, e.g. "xczu7ev-ffvc1156-2-e"
+  std::string description;  // e.g. "Zynq UltraScale+ ZU7EV (ZCU104)"
+  std::int64_t dsp = 0, bram18 = 0, lut = 0, ff = 0;
+  int multiplier_a_bits = 27;  // DSP multiplier port widths: 27 x 18 (DSP48E2), 25 x 18 (DSP48E1)
+  int multiplier_b_bits = 18;
+};
+
+const std::vector<FpgaPart>& fpga_parts();
+// The part with this name (case-insensitive); nullopt when unknown.
+std::optional<FpgaPart> find_fpga_part(const std::string& name);
+
+struct Resources {
+  std::int64_t dsp = 0, bram18 = 0, lut = 0, ff = 0;
+  Resources& operator+=(const Resources& r) {
+    dsp += r.dsp;
+    bram18 += r.bram18;
+    lut += r.lut;
+    ff += r.ff;
+    return *this;
+  }
+};
+
+struct StageEstimate {
+  std::string name;  // layer name, or "read input" / "write output"
+  std::string type;  // bc_dense, dense, relu, interface
+  std::string parallelism;  // e.g. "2 block rows x 4 bins", "reuse 16 (64 multipliers)"
+  Resources resources;
+  std::int64_t latency_cycles = 0;  // one image through this stage
+  std::int64_t ii_cycles = 0;       // cycles between two images entering this stage
+};
+
+struct DesignEstimate {
+  FpgaPart part;
+  HlsInterface interface = HlsInterface::m_axi;
+  double clock_ns = 5;
+  std::vector<StageEstimate> stages;
+  Resources total;
+  std::int64_t latency_cycles = 0;  // one image, input to output (sum over the dataflow stages)
+  std::int64_t ii_cycles = 0;       // max over the stages
+  double latency_us = 0;
+  double images_per_s = 0;          // clock / II
+  // Used / available per resource, and whether everything fits.
+  double dsp_fraction = 0, bram_fraction = 0, lut_fraction = 0, ff_fraction = 0;
+  bool fits = true;
+  std::vector<std::string> warnings;  // e.g. "does not fit: DSP 2048 of 1728 (118%)"
+};
+
+DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
+                               HlsInterface interface);
+
+// Sets the parallelism of every bc_dense and dense layer (those not in `fixed_layers`) to the
+// smallest one (fewest DSPs) whose II meets `images_per_s` at `clock_ns`; layers that cannot
+// meet it get their largest parallelism. Returns warnings when the target is out of reach.
+std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPart& part, double clock_ns,
+                                            HlsInterface interface, double images_per_s,
+                                            const std::vector<std::string>& fixed_layers = {});
+
+// The default for dense layers (those not in `fixed_layers`): the largest reuse factor (fewest
+// multipliers) that keeps the layer's II within the slowest other stage's II, so that dense
+// layers cost as little as possible without becoming the bottleneck of the dataflow pipeline.
+void balance_dense_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface,
+                          const std::vector<std::string>& fixed_layers = {});
+
+// The DSP slices one multiplier of a x b signed bits takes on the part.
+int dsp_per_multiplier(int a_bits, int b_bits, const FpgaPart& part);
+// 18K block RAMs for one memory of `depth` words of `width` bits (the best aspect ratio), 0 when
+// it is small enough for LUTs (fewer than 1024 bits).
+std::int64_t bram18_for(std::int64_t depth, int width);
+
+}  // namespace bcnn

@@ -1,0 +1,543 @@
+// bcnn-compile: format selection, the estimator, and whole projects generated for a dense-only, a
+// bc-only and a mixed model, whose C simulation (built here with plain g++ -Wall -Wextra from the
+// generated CMakeLists.txt) must equal bcnn's FixedEmulator bit for bit; bad inputs end in one
+// clear message, exit status 1 and no partial project.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "cli.h"
+#include "data/dataset.h"
+#include "eval/evaluate.h"
+#include "hls/estimate.h"
+#include "hls/project.h"
+#include "io/model_file.h"
+#include "quant/emulator.h"
+#include "quant/quantize.h"
+#include "train/config.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace bcnn::testing;
+using nlohmann::json;
+
+// bcnn-compile sits beside bcnn-train in the build tree.
+std::string compile_exe() {
+  std::string train = BCNN_TRAIN_EXE;
+  const auto slash = train.rfind('/');
+  return (slash == std::string::npos ? std::string() : train.substr(0, slash + 1)) + "bcnn-compile";
+}
+
+ToolResult run_compile(const std::vector<std::string>& args, const std::string& work_dir) {
+  return run_tool(compile_exe(), args, work_dir, 300);
+}
+
+ToolResult run_shell(const std::string& command, const std::string& work_dir, double timeout_s = 300) {
+  return run_tool("/bin/sh", {"-c", command}, work_dir, timeout_s);
+}
+
+json layers_dense_only() {
+  return json::array({{{"type", "flatten"}, {"name", "flatten"}},
+                      {{"type", "dense"}, {"name", "fc1"}, {"units", 12}},
+                      {{"type", "relu"}, {"name", "relu1"}},
+                      {{"type", "dense"}, {"name", "fc2"}, {"units", 10}}});
+}
+
+json layers_bc_only() {
+  // The last layer's 10 outputs are cut from p * K = 16: padding and cutting are exercised.
+  return json::array({{{"type", "flatten"}, {"name", "flatten"}},
+                      {{"type", "bc_dense"}, {"name", "fc1"}, {"units", 32}, {"block", 16}},
+                      {{"type", "relu"}, {"name", "relu1"}},
+                      {{"type", "bc_dense"}, {"name", "fc2"}, {"units", 10}, {"block", 8}}});
+}
+
+json layers_mixed() {
+  return json::array({{{"type", "flatten"}, {"name", "flatten"}},
+                      {{"type", "bc_dense"}, {"name", "fc1"}, {"units", 32}, {"block", 8}},
+                      {{"type", "relu"}, {"name", "relu1"}},
+                      {{"type", "dropout"}, {"name", "drop1"}, {"rate", 0.25}},
+                      {{"type", "dense"}, {"name", "fc2"}, {"units", 10}}});
+}
+
+struct SavedModel {
+  std::string path;
+  std::unique_ptr<bcnn::Network> network;
+  bcnn::Calibration calibration;
+};
+
+// A tiny network with the given layers on the MNIST-format fixture in `data_dir`: parameters
+// initialized (biases made non-zero), calibrated on the fixture's training split, saved.
+SavedModel save_model_with(const std::string& path, const json& layers, const std::string& data_dir,
+                           bool with_calibration = true, std::uint64_t seed = 5) {
+  json config = tiny_config(data_dir);
+  config["layers"] = layers;
+  bcnn::TrainConfig train = bcnn::make_train_config(config, path);
+  SavedModel m;
+  m.path = path;
+  m.network = std::move(train.network);
+  m.network->init_params(seed);
+  for (const auto& range : m.network->param_ranges()) {
+    const auto& spec = m.network->layers()[range.layer]->param_specs()[range.spec];
+    if (spec.name != "bias") continue;
+    for (std::size_t i = 0; i < range.size; ++i)
+      m.network->params()[range.offset + i] = 0.05f * static_cast<float>(static_cast<int>(i % 7) - 3);
+  }
+  const bcnn::Dataset train_data = bcnn::load_dataset("mnist", data_dir, bcnn::Split::train);
+  m.calibration = bcnn::calibrate(*m.network, train_data, 100, 50);
+  bcnn::save_model(path, {m.network.get(), train.resolved, json::object(), with_calibration ? &m.calibration : nullptr});
+  return m;
+}
+
+std::vector<std::vector<long long>> read_rows(const std::string& path) {
+  std::vector<std::vector<long long>> rows;
+  std::istringstream in(read_text(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::vector<long long> row;
+    long long v = 0;
+    while (fields >> v) row.push_back(v);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Compiles `layers` into a project, builds its C simulation with the generated CMakeLists.txt and
+// runs the test bench and the software-emulation host over `tb_images` images.
+void check_project(const json& layers, const std::string& tag, const std::vector<std::string>& extra_args) {
+  TempDir tmp("compile-" + tag);
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 100, 40);
+  const SavedModel model = save_model_with(tmp.file("model.h5"), layers, data);
+  const std::string project = tmp.file("project");
+
+  std::vector<std::string> args{model.path, "-o", project, "--tb-images", "24"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  const ToolResult compiled = run_compile(args, tmp.str());
+  INFO(compiled.command, "\nstdout:\n", compiled.out, "\nstderr:\n", compiled.err);
+  REQUIRE(compiled.status == 0);
+  // The layer table and the estimate come first.
+  CHECK(contains(compiled.out, "fc1"));
+  CHECK(contains(compiled.out, "BRAM18K"));
+  CHECK(contains(compiled.out, "images/s"));
+  for (const char* file : {"firmware/bcnn_top.cpp", "firmware/bcnn_top.h", "firmware/parameters.h",
+                           "firmware/defines.h", "firmware/weights/fc1.h", "firmware/weights/fc2.h",
+                           "firmware/bcnn_hls/bcnn_hls.h", "firmware/bcnn_hls/fixed.h", "firmware/bcnn_hls/bc_dense.h",
+                           "tb/bcnn_tb.cpp", "tb_data/inputs.txt", "tb_data/expected.txt", "tb_data/labels.txt",
+                           "build_prj.tcl", "CMakeLists.txt", "host/host.cpp", "report.json", "report.md", "README.md"})
+    CHECK_MESSAGE(fs::exists(fs::path(project) / file), "missing " << file);
+  // Nothing beside the project: no temporary directory left.
+  for (const auto& entry : fs::directory_iterator(tmp.path()))
+    CHECK_MESSAGE(entry.path().filename().string().find(".tmp-") == std::string::npos, entry.path());
+
+  // tb_data/expected.txt is the FixedEmulator's output for the quantized model.
+  {
+    const bcnn::LoadedModel loaded = bcnn::load_model(model.path);
+    bcnn::QuantOptions options;
+    options.model_path = model.path;
+    const bcnn::QuantizedModel q = bcnn::quantize_model(loaded, options);
+    bcnn::FixedEmulator emulator(q);
+    const bcnn::Dataset test = bcnn::load_dataset("mnist", data, bcnn::Split::test);
+    const auto expected = read_rows(project + "/tb_data/expected.txt");
+    const auto inputs = read_rows(project + "/tb_data/inputs.txt");
+    REQUIRE(expected.size() == 24);
+    REQUIRE(inputs.size() == 24);
+    std::vector<std::int64_t> logits(q.n_out);
+    for (int i = 0; i < 3; ++i) {
+      emulator.run(test.images.sample(i), logits.data());
+      CHECK(std::vector<long long>(logits.begin(), logits.end()) == expected[i]);
+      CHECK(inputs[i].size() == static_cast<std::size_t>(q.n_in));
+    }
+    const json report = json::parse(read_text(project + "/report.json"));
+    CHECK(report["tb"]["images"] == 24);
+    CHECK(report["layers"].size() == q.layers.size());
+    CHECK(report["estimate"]["total"]["dsp"].get<int>() >= 0);
+  }
+
+  // The C simulation with plain g++: no warnings, and bit-identical to the emulator.
+  const ToolResult built = run_shell("cmake -S project -B project/build -DCMAKE_BUILD_TYPE=Release >/dev/null && "
+                                     "cmake --build project/build -j2 2>&1",
+                                     tmp.str());
+  INFO("build:\n", built.out, built.err);
+  REQUIRE(built.status == 0);
+  CHECK_MESSAGE(!contains(built.out, "warning"), "the generated project builds with warnings");
+  const ToolResult tb = run_tool(project + "/build/bcnn_tb", {project + "/tb_data"}, tmp.str());
+  INFO("bcnn_tb:\n", tb.out, tb.err);
+  CHECK(tb.status == 0);
+  CHECK(contains(tb.out, "24 images, 24 bit-identical to bcnn's FixedEmulator, 0 mismatched"));
+  CHECK(contains(tb.out, "heap allocations during bcnn_top: 0"));
+  CHECK(contains(tb.out, "PASS"));
+  CHECK(read_rows(project + "/tb_data/csim_results.txt") == read_rows(project + "/tb_data/expected.txt"));
+  const ToolResult host = run_tool(project + "/build/bcnn_host_sw_emu", {"--tb-data", project + "/tb_data", "--batch", "5"},
+                                   tmp.str());
+  INFO("bcnn_host_sw_emu:\n", host.out, host.err);
+  CHECK(host.status == 0);
+  CHECK(contains(host.out, "24 of 24 images bit-identical"));
+}
+
+}  // namespace
+
+// --- formats ----------------------------------------------------------------------------------
+
+TEST_CASE("parse_format reads the ap_fixed spellings and refuses impossible formats") {
+  using bcnn::parse_format;
+  const auto f = parse_format("ap_fixed<16,6>", "--precision");
+  CHECK(f.width == 16);
+  CHECK(f.integer == 6);
+  CHECK(f.q == bcnn_hls::quant_mode::trn);  // the vendor's defaults
+  CHECK(f.o == bcnn_hls::overflow_mode::wrap);
+  const auto g = parse_format("  ap_fixed< 18 , -2, AP_RND_CONV, AP_SAT_SYM >", "x");
+  CHECK(g == bcnn_hls::format{18, -2, bcnn_hls::quant_mode::rnd_conv, bcnn_hls::overflow_mode::sat_sym});
+  CHECK(bcnn::format_name(g) == "ap_fixed<18, -2, AP_RND_CONV, AP_SAT_SYM>");
+  CHECK(parse_format(bcnn::format_name(g), "round trip") == g);
+  CHECK(parse_format("ap_fixed<16, 6, AP_RND, AP_SAT, 0>", "x").o == bcnn_hls::overflow_mode::sat);
+
+  auto message = [](const std::string& text) {
+    return error_message([&] { parse_format(text, "--layer-precision fc1.out"); });
+  };
+  const std::string zero = message("ap_fixed<0, 0>");
+  CHECK(contains(zero, "--layer-precision fc1.out"));
+  CHECK(contains(zero, "impossible"));
+  CHECK(contains(zero, "found 0"));
+  CHECK(contains(message("ap_fixed<65, 3>"), "expected a width W of 1..64 bits, found 65"));
+  CHECK(contains(message("fixed<16, 6>"), "expected ap_fixed<W, I>"));
+  CHECK(contains(message("ap_fixed<16>"), "found \"ap_fixed<16>\""));
+  CHECK(contains(message("ap_fixed<16, 6, AP_ROUND>"), "expected a quantization mode"));
+  CHECK(contains(message("ap_fixed<16, 6, AP_RND, AP_CLAMP>"), "expected an overflow mode"));
+  CHECK(contains(message("ap_fixed<16, 6, AP_RND, AP_WRAP_SM>"), "AP_WRAP_SM is not supported"));
+  CHECK(contains(message("ap_ufixed<16, 6>"), "unsigned"));
+}
+
+TEST_CASE("integer_bits_for_range: the fewest integer bits whose range holds the interval") {
+  using bcnn::integer_bits_for_range;
+  CHECK(integer_bits_for_range(0, 1, 16) == 2);     // 1.0 needs [-2, 2)
+  CHECK(integer_bits_for_range(0, 0.99, 16) == 1);  // [-1, 1 - 2^-15]
+  CHECK(integer_bits_for_range(-1, 0.5, 16) == 1);  // -1 is the minimum of fixed<16, 1>
+  CHECK(integer_bits_for_range(-1.0001, 0, 16) == 2);
+  CHECK(integer_bits_for_range(-3, 7.9, 16) == 4);
+  CHECK(integer_bits_for_range(0, 0, 16) == 1);
+  CHECK(integer_bits_for_range(0, 1e-3, 16) == 1);  // at least the sign bit
+  // Just below 2^(I-1): representable only when the LSB is fine enough.
+  CHECK(integer_bits_for_range(0, 4 - 1.0 / 64, 8) == 4);  // fixed<8, 3>: max 3.96875 < 3.984375
+  CHECK(integer_bits_for_range(0, 4 - 1.0 / 64, 16) == 3);
+}
+
+TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrides, errors") {
+  TempDir tmp("quantize");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 60, 10);
+  const SavedModel saved = save_model_with(tmp.file("mixed.h5"), layers_mixed(), data);
+  const bcnn::LoadedModel model = bcnn::load_model(saved.path);
+  bcnn::QuantOptions options;
+  options.model_path = saved.path;
+  bcnn::QuantReport report;
+  const bcnn::QuantizedModel q = bcnn::quantize_model(model, options, &report);
+  REQUIRE(q.layers.size() == 5);
+  const bcnn::QuantLayer& fc1 = q.layers[1];
+  const bcnn::QuantLayer& fc2 = q.layers[4];
+  const auto& range1 = saved.calibration.layers.at("fc1");
+
+  // Input: pixels in [0, 1] need 2 integer bits at the default width 16.
+  CHECK(q.input == bcnn_hls::format{16, 2, bcnn_hls::quant_mode::rnd, bcnn_hls::overflow_mode::sat});
+  CHECK(fc1.in == q.input);
+  // Outputs cover the observed range with the fewest integer bits.
+  CHECK(fc1.out.width == 16);
+  CHECK(fc1.out.integer == bcnn::integer_bits_for_range(range1.output_min, range1.output_max, 16));
+  CHECK(std::ldexp(static_cast<double>(fc1.out.max_raw()), -fc1.out.fraction_bits()) >= range1.output_max);
+  CHECK(q.layers[2].in == fc1.out);  // relu keeps the format
+  CHECK(q.layers[2].out == fc1.out);
+  CHECK(fc2.in == fc1.out);          // through the dropout
+  // FFT stages: width 16 + log2(8); spec one guard bit above the input.
+  CHECK(fc1.spec.width == 19);
+  CHECK(fc1.spec.integer == fc1.in.integer + 1);
+  CHECK(fc1.ifft.width == 19);
+  CHECK(fc1.weight.width == 18);
+  CHECK(fc1.twiddle == bcnn_hls::format{18, 2, bcnn_hls::quant_mode::rnd, bcnn_hls::overflow_mode::sat});
+  // The twiddles are cos and -sin, quantized.
+  CHECK(fc1.twiddle_re[0] == std::int64_t{1} << 16);
+  CHECK(fc1.twiddle_im[2] == -(std::int64_t{1} << 16));  // -sin(pi / 2)
+
+  // The accumulator is exact (F = F_weight + F_spec) and holds the worst case of sum_j W * X'.
+  CHECK(fc1.acc.q == bcnn_hls::quant_mode::trn);
+  CHECK(fc1.acc.o == bcnn_hls::overflow_mode::wrap);
+  CHECK(fc1.acc.fraction_bits() == fc1.weight.fraction_bits() + fc1.spec.fraction_bits());
+  {
+    const int bins = fc1.block / 2 + 1;
+    const double x_max = std::ldexp(1.0, fc1.spec.integer - 1);
+    double worst = 0;
+    for (int i = 0; i < fc1.p; ++i)
+      for (int f = 0; f < bins; ++f) {
+        double sum = 0;
+        for (int j = 0; j < fc1.q; ++j) {
+          const std::size_t k = (static_cast<std::size_t>(i) * fc1.q + j) * bins + f;
+          sum += (std::abs(static_cast<double>(fc1.weight_re[k])) + std::abs(static_cast<double>(fc1.weight_im[k]))) *
+                 std::ldexp(1.0, -fc1.weight.fraction_bits()) * x_max;
+        }
+        worst = std::max(worst, sum);
+      }
+    const double acc_max = std::ldexp(static_cast<double>(fc1.acc.max_raw()), -fc1.acc.fraction_bits());
+    CHECK(acc_max >= worst);
+    CHECK(acc_max / 2 < worst);  // and no integer bit more than needed
+  }
+  CHECK(fc2.acc.fraction_bits() == fc2.weight.fraction_bits() + fc2.in.fraction_bits());
+  // The report names every choice with its rule.
+  bool saw_acc = false;
+  for (const auto& c : report.choices)
+    if (c.layer == "fc1" && c.field == "acc") saw_acc = contains(c.rule, "exact");
+  CHECK(saw_acc);
+  CHECK(report.calibration_images == 60);
+
+  SUBCASE("overrides win, and pass through flatten, relu and dropout to the same value") {
+    options.layer_formats["fc1.out"] = "ap_fixed<12, 4, AP_RND, AP_SAT>";
+    options.layer_formats["fc1.acc"] = "ap_fixed<48, 12>";
+    options.layer_formats["flatten.in"] = "ap_fixed<10, 1, AP_RND_CONV, AP_SAT>";
+    options.layer_formats["fc2.in"] = "ap_fixed<14, 3, AP_RND, AP_SAT>";
+    const bcnn::QuantizedModel o = bcnn::quantize_model(model, options);
+    CHECK(o.input == bcnn::parse_format("ap_fixed<10, 1, AP_RND_CONV, AP_SAT>", "x"));
+    CHECK(o.layers[1].out == bcnn::parse_format("ap_fixed<12, 4, AP_RND, AP_SAT>", "x"));
+    CHECK(o.layers[1].acc == bcnn::parse_format("ap_fixed<48, 12>", "x"));
+    CHECK(o.layers[2].in == o.layers[1].out);
+    CHECK(o.layers[2].out == bcnn::parse_format("ap_fixed<14, 3, AP_RND, AP_SAT>", "x"));  // relu converts
+    CHECK(o.layers[4].in == o.layers[2].out);
+  }
+  SUBCASE("--precision with a full format pins every activation") {
+    options.data_format = bcnn::parse_format("ap_fixed<20, 8, AP_RND, AP_SAT>", "--precision");
+    options.data_width = 20;
+    const bcnn::QuantizedModel o = bcnn::quantize_model(model, options);
+    CHECK(o.input == *options.data_format);
+    CHECK(o.layers[1].spec == *options.data_format);
+    CHECK(o.layers[1].ifft == *options.data_format);
+    CHECK(o.layers[4].out == *options.data_format);
+  }
+  SUBCASE("errors name the model, the layer and the field") {
+    options.layer_formats["fc1.bogus"] = "ap_fixed<8, 2>";
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "expected a field of bc_dense layer fc1"));
+    options.layer_formats.clear();
+    options.layer_formats["fc9.out"] = "ap_fixed<8, 2>";
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "found \"fc9\""));
+    options.layer_formats.clear();
+    options.layer_formats["fc1.out"] = "ap_fixed<8, 2>";
+    options.layer_formats["relu1.in"] = "ap_fixed<9, 2>";
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "(the same value)"));
+    options.layer_formats.clear();
+    options.layer_formats["fc1.spec"] = "ap_fixed<40, 4>";
+    options.layer_formats["fc1.weight"] = "ap_fixed<30, 4>";
+    const std::string wide = error_message([&] { bcnn::quantize_model(model, options); });
+    CHECK(contains(wide, "impossible"));
+    CHECK(contains(wide, "at most 64"));
+    options.layer_formats.clear();
+    options.parallelism["fc2"].block_rows_parallel = 2;
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "apply to bc_dense layers"));
+    options.parallelism.clear();
+    options.parallelism["fc1"].block_rows_parallel = 99;
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "expected block rows in parallel in 1..4"));
+  }
+}
+
+// --- estimator ----------------------------------------------------------------------------------
+
+TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a target throughput") {
+  CHECK(bcnn::bram18_for(10, 16) == 0);          // 160 bits: LUTs
+  CHECK(bcnn::bram18_for(1024, 18) == 1);
+  CHECK(bcnn::bram18_for(1025, 18) == 2);
+  CHECK(bcnn::bram18_for(512, 36) == 1);
+  CHECK(bcnn::bram18_for(6864, 18) == 7);
+  CHECK(bcnn::bram18_for(100, 64) == 2);         // 512 x 36 twice
+  const bcnn::FpgaPart zu7 = *bcnn::find_fpga_part("XCZU7EV-FFVC1156-2-E");
+  const bcnn::FpgaPart z7020 = *bcnn::find_fpga_part("xc7z020clg400-1");
+  CHECK(zu7.dsp == 1728);
+  CHECK(z7020.dsp == 220);
+  CHECK(!bcnn::find_fpga_part("xc9z999"));
+  CHECK(bcnn::fpga_parts().size() >= 7);
+  CHECK(bcnn::dsp_per_multiplier(27, 18, zu7) == 1);
+  CHECK(bcnn::dsp_per_multiplier(27, 18, z7020) == 2);  // 25 x 18 on the DSP48E1
+  CHECK(bcnn::dsp_per_multiplier(36, 18, zu7) == 2);
+  CHECK(bcnn::dsp_per_multiplier(8, 8, zu7) == 0);
+
+  TempDir tmp("estimate");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 60, 10);
+  const SavedModel saved = save_model_with(tmp.file("mixed.h5"), layers_mixed(), data);
+  const bcnn::LoadedModel model = bcnn::load_model(saved.path);
+  bcnn::QuantOptions options;
+  options.model_path = saved.path;
+  bcnn::QuantizedModel q = bcnn::quantize_model(model, options);
+
+  const bcnn::DesignEstimate base = bcnn::estimate_design(q, zu7, 5, bcnn::HlsInterface::m_axi);
+  REQUIRE(base.stages.size() == 5);  // read, fc1, relu1, fc2, write (flatten and dropout are free)
+  CHECK(base.fits);
+  CHECK(base.warnings.empty());
+  std::int64_t ii = 0, latency = 0, dsp = 0;
+  for (const auto& s : base.stages) {
+    ii = std::max(ii, s.ii_cycles);
+    latency += s.latency_cycles;
+    dsp += s.resources.dsp;
+  }
+  CHECK(base.ii_cycles == ii);
+  CHECK(base.latency_cycles == latency);
+  CHECK(base.total.dsp == dsp);
+  CHECK(base.images_per_s == doctest::Approx(1e9 / (5.0 * ii)));
+  CHECK(base.stages[1].resources.dsp == 12);  // forward and inverse butterflies, one complex MAC
+
+  // More block rows and bins: more DSPs, shorter II.
+  bcnn::QuantizedModel faster = q;
+  faster.layers[1].block_rows_parallel = 4;
+  faster.layers[1].bins_parallel = 5;
+  const bcnn::DesignEstimate fast = bcnn::estimate_design(faster, zu7, 5, bcnn::HlsInterface::m_axi);
+  CHECK(fast.stages[1].ii_cycles < base.stages[1].ii_cycles);
+  CHECK(fast.stages[1].resources.dsp > base.stages[1].resources.dsp);
+
+  // Does not fit: a dense layer with a multiplier per input on a small part.
+  bcnn::QuantizedModel wide = q;
+  wide.layers[4].reuse_factor = 1;  // 32 multipliers
+  bcnn::FpgaPart tiny = z7020;
+  tiny.dsp = 20;
+  const bcnn::DesignEstimate over = bcnn::estimate_design(wide, tiny, 5, bcnn::HlsInterface::axis);
+  CHECK(!over.fits);
+  REQUIRE(!over.warnings.empty());
+  CHECK(contains(over.warnings[0], "DOES NOT FIT"));
+  CHECK(contains(over.warnings[0], "DSP"));
+
+  // Target throughput: the chosen parallelism meets it with no larger one than needed.
+  const double target = 1.2 * base.images_per_s;
+  bcnn::QuantizedModel chosen = q;
+  const auto warnings = bcnn::choose_parallelism(chosen, zu7, 5, bcnn::HlsInterface::m_axi, target);
+  CHECK(warnings.empty());
+  const bcnn::DesignEstimate met = bcnn::estimate_design(chosen, zu7, 5, bcnn::HlsInterface::m_axi);
+  CHECK(met.images_per_s >= target);
+  CHECK(chosen.layers[1].block_rows_parallel * chosen.layers[1].bins_parallel > 1);
+  // Out of reach: the input interface alone needs n_in cycles per image.
+  bcnn::QuantizedModel impossible = q;
+  const auto out_of_reach = bcnn::choose_parallelism(impossible, zu7, 5, bcnn::HlsInterface::m_axi, 1e9);
+  REQUIRE(!out_of_reach.empty());
+  CHECK(contains(out_of_reach.back(), "out of reach"));
+
+  // Default for dense layers: the fewest multipliers that keep them off the critical path.
+  bcnn::QuantizedModel balanced = q;
+  bcnn::balance_dense_layers(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
+  const bcnn::DesignEstimate b = bcnn::estimate_design(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
+  CHECK(b.ii_cycles == base.ii_cycles);
+  CHECK(balanced.layers[4].reuse_factor > 1);
+}
+
+// --- whole projects ------------------------------------------------------------------------------
+
+TEST_CASE("bcnn-compile: a dense-only project's C simulation equals the FixedEmulator bit for bit") {
+  check_project(layers_dense_only(), "dense", {"--reuse", "fc1=49"});
+}
+
+TEST_CASE("bcnn-compile: a bc-only project (AXI4-Stream) equals the FixedEmulator bit for bit") {
+  check_project(layers_bc_only(), "bc", {"--interface", "axis", "--block-rows", "fc1=2", "--bins", "fc1=3"});
+}
+
+TEST_CASE("bcnn-compile: a mixed project (Vitis kernel) equals the FixedEmulator bit for bit") {
+  check_project(layers_mixed(), "mixed", {"--part", "xcu50-fsvh2104-2-e", "--clock-ns", "3.33", "--target-images-per-s",
+                                          "20000"});
+}
+
+// --- bad input ----------------------------------------------------------------------------------
+
+TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and no partial project") {
+  TempDir tmp("compile-errors");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 60, 10);
+  const SavedModel good = save_model_with(tmp.file("good.h5"), layers_mixed(), data);
+  const std::string work = tmp.file("work");
+  fs::create_directories(work);
+
+  auto expect_failure = [&](const std::vector<std::string>& args, const std::vector<std::string>& parts) {
+    const auto before = list_tree(work);
+    const ToolResult r = run_compile(args, work);
+    INFO(r.command, "\nstderr:\n", r.err, "\nstdout:\n", r.out);
+    CHECK(r.signal == 0);
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "bcnn-compile: error: "));
+    CHECK(lines_with(r.err, "error:").size() == 1);
+    for (const auto& part : parts) CHECK_MESSAGE(contains(r.err, part), "stderr lacks: " << part);
+    CHECK(list_tree(work) == before);  // no project, no temporary directory
+  };
+  const std::string out = work + "/project";
+
+  SUBCASE("not a model file") {
+    write_text(tmp.file("notes.h5"), "not a model\n");
+    expect_failure({tmp.file("notes.h5"), "-o", out}, {"notes.h5", "expected an HDF5 file"});
+  }
+  SUBCASE("a missing model file") {
+    expect_failure({tmp.file("absent.h5"), "-o", out}, {"absent.h5"});
+  }
+  SUBCASE("an unsupported layer: a block size the HLS FFT does not have") {
+    json layers = layers_mixed();
+    layers[1]["block"] = 6;
+    const SavedModel odd = save_model_with(tmp.file("odd.h5"), layers, data);
+    expect_failure({odd.path, "-o", out}, {"odd.h5", "unsupported layer fc1", "block 6", "power-of-two blocks 4..256"});
+  }
+  SUBCASE("an impossible default precision") {
+    expect_failure({good.path, "-o", out, "--precision", "0"}, {"--precision", "impossible width 0"});
+    expect_failure({good.path, "-o", out, "--precision", "ap_fixed<80, 10>"}, {"--precision", "impossible", "found 80"});
+  }
+  SUBCASE("an impossible layer precision") {
+    expect_failure({good.path, "-o", out, "--layer-precision", "fc1.out=ap_fixed<0,0>"},
+                   {"--layer-precision fc1.out", "impossible"});
+    expect_failure({good.path, "-o", out, "--layer-precision", "fc1.acc=ap_fixed<64,20>", "--layer-precision",
+                    "fc1.weight=ap_fixed<32,4>"},
+                   {"fc1", "impossible", "at most 64"});
+    expect_failure({good.path, "-o", out, "--layer-precision", "relu1.spec=ap_fixed<16,4>"},
+                   {"relu1", "expected a field of relu layer"});
+  }
+  SUBCASE("an unwritable output directory") {
+    write_text(work + "/file", "in the way\n");
+    expect_failure({good.path, "-o", work + "/file/project"}, {work + "/file/project", "cannot"});
+    expect_failure({good.path, "-o", work + "/file"}, {"exists and is not a directory"});
+  }
+  SUBCASE("an existing non-empty directory without --force") {
+    fs::create_directories(out);
+    write_text(out + "/keep.txt", "mine\n");
+    expect_failure({good.path, "-o", out}, {out, "not empty", "--force"});
+    CHECK(read_text(out + "/keep.txt") == "mine\n");
+  }
+  SUBCASE("a model without calibration and no --calibrate") {
+    const SavedModel bare = save_model_with(tmp.file("bare.h5"), layers_mixed(), data, false);
+    expect_failure({bare.path, "-o", out}, {"bare.h5", "no calibration", "--calibrate"});
+  }
+  SUBCASE("an unknown part") {
+    expect_failure({good.path, "-o", out, "--part", "xc7z999"}, {"--part", "xc7z999", "xczu7ev-ffvc1156-2-e"});
+  }
+  SUBCASE("a missing test set for tb_data") {
+    expect_failure({good.path, "-o", out, "--data", tmp.file("nowhere")}, {"nowhere"});
+  }
+}
+
+TEST_CASE("bcnn-compile: --calibrate for models without calibration, --force replaces a project whole") {
+  TempDir tmp("compile-force");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 60, 10);
+  const SavedModel bare = save_model_with(tmp.file("bare.h5"), layers_mixed(), data, false);
+  const std::string out = tmp.file("project");
+
+  ToolResult first = run_compile({bare.path, "-o", out, "--calibrate", data, "--tb-images", "4"}, tmp.str());
+  INFO(first.err, first.out);
+  REQUIRE(first.status == 0);
+  const json report = json::parse(read_text(out + "/report.json"));
+  CHECK(report["calibration"]["images"] == 60);
+  CHECK(contains(report["calibration"]["source"].get<std::string>(), "--calibrate"));
+  write_text(out + "/stale.txt", "from before\n");
+
+  ToolResult refused = run_compile({bare.path, "-o", out, "--calibrate", data}, tmp.str());
+  CHECK(refused.status == 1);
+  CHECK(fs::exists(out + "/stale.txt"));
+
+  ToolResult second = run_compile({bare.path, "-o", out, "--calibrate", data, "--tb-images", "6", "--force"}, tmp.str());
+  INFO(second.err, second.out);
+  REQUIRE(second.status == 0);
+  CHECK(!fs::exists(out + "/stale.txt"));
+  CHECK(read_rows(out + "/tb_data/labels.txt").size() == 6);
+  const auto entries = list_tree(tmp.str());
+  for (const auto& e : entries) {
+    CHECK_MESSAGE(e.find(".tmp-") == std::string::npos, e);
+    CHECK_MESSAGE(e.find(".old-") == std::string::npos, e);
+  }
+}
