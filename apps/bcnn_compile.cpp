@@ -109,34 +109,7 @@ int main(int argc, char** argv) {
   try {
     bcnn::QuantOptions options;
     options.model_path = model_path;
-    // --precision: a width, or a whole format.
-    {
-      const std::string p = precision;
-      if (p.find('<') != std::string::npos || p.rfind("ap_", 0) == 0) {
-        options.data_format = bcnn::parse_format(p, "--precision");
-        options.data_width = options.data_format->width;
-      } else {
-        std::size_t used = 0;
-        long w = -1;
-        try {
-          w = std::stol(p, &used);
-        } catch (...) {
-          used = 0;
-        }
-        if (used != p.size())
-          throw bcnn::Error("--precision: expected a width (e.g. 16) or ap_fixed<W, I, Q, O>, found \"" + p + "\"");
-        if (w < 1 || w > 64)
-          throw bcnn::Error("--precision: impossible width " + p + ": expected 1..64 bits");
-        options.data_width = static_cast<int>(w);
-      }
-    }
-    options.weight_width = weight_width;
-    for (const auto& text : layer_precisions) {
-      auto [key, value] = split_assignment(text, "--layer-precision", "FIELD=ap_fixed<W,I,Q,O>");
-      if (options.layer_formats.count(key))
-        throw bcnn::Error("--layer-precision " + key + ": given twice");
-      options.layer_formats[key] = value;
-    }
+    bcnn::apply_precision_options(options, precision, weight_width, layer_precisions);
     std::vector<std::string> explicit_layers;
     auto parallel_option = [&](const std::vector<std::string>& items, const std::string& option, auto apply) {
       for (const auto& text : items) {

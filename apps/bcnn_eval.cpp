@@ -14,6 +14,9 @@
 #include "eval/evaluate.h"
 #include "io/model_file.h"
 #include "io/npy.h"
+#include "eval/fixed_eval.h"
+#include "hls/csim.h"
+#include "quant/quantize.h"
 
 namespace {
 
@@ -77,6 +80,11 @@ int main(int argc, char** argv) {
   int threads = 0, batch = 256, latency_samples = 1000;
   bool as_json = false;
   std::optional<std::string> logits_path;
+  bool fixed = false;
+  std::string precision = "16";
+  int weight_width = 18;
+  std::vector<std::string> layer_precision;
+  std::optional<std::string> hls_dir;
   app.add_option("model", model_path, "Model file (best.h5, last.h5 or a checkpoint)")->required();
   app.add_option("--data", data_dir, "Dataset directory (default: the model's train.data)");
   app.add_option("--threads", threads, "Threads (0 = all cores)")->check(CLI::Range(0, 1024));
@@ -85,6 +93,19 @@ int main(int argc, char** argv) {
   app.add_option("--latency-samples", latency_samples, "Images timed one at a time for latency")
       ->check(CLI::Range(0, 1000000))->capture_default_str();
   app.add_option("--logits", logits_path, "Write the test-set logits as a float32 .npy file (N x classes)");
+  app.add_flag("--fixed", fixed,
+               "Also run the model in the fixed point of the generated hardware and compare with float");
+  app.add_option("--precision", precision,
+                 "With --fixed: activation width (integer bits from calibration) or a full ap_fixed<W,I,Q,O>, as "
+                 "bcnn-compile takes it")
+      ->capture_default_str();
+  app.add_option("--weight-precision", weight_width, "With --fixed: width of weight spectra, weights, biases, twiddles")
+      ->capture_default_str();
+  app.add_option("--hls", hls_dir,
+                 "Build a bcnn-compile project's C simulation, run it over the test set and compare it with the "
+                 "fixed-point emulation of the same formats, image by image (implies --fixed)");
+  app.add_option("--layer-precision", layer_precision,
+                 "With --fixed: layer.field=ap_fixed<W,I,Q,O> (fields in, out, spec, weight, acc, ifft, bias, twiddle)");
   app.add_flag("--json", as_json, "Print one JSON object on stdout instead of the report");
   try {
     app.parse(argc, argv);
@@ -149,6 +170,34 @@ int main(int argc, char** argv) {
         {"batch1_images_per_s", single.images_per_s},
         {"latency_ms", {{"p50", single.latency_ms_p50}, {"p90", single.latency_ms_p90}, {"p99", single.latency_ms_p99}}},
         {"layers", layers}};
+    if (fixed || hls_dir) {
+      bcnn::QuantOptions qopt;
+      if (hls_dir) {
+        qopt = bcnn::options_from_project_report(*hls_dir + "/report.json", model_path);
+      } else {
+        qopt.model_path = model_path;
+        bcnn::apply_precision_options(qopt, precision, weight_width, layer_precision);
+      }
+      bcnn::QuantizedModel qmodel = bcnn::quantize_model(model, qopt);
+      bcnn::FixedEvalResult fr = bcnn::evaluate_fixed(qmodel, &net, test);
+      if (hls_dir) {
+        bcnn::CsimResult cs = bcnn::run_project_csim(*hls_dir, qmodel, test, fr.images, fr.logits_raw, bcnn::threads());
+        out["hls"] = {{"project", *hls_dir},
+                      {"images", cs.images},
+                      {"mismatches", cs.mismatches},
+                      {"first_mismatch", cs.first_mismatch},
+                      {"accuracy", cs.accuracy},
+                      {"bit_identical", cs.mismatches == 0},
+                      {"build_seconds", cs.build_seconds},
+                      {"run_seconds", cs.run_seconds}};
+      }
+      out["fixed"] = {{"accuracy", fr.accuracy},
+                      {"float_accuracy", fr.float_accuracy},
+                      {"agreement", fr.agreement},
+                      {"max_logit_error", fr.max_logit_error},
+                      {"images", fr.images},
+                      {"seconds", fr.seconds}};
+    }
     if (as_json) {
       std::printf("%s\n", out.dump(2).c_str());
       return 0;
@@ -165,6 +214,22 @@ int main(int argc, char** argv) {
                 "p90 %.3f ms, p99 %.3f ms\n",
                 batched, batch, bcnn::threads(), single.images_per_s, single.latency_ms_p50, single.latency_ms_p90,
                 single.latency_ms_p99);
+    if (fixed || hls_dir) {
+      const auto& f = out["fixed"];
+      std::printf("fixed      %.2f%% in fixed point (float %.2f%%, %.2f points apart); same class on %.2f%% of "
+                  "images; largest logit difference %.4g; %.1f s\n",
+                  100 * f["accuracy"].get<double>(), 100 * f["float_accuracy"].get<double>(),
+                  100 * (f["float_accuracy"].get<double>() - f["accuracy"].get<double>()),
+                  100 * f["agreement"].get<double>(), f["max_logit_error"].get<double>(), f["seconds"].get<double>());
+    }
+    if (hls_dir) {
+      const auto& h = out["hls"];
+      std::printf("hls        C simulation of %s: %.2f%% on %d images; %d images differ from the fixed-point "
+                  "emulation%s (build %.1f s, run %.1f s)\n",
+                  hls_dir->c_str(), 100 * h["accuracy"].get<double>(), h["images"].get<int>(), h["mismatches"].get<int>(),
+                  h["mismatches"].get<int>() == 0 ? " (bit-identical)" : "", h["build_seconds"].get<double>(),
+                  h["run_seconds"].get<double>());
+    }
     std::printf("\nper-class accuracy\n");
     for (int c = 0; c < C; ++c)
       std::printf("  %-12s %6.2f%%\n", test.class_names[c].c_str(), 100 * r.class_accuracy[c]);

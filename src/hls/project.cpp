@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "eval/evaluate.h"
+#include "eval/fixed_eval.h"
 #include "hls/embedded_files.h"
 #include "quant/emulator.h"
 
@@ -448,16 +449,10 @@ std::string weights_h(const QuantLayer& l, const LayerNames& n) {
 // --- tb_data -----------------------------------------------------------------------------------
 
 struct TbData {
-  std::string inputs, expected, labels;
+  TbFiles files;
   int images = 0;
   double fixed_accuracy = 0, float_accuracy = -1;
 };
-
-void append_integer(std::string& out, std::int64_t v) {
-  char buffer[24];
-  auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
-  out.append(buffer, r.ptr);
-}
 
 TbData make_tb_data(const ProjectSpec& spec) {
   const QuantizedModel& m = *spec.model;
@@ -468,35 +463,10 @@ TbData make_tb_data(const ProjectSpec& spec) {
   if (static_cast<int>(data.images.sample_size()) != m.n_in)
     throw Error(spec.test_data_description + ": expected images of " + std::to_string(m.n_in) + " values, found " +
                 std::to_string(data.images.sample_size()));
-  FixedEmulator emulator(m);
-  std::vector<std::int64_t> logits(m.n_out);
-  int correct = 0;
-  for (int i = 0; i < tb.images; ++i) {
-    const float* image = data.images.sample(i);
-    for (int k = 0; k < m.n_in; ++k) {
-      if (k) tb.inputs += ' ';
-      append_integer(tb.inputs, bcnn_hls::from_double(static_cast<double>(image[k]), m.input));
-    }
-    tb.inputs += '\n';
-    emulator.run(image, logits.data());
-    int best = 0;
-    for (int o = 0; o < m.n_out; ++o) {
-      if (o) tb.expected += ' ';
-      append_integer(tb.expected, logits[o]);
-      if (logits[o] > logits[best]) best = o;
-    }
-    tb.expected += '\n';
-    append_integer(tb.labels, data.labels[i]);
-    tb.labels += '\n';
-    if (best == data.labels[i]) ++correct;
-  }
-  tb.fixed_accuracy = static_cast<double>(correct) / tb.images;
-  if (spec.network) {
-    std::vector<int> indices(tb.images);
-    for (int i = 0; i < tb.images; ++i) indices[i] = i;
-    const Dataset subset = dataset_subset(data, indices);
-    tb.float_accuracy = evaluate(*spec.network, subset, 256).accuracy;
-  }
+  const FixedEvalResult fixed = evaluate_fixed(m, spec.network, data, tb.images);
+  tb.files = make_tb_files(m, data, tb.images, fixed.logits_raw);
+  tb.fixed_accuracy = fixed.accuracy;
+  if (spec.network) tb.float_accuracy = fixed.float_accuracy;
   return tb;
 }
 
@@ -838,9 +808,9 @@ ProjectSummary write_project(const ProjectSpec& spec) {
     w.write("build_prj.tcl", build_tcl(*spec.estimate));
     // tb_data/ and the reports.
     const TbData tb = make_tb_data(spec);
-    w.write("tb_data/inputs.txt", tb.inputs);
-    w.write("tb_data/expected.txt", tb.expected);
-    w.write("tb_data/labels.txt", tb.labels);
+    w.write("tb_data/inputs.txt", tb.files.inputs);
+    w.write("tb_data/expected.txt", tb.files.expected);
+    w.write("tb_data/labels.txt", tb.files.labels);
     w.write("report.json", report_json(spec, tb));
     w.write("report.md", report_md(spec, tb));
     w.write("README.md", readme(spec, tb));
@@ -872,6 +842,32 @@ ProjectSummary write_project(const ProjectSpec& spec) {
   }
   summary.directory = target.string();
   return summary;
+}
+
+TbFiles make_tb_files(const QuantizedModel& model, const Dataset& data, int images,
+                      const std::vector<std::int64_t>& expected_raw) {
+  auto append_integer = [](std::string& out, std::int64_t v) {
+    char buffer[24];
+    auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+    out.append(buffer, r.ptr);
+  };
+  TbFiles tb;
+  for (int i = 0; i < images; ++i) {
+    const float* image = data.images.sample(i);
+    for (int k = 0; k < model.n_in; ++k) {
+      if (k) tb.inputs += ' ';
+      append_integer(tb.inputs, bcnn_hls::from_double(static_cast<double>(image[k]), model.input));
+    }
+    tb.inputs += '\n';
+    for (int o = 0; o < model.n_out; ++o) {
+      if (o) tb.expected += ' ';
+      append_integer(tb.expected, expected_raw[static_cast<std::size_t>(i) * model.n_out + o]);
+    }
+    tb.expected += '\n';
+    append_integer(tb.labels, data.labels[i]);
+    tb.labels += '\n';
+  }
+  return tb;
 }
 
 }  // namespace bcnn

@@ -5,7 +5,9 @@
 // build_prj.tcl, a CMake build of the C simulation, the host driver, report.json, report.md and a
 // README. Atomic: everything is written into a temporary directory beside the target and renamed
 // at the end; on any error nothing is left behind.
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "data/dataset.h"
 #include "hls/estimate.h"
@@ -50,6 +52,15 @@ ProjectSummary write_project(const ProjectSpec& spec);
 std::string format_table(const QuantizedModel& model, bool markdown);
 // The estimate: one row per dataflow stage, totals, the part's capacity and the fit warnings.
 std::string estimate_table(const DesignEstimate& estimate, bool markdown);
+
+// The test bench's text files (tb/bcnn_tb.cpp reads them) for the first `images` images of
+// `data`: raw input words in the model's input format, the expected raw logits (`expected_raw`,
+// images x n_out, from FixedEmulator) and the labels, one image per line.
+struct TbFiles {
+  std::string inputs, expected, labels;
+};
+TbFiles make_tb_files(const QuantizedModel& model, const Dataset& data, int images,
+                      const std::vector<std::int64_t>& expected_raw);
 
 // A C++ identifier made from a layer name (letters, digits and underscores).
 std::string c_identifier(const std::string& name);

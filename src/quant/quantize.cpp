@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <fstream>
 #include <numbers>
 #include <set>
 #include <sstream>
@@ -725,6 +726,59 @@ Calibration calibrate_model(LoadedModel& model, const std::string& data_dir, int
     throw Error(data_dir + ": expected " + dataset + " images of shape " + shape_string(net.input_shape()) +
                 " for the model, found " + shape_string(data.sample_shape()));
   return calibrate(net, data, max_images, 256);
+}
+
+void apply_precision_options(QuantOptions& options, const std::string& precision, int weight_width,
+                             const std::vector<std::string>& layer_precisions) {
+  if (precision.find('<') != std::string::npos || precision.rfind("ap_", 0) == 0) {
+    options.data_format = parse_format(precision, "--precision");
+    options.data_width = options.data_format->width;
+  } else {
+    std::size_t used = 0;
+    long width = -1;
+    try {
+      width = std::stol(precision, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used != precision.size() || precision.empty())
+      throw Error("--precision: expected a width (e.g. 16) or ap_fixed<W, I, Q, O>, found \"" + precision + "\"");
+    if (width < 1 || width > 64) throw Error("--precision: impossible width " + precision + ": expected 1..64 bits");
+    options.data_width = static_cast<int>(width);
+  }
+  if (weight_width < 1 || weight_width > 53)
+    throw Error("--weight-precision: impossible width " + std::to_string(weight_width) + ": expected 1..53 bits");
+  options.weight_width = weight_width;
+  for (const auto& text : layer_precisions) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+      throw Error("--layer-precision: expected LAYER.FIELD=ap_fixed<W,I,Q,O>, found \"" + text + "\"");
+    const std::string key = text.substr(0, eq);
+    if (options.layer_formats.count(key)) throw Error("--layer-precision " + key + ": given twice");
+    options.layer_formats[key] = text.substr(eq + 1);
+  }
+}
+
+QuantOptions options_from_project_report(const std::string& report_path, const std::string& model_path) {
+  std::ifstream in(report_path);
+  if (!in) throw Error(report_path + ": cannot open the project report (is the directory a bcnn-compile project?)");
+  nlohmann::json report;
+  try {
+    in >> report;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(report_path + ": expected the JSON report of bcnn-compile, found text that does not parse");
+  }
+  if (!report.contains("layers") || !report["layers"].is_array())
+    throw Error(report_path + ": /layers: expected the array of layers of a bcnn-compile report, found nothing");
+  QuantOptions options;
+  options.model_path = model_path;
+  options.layer_formats_origin = report_path;
+  for (const auto& layer : report["layers"]) {
+    if (!layer.contains("formats")) continue;
+    for (const auto& [field, spelling] : layer["formats"].items())
+      options.layer_formats[layer.at("name").get<std::string>() + "." + field] = spelling.get<std::string>();
+  }
+  return options;
 }
 
 }  // namespace bcnn

@@ -60,6 +60,16 @@ struct QuantReport {
   std::vector<FormatChoice> choices;
 };
 
+// The precision options shared by bcnn-compile and bcnn-eval --fixed: `precision` is a width
+// ("16") or a whole ap_fixed spelling for every activation; `layer_precisions` are
+// "LAYER.FIELD=ap_fixed<...>" overrides. Errors name the option.
+void apply_precision_options(QuantOptions& options, const std::string& precision, int weight_width,
+                             const std::vector<std::string>& layer_precisions);
+
+// The options that reproduce the formats of a generated project exactly: every layer's formats
+// from its report.json as overrides (for bcnn-eval --hls).
+QuantOptions options_from_project_report(const std::string& report_path, const std::string& model_path);
+
 // Throws bcnn::Error naming the model file, the layer and the field for: no calibration,
 // an unsupported layer (bc_dense blocks other than powers of two 4..256), an unknown layer or
 // field in an override, an impossible format (width out of 1..64, an exact accumulator wider

@@ -541,3 +541,49 @@ TEST_CASE("bcnn-compile: --calibrate for models without calibration, --force rep
     CHECK_MESSAGE(e.find(".old-") == std::string::npos, e);
   }
 }
+
+// --- bcnn-eval --fixed and --hls ------------------------------------------------------------------
+
+TEST_CASE("bcnn-eval --hls: the project's C simulation over the whole test set equals --fixed bit for bit") {
+  TempDir tmp("eval-hls");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 100, 40);
+  const SavedModel model = save_model_with(tmp.file("model.h5"), layers_mixed(), data);
+  const std::string project = tmp.file("project");
+  // A hand-set format that the defaults would not choose: --hls must take the project's formats.
+  const ToolResult compiled = run_compile({model.path, "-o", project, "--tb-images", "5", "--layer-precision",
+                                           "fc1.acc=ap_fixed<40, 9, AP_TRN, AP_WRAP>", "--precision", "14"},
+                                          tmp.str());
+  INFO(compiled.out, compiled.err);
+  REQUIRE(compiled.status == 0);
+
+  const ToolResult hls = run_eval({model.path, "--data", data, "--hls", project, "--json", "--latency-samples", "5"},
+                                  tmp.str());
+  INFO(hls.command, "\n", hls.out, hls.err);
+  REQUIRE(hls.status == 0);
+  const json out = json::parse(hls.out);
+  CHECK(out["hls"]["images"] == 40);
+  CHECK(out["hls"]["mismatches"] == 0);
+  CHECK(out["hls"]["bit_identical"] == true);
+  CHECK(out["hls"]["accuracy"].get<double>() == out["fixed"]["accuracy"].get<double>());
+  CHECK(out["fixed"]["images"] == 40);
+
+  // --fixed with the options the project was compiled with quantizes the model the same way.
+  const ToolResult fixed = run_eval({model.path, "--data", data, "--fixed", "--precision", "14", "--layer-precision",
+                                     "fc1.acc=ap_fixed<40, 9, AP_TRN, AP_WRAP>", "--json", "--latency-samples", "5"},
+                                    tmp.str());
+  INFO(fixed.out, fixed.err);
+  REQUIRE(fixed.status == 0);
+  const json f = json::parse(fixed.out);
+  CHECK(f["fixed"]["accuracy"].get<double>() == out["fixed"]["accuracy"].get<double>());
+  CHECK(f["fixed"]["agreement"].get<double>() >= 0.0);
+  CHECK(f["fixed"]["float_accuracy"].get<double>() == f["accuracy"].get<double>());
+
+  // Bad input: not a project, a bad precision.
+  const ToolResult not_project = run_eval({model.path, "--data", data, "--hls", data}, tmp.str());
+  CHECK(not_project.status == 1);
+  CHECK(contains(not_project.err, data + "/report.json"));
+  const ToolResult bad_precision = run_eval({model.path, "--data", data, "--fixed", "--precision", "99"}, tmp.str());
+  CHECK(bad_precision.status == 1);
+  CHECK(contains(bad_precision.err, "--precision: impossible width 99"));
+}
