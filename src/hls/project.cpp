@@ -112,17 +112,6 @@ std::string render_table(const std::vector<std::string>& header, const std::vect
   return out;
 }
 
-std::string kind_name(QuantLayerKind kind) {
-  switch (kind) {
-    case QuantLayerKind::bc_dense: return "bc_dense";
-    case QuantLayerKind::dense: return "dense";
-    case QuantLayerKind::relu: return "relu";
-    case QuantLayerKind::flatten: return "flatten";
-    case QuantLayerKind::dropout: return "dropout";
-  }
-  return "?";
-}
-
 bool has_hardware(QuantLayerKind kind) { return kind != QuantLayerKind::flatten && kind != QuantLayerKind::dropout; }
 
 // The smallest C integer type holding `width` bits.
@@ -281,7 +270,7 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<LayerNames>&
   for (std::size_t i = 0; i < m.layers.size(); ++i) {
     const QuantLayer& l = m.layers[i];
     if (!has_hardware(l.kind)) {
-      body << indent << "// " << l.name << " (" << kind_name(l.kind) << "): no hardware, the same array\n";
+      body << indent << "// " << l.name << " (" << layer_kind_name(l.kind) << "): no hardware, the same array\n";
       continue;
     }
     const std::string out = "x_" + names[i].id;
@@ -509,7 +498,7 @@ std::string report_json(const ProjectSpec& spec, const TbData& tb) {
   const QuantizedModel& m = *spec.model;
   json layers = json::array();
   for (const auto& l : m.layers) {
-    json j = {{"name", l.name}, {"type", kind_name(l.kind)}, {"n_in", l.n_in}, {"n_out", l.n_out},
+    json j = {{"name", l.name}, {"type", layer_kind_name(l.kind)}, {"n_in", l.n_in}, {"n_out", l.n_out},
               {"observed", {{"in_min", l.observed_in_min}, {"in_max", l.observed_in_max},
                             {"out_min", l.observed_out_min}, {"out_max", l.observed_out_max}}}};
     json formats = {{"in", format_name(l.in)}, {"out", format_name(l.out)}};
@@ -690,7 +679,7 @@ std::string format_table(const QuantizedModel& m, bool markdown) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"input", "", "", std::to_string(m.n_in), "", short_format(m.input), "", "", "", "", "", "", ""});
   for (const auto& l : m.layers) {
-    std::vector<std::string> r{l.name, kind_name(l.kind), std::to_string(l.n_in), std::to_string(l.n_out), "",
+    std::vector<std::string> r{l.name, layer_kind_name(l.kind), std::to_string(l.n_in), std::to_string(l.n_out), "",
                                short_format(l.in), short_format(l.out)};
     if (l.kind == QuantLayerKind::bc_dense) {
       r[4] = std::to_string(l.block);

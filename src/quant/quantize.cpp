@@ -66,16 +66,6 @@ int log2_exact(int k) {
   return l;
 }
 
-std::string layer_kind_name(QuantLayerKind kind) {
-  switch (kind) {
-    case QuantLayerKind::bc_dense: return "bc_dense";
-    case QuantLayerKind::dense: return "dense";
-    case QuantLayerKind::relu: return "relu";
-    case QuantLayerKind::flatten: return "flatten";
-    case QuantLayerKind::dropout: return "dropout";
-  }
-  return "?";
-}
 
 // The fields a layer of each kind has formats for.
 const std::vector<std::string>& layer_fields(QuantLayerKind kind) {
@@ -779,6 +769,17 @@ QuantOptions options_from_project_report(const std::string& report_path, const s
       options.layer_formats[layer.at("name").get<std::string>() + "." + field] = spelling.get<std::string>();
   }
   return options;
+}
+
+std::string layer_kind_name(QuantLayerKind kind) {
+  switch (kind) {
+    case QuantLayerKind::bc_dense: return "bc_dense";
+    case QuantLayerKind::dense: return "dense";
+    case QuantLayerKind::relu: return "relu";
+    case QuantLayerKind::flatten: return "flatten";
+    case QuantLayerKind::dropout: return "dropout";
+  }
+  return "?";
 }
 
 }  // namespace bcnn

@@ -21,6 +21,9 @@ FixedFormat parse_format(const std::string& text, const std::string& what);
 
 enum class QuantLayerKind { bc_dense, dense, relu, flatten, dropout };
 
+// The JSON layer type of a kind ("bc_dense", ...).
+std::string layer_kind_name(QuantLayerKind kind);
+
 struct QuantLayer {
   QuantLayerKind kind;
   std::string name;

@@ -25,14 +25,7 @@
 
 #include "bcnn_hls/fft.h"
 #include "bcnn_hls/fixed.h"
-
-#ifndef BCNN_HLS_PRAGMA
-#ifdef __SYNTHESIS__
-#define BCNN_HLS_PRAGMA(text) _Pragma(#text)
-#else
-#define BCNN_HLS_PRAGMA(text)
-#endif
-#endif
+#include "bcnn_hls/pragma.h"
 
 namespace bcnn_hls {
 

@@ -12,14 +12,7 @@
 #define BCNN_HLS_DENSE_H
 
 #include "bcnn_hls/fixed.h"
-
-#ifndef BCNN_HLS_PRAGMA
-#ifdef __SYNTHESIS__
-#define BCNN_HLS_PRAGMA(text) _Pragma(#text)
-#else
-#define BCNN_HLS_PRAGMA(text)
-#endif
-#endif
+#include "bcnn_hls/pragma.h"
 
 namespace bcnn_hls {
 

@@ -21,16 +21,10 @@
 #define BCNN_HLS_FFT_H
 
 #include "bcnn_hls/fixed.h"
+#include "bcnn_hls/pragma.h"
 
 // HLS pragmas, visible only to Vitis HLS synthesis: g++ -Wall warns about unknown pragmas.
 // Defined identically in every kernel header so that each can be included alone.
-#ifndef BCNN_HLS_PRAGMA
-#ifdef __SYNTHESIS__
-#define BCNN_HLS_PRAGMA(text) _Pragma(#text)
-#else
-#define BCNN_HLS_PRAGMA(text)
-#endif
-#endif
 
 namespace bcnn_hls {
 
