@@ -31,7 +31,7 @@ BoundLayer make_layer(const nlohmann::json& spec, const Shape& input, std::uint6
   bound.layer->init_params(rng);
   auto specs = bound.layer->param_specs();
   for (std::size_t i = 0; i < specs.size(); ++i)
-    if (!specs[i].decay)
+    if (!specs[i].decay && specs[i].trainable)
       for (float& v : bound.params[i]) v = 0.2f * (2.0f * rng.uniform() - 1.0f);
   return bound;
 }
@@ -97,9 +97,21 @@ double check_gradients(BoundLayer& bound, const Tensor& x_in, const GradCheck& o
   };
   for (std::size_t i : sample_indices(x.size(), options.max_checks, 1)) check_one(x[i], dx[i], "x", i);
   auto specs = layer.param_specs();
-  for (std::size_t p = 0; p < bound.params.size(); ++p)
+  for (std::size_t p = 0; p < bound.params.size(); ++p) {
+    if (!specs[p].trainable) {
+      // Layer state, not a parameter: its gradient must stay zero (the output may still depend
+      // on it, as batchnorm's does on its running statistics in evaluation).
+      for (std::size_t i = 0; i < analytic[p].size(); ++i)
+        if (analytic[p][i] != 0.0f) {
+          INFO(layer.type() << " gradient of non-trainable " << specs[p].name << "[" << i << "] = " << analytic[p][i]);
+          CHECK(analytic[p][i] == 0.0f);
+          break;
+        }
+      continue;
+    }
     for (std::size_t i : sample_indices(bound.params[p].size(), options.max_checks, 2 + p))
       check_one(bound.params[p][i], analytic[p][i], specs[p].name.c_str(), i);
+  }
   return worst;
 }
 

@@ -22,7 +22,8 @@ struct BoundLayer {
 };
 
 // Builds a layer from its JSON ({"type": ..., ...}) for samples of `input` shape, with parameters
-// initialized from `seed` and random biases (so that tests see them).
+// initialized from `seed` and random biases (so that tests see them; trainable arrays without
+// weight decay count as biases, non-trainable state keeps the layer's initial values).
 BoundLayer make_layer(const nlohmann::json& spec, const Shape& input, std::uint64_t seed = 1);
 
 // A tensor of uniform values in [-1, 1).
@@ -36,8 +37,8 @@ struct GradCheck {
   ForwardContext context{}; 
 };
 
-// Checks dL/dx and every dL/dparam of the layer for L = sum(y * r), r random, by central
-// differences. Reports through doctest CHECKs; returns the worst relative error seen.
+// Checks dL/dx and every trainable dL/dparam of the layer for L = sum(y * r), r random, by central
+// differences (and that the gradients of non-trainable arrays stay zero). Reports through doctest CHECKs; returns the worst relative error seen.
 double check_gradients(BoundLayer& bound, const Tensor& x, const GradCheck& options = {});
 
 }  // namespace bcnn::testing

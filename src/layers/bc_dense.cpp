@@ -49,14 +49,7 @@ const float* pad_rows(const float* src, int rows, int width, int padded_width, A
   return buffer.data();
 }
 
-// Distance between consecutive frequency bins in a bin-major spectra buffer. A power-of-two
-// distance maps every bin of one transform to the same cache set (64 KiB apart at n = 4096,
-// k = 64); an odd number of cache lines (8 complex floats each) does not.
-std::ptrdiff_t bin_stride(std::ptrdiff_t count) {
-  std::ptrdiff_t ld = (count + 7) / 8 * 8;
-  if ((ld / 8) % 2 == 0) ld += 8;
-  return ld;
-}
+using fft::bin_stride;
 
 // Splits [0, n) evenly over the threads of the enclosing parallel region.
 inline void thread_range(long n, long& begin, long& end) {

@@ -19,6 +19,10 @@ struct ParamSpec {
   std::string name;  // dataset name in the model file ("weight", "bias")
   Shape shape;
   bool decay = true;  // weight decay applies (weights yes, biases no)
+  // False for state the layer updates itself (batchnorm's running statistics): it lives in the
+  // arena and the model file like any parameter, but the optimizer never changes it and its
+  // gradient stays zero.
+  bool trainable = true;
 };
 
 // Per-sample forward cost, and the same for the dense layer the block-circulant one replaces.

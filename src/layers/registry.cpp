@@ -1,9 +1,15 @@
 #include "layers/registry.h"
 
+#include "layers/avgpool2d.h"
+#include "layers/batchnorm.h"
+#include "layers/bc_conv2d.h"
 #include "layers/bc_dense.h"
+#include "layers/conv2d.h"
 #include "layers/dense.h"
 #include "layers/dropout.h"
 #include "layers/flatten.h"
+#include "layers/global_avgpool.h"
+#include "layers/maxpool2d.h"
 #include "layers/relu.h"
 
 namespace bcnn {
@@ -15,6 +21,12 @@ const std::vector<LayerType>& layer_types() {
       {"relu", &Relu::from_json},
       {"dropout", &Dropout::from_json},
       {"flatten", &Flatten::from_json},
+      {"conv2d", &Conv2d::from_json},
+      {"bc_conv2d", &BcConv2d::from_json},
+      {"maxpool2d", &MaxPool2d::from_json},
+      {"avgpool2d", &AvgPool2d::from_json},
+      {"global_avgpool", &GlobalAvgPool::from_json},
+      {"batchnorm", &BatchNorm::from_json},
   };
   return table;
 }

@@ -15,9 +15,12 @@ class JsonObject {
   // `origin` names the file (or "--option") the object came from; `pointer` is its JSON pointer.
   JsonObject(const nlohmann::json& value, std::string origin, std::string pointer);
 
+  const std::string& origin() const { return origin_; }
   const std::string& pointer() const { return pointer_; }
   std::string pointer_of(const std::string& key) const;
   bool has(const std::string& key) const;
+  // Counts `key` as known to reject_unknown_keys (for optional keys read without get_*).
+  void mark_known(const std::string& key) { read_.insert(key); }
   const nlohmann::json& raw(const std::string& key);
 
   std::string get_string(const std::string& key, const std::optional<std::string>& fallback = std::nullopt,

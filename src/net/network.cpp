@@ -69,7 +69,8 @@ std::unique_ptr<Network> Network::build(const nlohmann::json& description, const
     auto specs = net->layers_[li]->param_specs();
     for (std::size_t s = 0; s < specs.size(); ++s) {
       std::size_t size = static_cast<std::size_t>(shape_size(specs[s].shape));
-      net->ranges_.push_back({static_cast<int>(li), static_cast<int>(s), total, size, specs[s].decay});
+      net->ranges_.push_back(
+          {static_cast<int>(li), static_cast<int>(s), total, size, specs[s].decay, specs[s].trainable});
       total += size;
     }
   }

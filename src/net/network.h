@@ -21,6 +21,7 @@ struct ParamRange {
   std::size_t offset;
   std::size_t size;
   bool decay;
+  bool trainable = true;  // ParamSpec::trainable
 };
 
 class Network {

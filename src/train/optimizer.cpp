@@ -38,9 +38,15 @@ nlohmann::json OptimizerSpec::to_json() const {
 }
 
 Optimizer::Optimizer(OptimizerSpec spec, std::size_t size, std::vector<ParamRange> ranges)
-    : spec_(std::move(spec)), ranges_(std::move(ranges)), decay_(size, 0), first_(size, 0.0f) {
+    : spec_(std::move(spec)), ranges_(std::move(ranges)), decay_(size, 0), step_factor_(size, 1.0f), first_(size, 0.0f) {
+  // Non-trainable entries (batchnorm's running statistics) get no decay and a zero step factor,
+  // whatever their gradient says; a factor (not a branch) keeps the loops vectorized, and
+  // multiplying by 1 leaves the trainable entries' updates bit for bit as they were.
   for (const auto& r : ranges_)
-    for (std::size_t i = r.offset; i < r.offset + r.size; ++i) decay_[i] = r.decay ? 1 : 0;
+    for (std::size_t i = r.offset; i < r.offset + r.size; ++i) {
+      decay_[i] = r.decay && r.trainable ? 1 : 0;
+      step_factor_[i] = r.trainable ? 1.0f : 0.0f;
+    }
   if (spec_.type != "sgd") second_.assign(size, 0.0f);
 }
 
@@ -58,6 +64,7 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads, doub
   const float lr = static_cast<float>(lr_double);
   const float wd = static_cast<float>(spec_.weight_decay);
   const unsigned char* decay = decay_.data();
+  const float* factor = step_factor_.data();
   if (spec_.type == "sgd") {
     const float mu = static_cast<float>(spec_.momentum);
     const bool nesterov = spec_.nesterov;
@@ -65,7 +72,7 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads, doub
     for (std::size_t i = 0; i < n; ++i) {
       float gi = g[i] + (decay[i] ? wd * p[i] : 0.0f);
       m[i] = mu * m[i] + gi;
-      p[i] -= lr * (nesterov ? gi + mu * m[i] : m[i]);
+      p[i] -= factor[i] * (lr * (nesterov ? gi + mu * m[i] : m[i]));
     }
     return;
   }
@@ -86,7 +93,7 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads, doub
     }
     m[i] = b1 * m[i] + (1.0f - b1) * gi;
     v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-    p[i] -= lr * (m[i] / c1) / (std::sqrt(v[i]) / c2_sqrt + eps);
+    p[i] -= factor[i] * (lr * (m[i] / c1) / (std::sqrt(v[i]) / c2_sqrt + eps));
   }
 }
 

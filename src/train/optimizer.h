@@ -2,7 +2,8 @@
 // Optimizers over the network's single parameter vector. Conventions follow PyTorch:
 // SGD: v = mu v + (g + wd p); p -= lr (g + wd p + mu v) with Nesterov, else p -= lr v.
 // Adam: g += wd p (coupled decay); AdamW: p -= lr wd p (decoupled, Loshchilov and Hutter 2019).
-// Weight decay applies only to ranges marked `decay` (weights, not biases).
+// Weight decay applies only to ranges marked `decay` (weights, not biases). Ranges not marked
+// `trainable` (running statistics) are never updated: no step, no decay.
 #include <memory>
 #include <span>
 #include <string>
@@ -41,7 +42,8 @@ class Optimizer {
  private:
   OptimizerSpec spec_;
   std::vector<ParamRange> ranges_;
-  std::vector<unsigned char> decay_;  // per parameter: weight decay applies
+  std::vector<unsigned char> decay_;      // per parameter: weight decay applies
+  AlignedVector<float> step_factor_;      // per parameter: 1 when the optimizer updates it, else 0
   AlignedVector<float> first_, second_;  // momentum / Adam moments
   std::int64_t steps_ = 0;
 };

@@ -178,7 +178,8 @@ TEST_CASE("config: layer errors") {
   json j = net_json();
   j["layers"][1]["type"] = "bc_dens";
   CHECK_NET_ERROR(j, "net.json: /layers/1/type: expected one of \"dense\", \"bc_dense\", \"relu\", \"dropout\", "
-                     "\"flatten\", found string \"bc_dens\" (did you mean \"bc_dense\"?)");
+                     "\"flatten\", \"conv2d\", \"bc_conv2d\", \"maxpool2d\", \"avgpool2d\", \"global_avgpool\", "
+                     "\"batchnorm\", found string \"bc_dens\" (did you mean \"bc_dense\"?)");
   j["layers"][1]["type"] = "convolution";
   CHECK_NET_ERROR(j, "found string \"convolution\"");
   CHECK(build_error(j).find("did you mean") == std::string::npos);  // nothing is close
@@ -293,7 +294,7 @@ TEST_CASE("config: train errors") {
 
   j = train_json();
   j["train"]["dataset"] = "mnits";
-  CHECK_TRAIN_ERROR(j, "run.json: /train/dataset: expected one of \"mnist\", \"fashion_mnist\", found string \"mnits\" "
+  CHECK_TRAIN_ERROR(j, "run.json: /train/dataset: expected one of \"mnist\", \"fashion_mnist\", \"cifar10\", found string \"mnits\" "
                        "(did you mean \"mnist\"?)");
   j = train_json();
   j["train"]["epoch"] = 3;

@@ -1,0 +1,309 @@
+#include "layers/bc_conv2d.h"
+
+#include <omp.h>
+
+#include "core/blas.h"
+#include "core/error.h"
+#include "layers/bc_dense.h"
+#include "layers/conv2d.h"
+#include "layers/init.h"
+
+namespace bcnn {
+namespace {
+
+template <class V>
+void ensure_size(V& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+std::ptrdiff_t round_up(std::ptrdiff_t n, std::ptrdiff_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+// Below this many real multiply-accumulates in the complex products a batch runs on one thread:
+// waking the others costs more.
+constexpr long min_parallel_macs = 1L << 20;
+
+// How a batch is split. A group is about `group_columns` output positions of whole samples: one
+// thread takes it through the whole pipeline (pack, rfft, per bin im2col + complex products,
+// irfft, unpack) while its buffers stay in that core's cache, and a pass over the batch has a
+// single fork and join. A task is a run of consecutive groups; dL/dW and dL/db are summed per
+// task, then over tasks in order. Groups and tasks depend on the batch and the shape only, never
+// on the thread count.
+constexpr int group_columns = 512;
+constexpr int max_tasks = 16;
+
+struct BatchSplit {
+  int batch = 0, group = 0, groups = 0, tasks = 0;
+  std::ptrdiff_t lds = 0, ldy = 0;  // bin strides of one group's input and output spectra
+  std::ptrdiff_t in_stride = 0;     // one group's input spectra (kept from forward for backward)
+  // Per-thread scratch: channel-block vectors (floats), im2col block and output spectra (complex).
+  // Multiples of 64 bytes, so that every thread's buffers share FFTW plans.
+  std::ptrdiff_t real_stride = 0, col_stride = 0, out_stride = 0;
+
+  int first_group(int task) const { return static_cast<int>(static_cast<long>(groups) * task / tasks); }
+  int first_sample(int group_index) const { return group_index * group; }
+  int samples(int group_index) const { return std::min(batch, (group_index + 1) * group) - group_index * group; }
+};
+
+BatchSplit split_batch(int batch, const WindowGeometry& g, int p, int q, int k, int bins) {
+  BatchSplit s;
+  const int P = g.output_pixels(), HW = g.input_pixels(), Kc = q * g.taps();
+  s.batch = batch;
+  s.group = std::max(1, std::min(batch, group_columns / std::max(1, P)));
+  s.groups = (batch + s.group - 1) / s.group;
+  s.tasks = std::min(s.groups, max_tasks);
+  const std::ptrdiff_t in_count = static_cast<std::ptrdiff_t>(s.group) * q * HW;
+  const std::ptrdiff_t out_count = static_cast<std::ptrdiff_t>(p) * s.group * P;
+  s.lds = fft::bin_stride(in_count);
+  s.ldy = fft::bin_stride(out_count);
+  s.in_stride = s.lds * bins;
+  s.real_stride = round_up(std::max(in_count, out_count) * k, 16);
+  s.col_stride = round_up(static_cast<std::ptrdiff_t>(Kc) * s.group * P, 8);
+  s.out_stride = s.ldy * bins;
+  return s;
+}
+
+}  // namespace
+
+BcConv2d::BcConv2d(std::string name, Shape input_shape, int filters, const WindowGeometry& geometry, Padding padding,
+                   int block, std::string init)
+    : Layer(std::move(name), std::move(input_shape)),
+      filters_(filters),
+      k_(block),
+      g_(geometry),
+      padding_(padding),
+      init_(std::move(init)) {
+  p_ = (filters_ + k_ - 1) / k_;
+  q_ = (g_.channels + k_ - 1) / k_;
+  bins_ = fft::bins(k_);
+}
+
+nlohmann::json BcConv2d::config() const {
+  return {{"filters", filters_},
+          {"kernel", {g_.kernel_h, g_.kernel_w}},
+          {"stride", {g_.stride_h, g_.stride_w}},
+          {"padding", padding_.to_json()},
+          {"block", k_},
+          {"init", init_}};
+}
+
+std::vector<ParamSpec> BcConv2d::param_specs() const {
+  return {{"weight", {p_, q_, g_.kernel_h, g_.kernel_w, k_}, true}, {"bias", {filters_}, false}};
+}
+
+LayerCost BcConv2d::cost() const {
+  const std::int64_t taps = g_.taps(), P = g_.output_pixels(), HW = g_.input_pixels();
+  const std::int64_t dense_weights = static_cast<std::int64_t>(filters_) * g_.channels * taps;
+  LayerCost c;
+  c.params = static_cast<std::int64_t>(p_) * q_ * taps * k_ + filters_;
+  c.dense_params = dense_weights + filters_;
+  // rfft of q*H*W input vectors, p*out_h*out_w inverse transforms, and per bin a
+  // (p x q*kh*kw) by (q*kh*kw x positions) complex product.
+  c.macs = (q_ * HW + p_ * P) * real_fft_macs(k_) + 4LL * bins_ * p_ * q_ * taps * P;
+  c.dense_macs = dense_weights * P;
+  return c;
+}
+
+void BcConv2d::init_params(Rng& rng) {
+  // The fan-in of every output is C_in * kh * kw (all input channels), not k * kh * kw.
+  init_weights(init_, param(0), g_.channels * g_.taps(), filters_ * g_.taps(), rng);
+  std::fill(param(1).begin(), param(1).end(), 0.0f);
+}
+
+void BcConv2d::compute_weight_spectra() {
+  const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>(p_) * q_ * g_.taps();
+  const std::ptrdiff_t ldw = fft::bin_stride(blocks);
+  ensure_size(weight_spectra_, static_cast<std::size_t>(ldw) * bins_);
+  fft::forward({k_, static_cast<int>(blocks), k_, 1, ldw}, param(0).data(), weight_spectra_.data());
+  // The single 1/k of FFTW's unnormalized inverse lives here, as in bc_dense: y = irfft(W X) and
+  // dL/dx = irfft(W^H G) need no extra pass; dL/dw applies its own 1/k.
+  const float scale = 1.0f / static_cast<float>(k_);
+  for (int f = 0; f < bins_; ++f)
+    for (std::ptrdiff_t i = 0; i < blocks; ++i) weight_spectra_[f * ldw + i] *= scale;
+}
+
+void BcConv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+  const int B = x.batch(), C = g_.channels, HW = g_.input_pixels(), P = g_.output_pixels();
+  const int Kc = q_ * g_.taps();
+  const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
+  const std::ptrdiff_t ldw = fft::bin_stride(static_cast<std::ptrdiff_t>(p_) * Kc);
+  const long macs = 4L * bins_ * p_ * Kc * B * P;
+  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
+  compute_weight_spectra();
+  ensure_size(in_spectra_, static_cast<std::size_t>(s.in_stride) * s.groups);
+  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * nt);
+  ensure_size(columns_, static_cast<std::size_t>(s.col_stride) * nt);
+  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * nt);
+  y.resize(B, output_shape());
+  const float* bias = param(1).data();
+
+#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && s.tasks > 1)
+  for (int task = 0; task < s.tasks; ++task) {
+    const int thread = omp_get_thread_num();
+    float* real = real_.data() + thread * s.real_stride;
+    fft::complex* col = columns_.data() + thread * s.col_stride;
+    fft::complex* out = out_spectra_.data() + thread * s.out_stride;
+    for (int gi = s.first_group(task); gi < s.first_group(task + 1); ++gi) {
+      const int n0 = s.first_sample(gi), count = s.samples(gi), cols = count * P;
+      fft::complex* spectra = in_spectra_.data() + gi * s.in_stride;
+      // Channel blocks to contiguous vectors: real[((n*q + j)*HW + pixel)*k + u] = x[n0 + n][j*k + u][pixel].
+      for (int t = 0; t < count * q_; ++t) {
+        const int n = t / q_, j = t % q_;
+        float* dst = real + static_cast<std::ptrdiff_t>(t) * HW * k_;
+        for (int u = 0; u < k_; ++u) {
+          const int c = j * k_ + u;
+          if (c >= C) {
+            for (int pixel = 0; pixel < HW; ++pixel) dst[pixel * k_ + u] = 0.0f;
+            continue;
+          }
+          const float* src = x.sample(n0 + n) + static_cast<std::ptrdiff_t>(c) * HW;
+          for (int pixel = 0; pixel < HW; ++pixel) dst[pixel * k_ + u] = src[pixel];
+        }
+      }
+      fft::forward({k_, count * q_ * HW, k_, 1, s.lds}, real, spectra);
+      // Per bin: Y_f (p x cols) = W_f (p x q*kh*kw) X_f, X_f the im2col of the group's spectra.
+      for (int f = 0; f < bins_; ++f) {
+        const fft::complex* sf = spectra + f * s.lds;
+        for (int n = 0; n < count; ++n)
+          im2col(g_, q_, sf + static_cast<std::ptrdiff_t>(n) * q_ * HW, HW, col + n * P, cols);
+        cgemm(ComplexOp::none, ComplexOp::none, p_, cols, Kc, weight_spectra_.data() + f * ldw, Kc, col, cols, 0.0f,
+              out + f * s.ldy, cols);
+      }
+      // real[((i*count + n)*P + position)*k + v] = y[n0 + n][i*k + v][position] - bias.
+      fft::inverse({k_, p_ * cols, k_, 1, s.ldy}, out, real);
+      for (int t = 0; t < count * p_; ++t) {
+        const int n = t / p_, i = t % p_;
+        const float* src = real + (static_cast<std::ptrdiff_t>(i) * count + n) * P * k_;
+        for (int v = 0; v < k_ && i * k_ + v < filters_; ++v) {
+          const int o = i * k_ + v;
+          float* dst = y.sample(n0 + n) + static_cast<std::ptrdiff_t>(o) * P;
+          for (int pos = 0; pos < P; ++pos) dst[pos] = src[pos * k_ + v] + bias[o];
+        }
+      }
+    }
+  }
+}
+
+void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx) {
+  // x itself is not needed: forward kept its spectra.
+  const int B = dy.batch(), C = g_.channels, HW = g_.input_pixels(), P = g_.output_pixels();
+  const int Kc = q_ * g_.taps();
+  const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
+  const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>(p_) * Kc, ldw = fft::bin_stride(blocks);
+  const long macs = 4L * bins_ * p_ * Kc * B * P;
+  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
+  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * nt);
+  ensure_size(columns_, static_cast<std::size_t>(s.col_stride) * nt);
+  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * nt);
+  ensure_size(weight_grad_partials_, static_cast<std::size_t>(blocks) * bins_ * s.tasks);
+  bias_grad_partials_.assign(static_cast<std::size_t>(filters_) * s.tasks, 0.0);
+  if (dx) dx->resize(B, input_shape());
+
+#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && s.tasks > 1)
+  for (int task = 0; task < s.tasks; ++task) {
+    const int thread = omp_get_thread_num();
+    float* real = real_.data() + thread * s.real_stride;
+    fft::complex* col = columns_.data() + thread * s.col_stride;
+    fft::complex* grad_spectra = out_spectra_.data() + thread * s.out_stride;
+    fft::complex* weight_partial = weight_grad_partials_.data() + static_cast<std::ptrdiff_t>(task) * bins_ * blocks;
+    double* bias_partial = bias_grad_partials_.data() + static_cast<std::ptrdiff_t>(task) * filters_;
+    for (int gi = s.first_group(task); gi < s.first_group(task + 1); ++gi) {
+      const int n0 = s.first_sample(gi), count = s.samples(gi), cols = count * P;
+      const bool first = gi == s.first_group(task);
+      fft::complex* spectra = in_spectra_.data() + gi * s.in_stride;
+      // dL/db, and G = rfft(dL/dy) over output channel blocks in forward's output layout.
+      for (int t = 0; t < count * p_; ++t) {
+        const int n = t / p_, i = t % p_;
+        float* dst = real + (static_cast<std::ptrdiff_t>(i) * count + n) * P * k_;
+        for (int v = 0; v < k_; ++v) {
+          const int o = i * k_ + v;
+          if (o >= filters_) {
+            for (int pos = 0; pos < P; ++pos) dst[pos * k_ + v] = 0.0f;
+            continue;
+          }
+          const float* src = dy.sample(n0 + n) + static_cast<std::ptrdiff_t>(o) * P;
+          float sum = 0.0f;
+          for (int pos = 0; pos < P; ++pos) {
+            dst[pos * k_ + v] = src[pos];
+            sum += src[pos];
+          }
+          bias_partial[o] += sum;
+        }
+      }
+      fft::forward({k_, p_ * cols, k_, 1, s.ldy}, real, grad_spectra);
+      // Per bin: this group's share of dL/dW_f = G_f X_f^H; then dL/dX_f = W_f^H G_f, scattered
+      // by col2im into the group's input spectra (no longer needed) as the spectra of dL/dx.
+      for (int f = 0; f < bins_; ++f) {
+        fft::complex* sf = spectra + f * s.lds;
+        const fft::complex* gf = grad_spectra + f * s.ldy;
+        for (int n = 0; n < count; ++n)
+          im2col(g_, q_, sf + static_cast<std::ptrdiff_t>(n) * q_ * HW, HW, col + n * P, cols);
+        cgemm(ComplexOp::none, ComplexOp::conj_trans, p_, Kc, cols, gf, cols, col, cols, first ? 0.0f : 1.0f,
+              weight_partial + f * blocks, Kc);
+        if (!dx) continue;
+        cgemm(ComplexOp::conj_trans, ComplexOp::none, Kc, cols, p_, weight_spectra_.data() + f * ldw, Kc, gf, cols,
+              0.0f, col, cols);
+        std::fill(sf, sf + static_cast<std::ptrdiff_t>(count) * q_ * HW, fft::complex{});
+        for (int n = 0; n < count; ++n)
+          col2im(g_, q_, col + n * P, cols, sf + static_cast<std::ptrdiff_t>(n) * q_ * HW, HW);
+      }
+      if (!dx) continue;
+      fft::inverse({k_, count * q_ * HW, k_, 1, s.lds}, spectra, real);
+      for (int t = 0; t < count * q_; ++t) {
+        const int n = t / q_, j = t % q_;
+        const float* src = real + static_cast<std::ptrdiff_t>(t) * HW * k_;
+        for (int u = 0; u < k_ && j * k_ + u < C; ++u) {
+          float* dst = dx->sample(n0 + n) + static_cast<std::ptrdiff_t>(j * k_ + u) * HW;
+          for (int pixel = 0; pixel < HW; ++pixel) dst[pixel] = src[pixel * k_ + u];
+        }
+      }
+    }
+  }
+
+  // Sum the tasks' shares in task order, then invert once: dL/dw = irfft(dL/dW) / k.
+  ensure_size(weight_grad_spectra_, static_cast<std::size_t>(ldw) * bins_);
+  for (int f = 0; f < bins_; ++f) {
+    fft::complex* dst = weight_grad_spectra_.data() + f * ldw;
+    std::copy(weight_grad_partials_.data() + f * blocks, weight_grad_partials_.data() + (f + 1) * blocks, dst);
+    for (int task = 1; task < s.tasks; ++task) {
+      const fft::complex* src = weight_grad_partials_.data() + (static_cast<std::ptrdiff_t>(task) * bins_ + f) * blocks;
+      for (std::ptrdiff_t e = 0; e < blocks; ++e) dst[e] += src[e];
+    }
+  }
+  float* wg = grad(0).data();
+  fft::inverse({k_, static_cast<int>(blocks), k_, 1, ldw}, weight_grad_spectra_.data(), wg);
+  const float scale = 1.0f / static_cast<float>(k_);
+  for (std::ptrdiff_t i = 0; i < blocks * k_; ++i) wg[i] *= scale;
+  float* bias_grad = grad(1).data();
+  for (int o = 0; o < filters_; ++o) {
+    double sum = 0.0;
+    for (int task = 0; task < s.tasks; ++task) sum += bias_grad_partials_[static_cast<std::size_t>(task) * filters_ + o];
+    bias_grad[o] = static_cast<float>(sum);
+  }
+}
+
+std::vector<double> bc_conv2d_to_dense(std::span<const float> w, int p, int q, int kh, int kw, int k, int c_out,
+                                       int c_in) {
+  if (static_cast<std::int64_t>(w.size()) != static_cast<std::int64_t>(p) * q * kh * kw * k)
+    throw Error("bc_conv2d_to_dense: weight has " + std::to_string(w.size()) + " values, expected p*q*kh*kw*k");
+  std::vector<double> dense(static_cast<std::size_t>(c_out) * c_in * kh * kw);
+  for (int co = 0; co < c_out; ++co)
+    for (int ci = 0; ci < c_in; ++ci)
+      for (int a = 0; a < kh; ++a)
+        for (int b = 0; b < kw; ++b) {
+          const int d = ((co % k) - (ci % k) + k) % k;
+          const std::size_t src = ((((static_cast<std::size_t>(co / k) * q + ci / k) * kh + a) * kw + b) * k) + d;
+          dense[((static_cast<std::size_t>(co) * c_in + ci) * kh + a) * kw + b] = w[src];
+        }
+  return dense;
+}
+
+std::unique_ptr<Layer> BcConv2d::from_json(JsonObject& spec, std::string name, const Shape& input) {
+  int filters = read_int(spec, name, "filters", std::nullopt, 1, 1 << 16);
+  Padding padding;
+  WindowGeometry g = read_conv_window(spec, name, input, padding);
+  int block = read_int(spec, name, "block", std::nullopt, 1, 4096);
+  std::string init = spec.get_string("init", "he", init_names());
+  return std::make_unique<BcConv2d>(std::move(name), input, filters, g, padding, block, init);
+}
+
+}  // namespace bcnn
