@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "data/dataset.h"
+#include "data/normalize.h"
 #include "hls/estimate.h"
 #include "hls/project.h"
 #include "io/model_file.h"
@@ -180,6 +181,11 @@ int main(int argc, char** argv) {
       throw bcnn::Error(test_dir + ": expected " + dataset + " images of shape " +
                         bcnn::shape_string(model.network->input_shape()) + " for " + model_path + ", found " +
                         bcnn::shape_string(test.sample_shape()));
+    // The hardware sees the model's input: the test images normalized as in training.
+    bcnn::normalize_dataset(test, bcnn::stored_normalization(model.config, model_path,
+                                                             model.network->input_shape().empty()
+                                                                 ? 1
+                                                                 : model.network->input_shape()[0]));
 
     bcnn::ProjectSpec spec;
     spec.output_dir = output_dir;

@@ -11,6 +11,7 @@
 #include "core/blas.h"
 #include "core/error.h"
 #include "data/dataset.h"
+#include "data/normalize.h"
 #include "eval/evaluate.h"
 #include "io/model_file.h"
 #include "io/npy.h"
@@ -129,6 +130,11 @@ int main(int argc, char** argv) {
     if (net.num_classes() != test.num_classes)
       throw bcnn::Error(model_path + ": expected " + std::to_string(test.num_classes) + " outputs, found " +
                         std::to_string(net.num_classes()));
+    // The model was trained on normalized images: every path below (float, fixed point, C
+    // simulation) sees them normalized the same way.
+    const bcnn::Normalization normalization =
+        bcnn::stored_normalization(model.config, model_path, net.input_shape().empty() ? 1 : net.input_shape()[0]);
+    bcnn::normalize_dataset(test, normalization);
 
     std::vector<float> logits;
     bcnn::EvalResult r = bcnn::evaluate(net, test, batch, logits_path ? &logits : nullptr);
@@ -153,6 +159,7 @@ int main(int argc, char** argv) {
     nlohmann::json out = {
         {"model", model_path},
         {"dataset", dataset},
+        {"normalize", normalization.enabled() ? normalization.to_json() : nlohmann::json(nullptr)},
         {"images", r.images},
         {"accuracy", r.accuracy},
         {"mean_loss", r.mean_loss},
@@ -203,7 +210,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::printf("model      %s (%s)\n", model_path.c_str(), model.is_checkpoint ? "checkpoint" : "model");
-    std::printf("dataset    %s test, %d images\n", dataset.c_str(), r.images);
+    std::printf("dataset    %s test, %d images%s\n", dataset.c_str(), r.images,
+                normalization.enabled() ? ", normalized per channel as in training" : "");
     std::printf("accuracy   %.2f%%   mean loss %.4f\n", 100 * r.accuracy, r.mean_loss);
     std::printf("params     %lld (dense equivalent %lld, %.1fx compression)\n", static_cast<long long>(cost.params),
                 static_cast<long long>(cost.dense_params), out["compression"].get<double>());

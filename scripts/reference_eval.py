@@ -35,6 +35,30 @@ def find(directory, name):
     sys.exit(f"{directory}: no {name}[.gz]")
 
 
+def read_test_split(dataset, directory):
+    """The test images as float64 byte / 255 (N, ...) and their labels."""
+    if dataset == "cifar10":
+        path = os.path.join(directory, "test_batch.bin")
+        if not os.path.exists(path):
+            sys.exit(f"{directory}: no test_batch.bin")
+        records = np.fromfile(path, dtype=np.uint8).reshape(-1, 3073)
+        return records[:, 1:].astype(np.float64) / 255.0, records[:, 0].astype(np.int64)
+    images = read_idx(find(directory, "t10k-images-idx3-ubyte")).astype(np.float64) / 255.0
+    labels = read_idx(find(directory, "t10k-labels-idx1-ubyte")).astype(np.int64)
+    return images, labels
+
+
+def normalize(config, x):
+    """train.normalize of the stored config (docs/model-format.md), in float32 as bcnn does."""
+    spec = config["train"].get("normalize")
+    if spec is None:
+        return x
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean = np.asarray(spec["mean"], np.float32).reshape(shape)
+    std = np.asarray(spec["std"], np.float32).reshape(shape)
+    return ((x.astype(np.float32) - mean) / std).astype(np.float64)
+
+
 def bc_dense(x, w, b):
     """Block-circulant product: block (i, j) is circulant with first column w[i, j]."""
     p, q, k = w.shape
@@ -83,9 +107,8 @@ def main():
             sys.exit(f"{args.model}: not a bcnn model (format {fmt!r})")
         config = json.loads(model.attrs["config"])
         data_dir = args.data or config["train"]["data"]
-        images = read_idx(find(data_dir, "t10k-images-idx3-ubyte")).astype(np.float64) / 255.0
-        labels = read_idx(find(data_dir, "t10k-labels-idx1-ubyte")).astype(np.int64)
-        x = images.reshape([images.shape[0]] + config["input"])
+        images, labels = read_test_split(config["train"].get("dataset", "mnist"), data_dir)
+        x = normalize(config, images.reshape([images.shape[0]] + config["input"]))
         logits = np.concatenate([forward(model, config, x[i:i + 1000]) for i in range(0, len(x), 1000)])
 
     accuracy = float(np.mean(np.argmax(logits, axis=1) == labels))

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "data/cifar.h"
 #include "data/idx.h"
 
 namespace bcnn::testing {
@@ -179,6 +181,54 @@ void write_mnist_fixture(const std::string& dir, int train_count, int test_count
   };
   make("train", train_count);
   make("t10k", test_count);
+}
+
+void write_cifar_fixture(const std::string& dir, int per_train_file, int test_count, std::uint32_t seed) {
+  fs::create_directories(dir);
+  std::mt19937 rng(seed);
+  auto below = [&](std::uint32_t n) { return static_cast<int>(rng() % n); };
+  constexpr int side = 32, plane = side * side;
+  auto make = [&](const std::string& name, int count) {
+    std::vector<std::uint8_t> labels, pixels(static_cast<std::size_t>(count) * 3 * plane);
+    for (int i = 0; i < count; ++i) {
+      const int label = (i + below(2)) % 10;
+      labels.push_back(static_cast<std::uint8_t>(label));
+      std::uint8_t* image = pixels.data() + static_cast<std::size_t>(i) * 3 * plane;
+      const int colour[3] = {30 + 40 * (label % 5), 30 + 90 * (label / 5), 200 - 35 * (label % 5)};
+      const int row = 2 + (label / 5) * 14, col = 2 + (label % 5) * 5;
+      for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < side; ++y)
+          for (int x = 0; x < side; ++x) {
+            const bool square = y >= row && y < row + 8 && x >= col && x < col + 8;
+            const int v = square ? 255 - below(16) : colour[c] + below(41) - 20;
+            image[c * plane + y * side + x] = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
+          }
+    }
+    write_cifar_batch((fs::path(dir) / name).string(), labels, pixels);
+  };
+  for (int b = 1; b <= 5; ++b) make("data_batch_" + std::to_string(b) + ".bin", per_train_file);
+  make("test_batch.bin", test_count);
+}
+
+nlohmann::json tiny_cifar_config(const std::string& data_dir) {
+  return {
+      {"format", "bcnn-network"},
+      {"version", 1},
+      {"description", "tiny cifar test network"},
+      {"input", {3, 32, 32}},
+      {"layers", {{{"type", "flatten"}, {"name", "flatten"}}, {{"type", "dense"}, {"name", "fc"}, {"units", 10}}}},
+      {"train",
+       {{"dataset", "cifar10"},
+        {"data", data_dir},
+        {"validation", 40},
+        {"epochs", 3},
+        {"batch", 20},
+        {"seed", 5},
+        {"threads", 1},
+        {"calibration_images", 50},
+        {"normalize", {{"mean", {0.45, 0.5, 0.55}}, {"std", {0.25, 0.3, 0.2}}}},
+        {"augment", {{"crop_padding", 4}, {"flip", true}}},
+        {"optimizer", {{"type", "adam"}, {"lr", 0.002}}}}}};
 }
 
 nlohmann::json tiny_config(const std::string& data_dir) {

@@ -83,6 +83,17 @@ class BackgroundTool {
 // label (jittered by a pixel), on noise. Deterministic for a given seed.
 void write_mnist_fixture(const std::string& dir, int train_count, int test_count, std::uint32_t seed = 7);
 
+// Writes a CIFAR-10 binary layout (data_batch_1..5.bin with `per_train_file` records each,
+// test_batch.bin with `test_count`) of 32x32 RGB images in 10 classes: each class has its own
+// colour, with noise, and a bright 8x8 square whose position depends on the label. Labels cycle
+// through the classes. Deterministic for a given seed.
+void write_cifar_fixture(const std::string& dir, int per_train_file, int test_count, std::uint32_t seed = 11);
+
+// flatten -> dense(10) on a CIFAR-10 fixture in `data_dir`, with per-channel normalization and
+// augmentation (crop padding 4, flips): 40 validation images, 3 epochs of batch 20, seed 5, one
+// thread, adam.
+nlohmann::json tiny_cifar_config(const std::string& data_dir);
+
 // flatten -> bc_dense(32, block 8) -> relu -> dense(10), trained with adam on `data_dir`
 // (600 images: 100 validation), 2 epochs of batch 32, seed 3, one thread.
 nlohmann::json tiny_config(const std::string& data_dir);

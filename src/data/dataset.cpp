@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <limits>
 
 #include "core/error.h"
 #include "core/random.h"
+#include "data/cifar.h"
 #include "data/idx.h"
 
 namespace bcnn {
@@ -13,6 +15,7 @@ namespace {
 
 struct IdxDatasetInfo {
   std::string name;
+  std::string default_dir;
   std::string fetch_script;
   std::vector<std::string> class_names;
 };
@@ -23,8 +26,9 @@ constexpr int idx_num_classes = 10;
 
 const std::vector<IdxDatasetInfo>& idx_datasets() {
   static const std::vector<IdxDatasetInfo> infos = {
-      {"mnist", "datasets/fetch_mnist.sh", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}},
+      {"mnist", "datasets/mnist", "datasets/fetch_mnist.sh", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}},
       {"fashion_mnist",
+       "datasets/fashion-mnist",
        "datasets/fetch_fashion_mnist.sh",
        {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}},
   };
@@ -105,22 +109,46 @@ Dataset load_idx_dataset(const IdxDatasetInfo& info, const std::string& dir, Spl
   return dataset;
 }
 
+// Every dataset by name: where its files live by default and how to load a split.
+struct DatasetEntry {
+  std::string name;
+  std::string default_dir;
+  std::function<Dataset(const std::string& dir, Split split)> load;
+};
+
+const std::vector<DatasetEntry>& registry() {
+  static const std::vector<DatasetEntry> entries = [] {
+    std::vector<DatasetEntry> e;
+    for (const IdxDatasetInfo& info : idx_datasets())
+      e.push_back({info.name, info.default_dir,
+                   [&info](const std::string& dir, Split split) { return load_idx_dataset(info, dir, split); }});
+    e.push_back({"cifar10", "datasets/cifar-10", load_cifar10});
+    return e;
+  }();
+  return entries;
+}
+
+const DatasetEntry& find_dataset(const std::string& name) {
+  for (const DatasetEntry& entry : registry())
+    if (entry.name == name) return entry;
+  throw Error("unknown dataset \"" + name + "\"; known datasets: " + join(dataset_names(), ", "));
+}
+
 }  // namespace
 
 const std::vector<std::string>& dataset_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
-    for (const IdxDatasetInfo& info : idx_datasets()) n.push_back(info.name);
+    for (const DatasetEntry& entry : registry()) n.push_back(entry.name);
     return n;
   }();
   return names;
 }
 
+std::string default_data_dir(const std::string& name) { return find_dataset(name).default_dir; }
+
 Dataset load_dataset(const std::string& name, const std::string& dir, Split split) {
-  for (const IdxDatasetInfo& info : idx_datasets()) {
-    if (info.name == name) return load_idx_dataset(info, dir, split);
-  }
-  throw Error("unknown dataset \"" + name + "\"; known datasets: " + join(dataset_names(), ", "));
+  return find_dataset(name).load(dir, split);
 }
 
 Dataset dataset_subset(const Dataset& full, const std::vector<int>& indices) {

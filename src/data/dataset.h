@@ -21,12 +21,16 @@ struct Dataset {
 
 enum class Split { train, test };
 
-// Names the loaders know ("mnist", "fashion_mnist"). Later datasets add themselves here.
+// Names the loaders know ("mnist", "fashion_mnist", "cifar10"). New datasets add themselves to
+// the registry in dataset.cpp.
 const std::vector<std::string>& dataset_names();
 
+// Where the dataset's fetch/prepare script puts its files ("datasets/mnist", "datasets/cifar-10").
+std::string default_data_dir(const std::string& name);
+
 // Loads `split` of dataset `name` from `dir`. Throws bcnn::Error naming the file and the problem
-// (missing, truncated, wrong magic number, wrong rank or dimensions, label out of range, images
-// and labels of different counts).
+// (missing, truncated, wrong magic number, wrong rank or dimensions, wrong size, label out of
+// range, images and labels of different counts).
 Dataset load_dataset(const std::string& name, const std::string& dir, Split split);
 
 // The images at `indices`, in that order.

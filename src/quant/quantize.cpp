@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "data/dataset.h"
+#include "data/normalize.h"
 #include "eval/evaluate.h"
 #include "layers/bc_dense.h"
 
@@ -715,6 +716,9 @@ Calibration calibrate_model(LoadedModel& model, const std::string& data_dir, int
   if (data.sample_shape() != net.input_shape())
     throw Error(data_dir + ": expected " + dataset + " images of shape " + shape_string(net.input_shape()) +
                 " for the model, found " + shape_string(data.sample_shape()));
+  // The ranges must be those of the images the model sees: normalized as in training.
+  normalize_dataset(data, stored_normalization(model.config, "the model's stored configuration",
+                                               net.input_shape().empty() ? 1 : net.input_shape()[0]));
   return calibrate(net, data, max_images, 256);
 }
 

@@ -9,16 +9,24 @@
 
 namespace bcnn {
 
-TrainSpec TrainSpec::from_json(JsonObject& o) {
+TrainSpec TrainSpec::from_json(JsonObject& o, const Shape& input) {
   TrainSpec s;
   s.dataset = o.get_string("dataset", s.dataset, dataset_names());
-  s.data_dir = o.get_string("data", s.data_dir);
+  s.data_dir = o.get_string("data", default_data_dir(s.dataset));
   s.validation = static_cast<int>(o.get_int("validation", s.validation, 0, 1 << 30));
   s.epochs = static_cast<int>(o.get_int("epochs", s.epochs, 1, 100000));
   s.batch = static_cast<int>(o.get_int("batch", s.batch, 1, 65536));
   s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, (1L << 53)));
   s.threads = static_cast<int>(o.get_int("threads", 0, 0, 1024));
   s.calibration_images = static_cast<int>(o.get_int("calibration_images", s.calibration_images, 1, 1 << 30));
+  if (o.has("normalize")) {
+    JsonObject normalize = o.get_object("normalize");
+    s.normalize = Normalization::from_json(normalize, input.empty() ? 1 : input[0]);
+  }
+  if (o.has("augment")) {
+    JsonObject augment = o.get_object("augment");
+    s.augment = AugmentSpec::from_json(augment, input);
+  }
   if (o.has("optimizer")) {
     JsonObject opt = o.get_object("optimizer");
     s.optimizer = OptimizerSpec::from_json(opt);
@@ -27,16 +35,20 @@ TrainSpec TrainSpec::from_json(JsonObject& o) {
     JsonObject sched = o.get_object("schedule");
     s.schedule = ScheduleSpec::from_json(sched);
   }
-  o.reject_unknown_keys({"optimizer", "schedule"});
+  o.reject_unknown_keys({"optimizer", "schedule", "normalize", "augment"});
   return s;
 }
 
 nlohmann::json TrainSpec::to_json() const {
-  return {{"dataset", dataset},     {"data", data_dir},
-          {"validation", validation}, {"epochs", epochs},
-          {"batch", batch},         {"seed", seed},
-          {"threads", threads},     {"calibration_images", calibration_images},
-          {"optimizer", optimizer.to_json()}, {"schedule", schedule.to_json()}};
+  nlohmann::json j = {{"dataset", dataset},     {"data", data_dir},
+                      {"validation", validation}, {"epochs", epochs},
+                      {"batch", batch},         {"seed", seed},
+                      {"threads", threads},     {"calibration_images", calibration_images},
+                      {"augment", augment.to_json()}, {"optimizer", optimizer.to_json()},
+                      {"schedule", schedule.to_json()}};
+  // Absent means none: models trained before the key existed read the same way.
+  if (normalize.enabled()) j["normalize"] = normalize.to_json();
+  return j;
 }
 
 nlohmann::json read_json_file(const std::string& path) {
@@ -60,7 +72,7 @@ TrainConfig make_train_config(const nlohmann::json& config, const std::string& o
   nlohmann::json train = config.contains("train") ? config.at("train") : nlohmann::json::object();
   {
     JsonObject object(train, origin, "/train");
-    c.train = TrainSpec::from_json(object);
+    c.train = TrainSpec::from_json(object, c.network->input_shape());
   }
   if (o.data_dir) c.train.data_dir = *o.data_dir;
   if (o.epochs) c.train.epochs = *o.epochs;

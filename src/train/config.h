@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "data/augment.h"
+#include "data/normalize.h"
 #include "net/network.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
@@ -22,10 +24,14 @@ struct TrainSpec {
   std::uint64_t seed = 1;
   int threads = 0;  // 0: every core
   int calibration_images = 10000;
+  Normalization normalize;  // applied to training, validation and test images; stored with the model
+  AugmentSpec augment;      // training batches only
   OptimizerSpec optimizer;
   ScheduleSpec schedule;
 
-  static TrainSpec from_json(JsonObject& object);
+  // `input` is the network's sample shape: normalize has one mean and std per channel (input[0]);
+  // augment needs (C, H, W). "data" defaults to the dataset's default directory.
+  static TrainSpec from_json(JsonObject& object, const Shape& input);
   nlohmann::json to_json() const;
 };
 

@@ -17,6 +17,7 @@
 #include "io/hdf5.h"
 #include "io/model_file.h"
 #include "layers/softmax_cross_entropy.h"
+#include "train/batch_loader.h"
 #include "train/progress.h"
 
 namespace bcnn {
@@ -75,6 +76,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   if (spec.validation >= full.size())
     throw Error(config.origin + ": /train/validation: expected fewer than the " + std::to_string(full.size()) +
                 " training images (else no training images remain), found " + std::to_string(spec.validation));
+  // Normalization is part of the model: training, validation and test images all get it, once.
+  normalize_dataset(full, spec.normalize);
+  normalize_dataset(test, spec.normalize);
   TrainValidation split = split_validation(full, spec.validation, spec.seed);
   if (spec.validation == 0)
     spdlog::warn("no validation images (train.validation = 0): best.h5 will be the model of the last epoch");
@@ -147,8 +151,14 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
 
   if (!options.quiet) {
     std::fprintf(stderr, "%s", net.layer_table().c_str());
-    std::fprintf(stderr, "data: %s, %d training / %d validation / %d test images; %d steps per epoch, %d threads\n",
-                 spec.dataset.c_str(), N, split.validation.size(), test.size(), steps_per_epoch, spec.threads);
+    std::string preparation;
+    if (spec.normalize.enabled()) preparation += ", normalized per channel";
+    if (spec.augment.crop_padding > 0)
+      preparation += ", random crops (padding " + std::to_string(spec.augment.crop_padding) + ")";
+    if (spec.augment.flip) preparation += ", random flips";
+    std::fprintf(stderr, "data: %s, %d training / %d validation / %d test images%s; %d steps per epoch, %d threads\n",
+                 spec.dataset.c_str(), N, split.validation.size(), test.size(), preparation.c_str(), steps_per_epoch,
+                 spec.threads);
   }
 
   auto training_summary = [&]() {
@@ -167,18 +177,19 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     save_model(checkpoint_path, {&net, config.resolved, summary, nullptr, &optimizer, &state});
   };
 
-  Tensor batch_images, grad_logits;
-  std::vector<std::int32_t> batch_labels;
+  Tensor grad_logits;
   TrainReport report;
+  // The next batch is gathered and augmented on the loader's thread while this one trains.
+  BatchLoader loader(train_set, spec.batch, spec.augment, spec.seed, /*prefetch=*/true);
   const int calibration_batch = 500;
   const int eval_batch = 500;
 
   while (state.epoch < spec.epochs) {
     const int epoch = state.epoch;
     Rng shuffle_rng(spec.seed, Stream::shuffle, static_cast<std::uint64_t>(epoch));
-    const std::vector<int> order = random_permutation(N, shuffle_rng);
-    auto epoch_start = Clock::now();
     const int first_batch = state.batch_in_epoch;
+    loader.start_epoch(epoch, random_permutation(N, shuffle_rng), first_batch);
+    auto epoch_start = Clock::now();
     ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(spec.epochs), steps_per_epoch);
 
     for (int b = first_batch; b < steps_per_epoch; ++b) {
@@ -189,9 +200,10 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
         report.steps = state.step;
         return report;
       }
-      const int begin = b * spec.batch;
-      const int count = std::min(spec.batch, N - begin);
-      gather_batch(train_set, order.data() + begin, count, batch_images, batch_labels);
+      const Batch& batch = loader.next();
+      const Tensor& batch_images = batch.images;
+      const std::vector<std::int32_t>& batch_labels = batch.labels;
+      const int count = batch_images.batch();
       const double lr = learning_rate(spec.schedule, spec.optimizer.lr, state.step, steps_per_epoch, total_steps);
       ForwardContext ctx{true, spec.seed, static_cast<std::uint64_t>(state.step)};
       const Tensor& logits = net.forward(batch_images, ctx);

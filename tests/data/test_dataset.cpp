@@ -71,7 +71,7 @@ std::vector<int> source_indices(const bcnn::Dataset& d) {
 }  // namespace
 
 TEST_CASE("dataset: the known names") {
-  CHECK(bcnn::dataset_names() == std::vector<std::string>{"mnist", "fashion_mnist"});
+  CHECK(bcnn::dataset_names() == std::vector<std::string>{"mnist", "fashion_mnist", "cifar10"});
 }
 
 TEST_CASE("dataset: a tiny mnist loads as (N, 1, 28, 28) bytes/255 with its labels") {
