@@ -36,6 +36,7 @@ double measure_batched(bcnn::Network& net, const bcnn::Dataset& data, int batch)
   std::vector<std::int32_t> labels;
   bcnn::gather_batch(data, order.data(), std::min(batch, data.size()), images, labels);
   net.forward(images, {});
+  net.set_profiling(true);  // per-layer times of the timed batches
   double seconds = 0;
   for (int begin = 0; begin < data.size(); begin += batch) {
     int count = std::min(batch, data.size() - begin);
@@ -44,6 +45,7 @@ double measure_batched(bcnn::Network& net, const bcnn::Dataset& data, int batch)
     net.forward(images, {});
     seconds += std::chrono::duration<double>(Clock::now() - t0).count();
   }
+  net.set_profiling(false);
   return data.size() / std::max(seconds, 1e-12);
 }
 
@@ -147,11 +149,18 @@ int main(int argc, char** argv) {
     const int C = r.num_classes;
 
     nlohmann::json layers = nlohmann::json::array();
-    for (const auto& l : net.layers()) {
+    const std::vector<double> layer_seconds = net.layer_seconds();
+    double all_layers_seconds = 0;
+    for (double s : layer_seconds) all_layers_seconds += s;
+    for (std::size_t i = 0; i < net.layers().size(); ++i) {
+      const auto& l = net.layers()[i];
       bcnn::LayerCost c = l->cost();
       layers.push_back({{"name", l->name()}, {"type", std::string(l->type())}, {"block", l->block_size()},
                         {"params", c.params}, {"dense_params", c.dense_params}, {"macs", c.macs},
-                        {"dense_macs", c.dense_macs}});
+                        {"dense_macs", c.dense_macs},
+                        {"compression", c.params ? static_cast<double>(c.dense_params) / c.params : 1.0},
+                        {"forward_us_per_image", 1e6 * layer_seconds[i] / std::max(1, test.size())},
+                        {"time_share", all_layers_seconds > 0 ? layer_seconds[i] / all_layers_seconds : 0.0}});
     }
     nlohmann::json confusion = nlohmann::json::array();
     for (int c = 0; c < C; ++c)
@@ -238,6 +247,14 @@ int main(int argc, char** argv) {
                   h["mismatches"].get<int>() == 0 ? " (bit-identical)" : "", h["build_seconds"].get<double>(),
                   h["run_seconds"].get<double>());
     }
+    std::printf("\nper layer (forward at batch %d; time per image)\n", batch);
+    std::printf("  %-12s %-10s %12s %12s %14s %10s %7s\n", "layer", "type", "params", "compression", "MACs/image",
+                "time us", "share");
+    for (const auto& l : layers)
+      std::printf("  %-12s %-10s %12lld %11.1fx %14lld %10.2f %6.1f%%\n", l["name"].get<std::string>().c_str(),
+                  l["type"].get<std::string>().c_str(), l["params"].get<long long>(), l["compression"].get<double>(),
+                  l["macs"].get<long long>(), l["forward_us_per_image"].get<double>(),
+                  100 * l["time_share"].get<double>());
     std::printf("\nper-class accuracy\n");
     for (int c = 0; c < C; ++c)
       std::printf("  %-12s %6.2f%%\n", test.class_names[c].c_str(), 100 * r.class_accuracy[c]);

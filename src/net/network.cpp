@@ -1,5 +1,6 @@
 #include "net/network.h"
 
+#include <chrono>
 #include <cstdio>
 #include <regex>
 #include <set>
@@ -105,8 +106,12 @@ const Tensor& Network::forward(const Tensor& x, const ForwardContext& ctx) {
                 shape_string(x.sample_shape()));
   input_ = &x;
   const Tensor* in = &x;
+  if (layer_seconds_.size() != layers_.size()) layer_seconds_.assign(layers_.size(), 0.0);
   for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     layers_[i]->forward(*in, outputs_[i], ctx);
+    if (profiling_)
+      layer_seconds_[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     in = &outputs_[i];
   }
   return *in;
@@ -156,11 +161,11 @@ LayerCost Network::total_cost() const {
 std::string Network::layer_table() const {
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "%-12s %-10s %-16s %12s %6s %12s\n", "layer", "type", "output", "params",
-                "block", "compression");
+  std::snprintf(line, sizeof line, "%-12s %-10s %-16s %12s %6s %12s %14s\n", "layer", "type", "output", "params",
+                "block", "compression", "MACs/image");
   out += line;
-  std::snprintf(line, sizeof line, "%-12s %-10s %-16s %12s %6s %12s\n", "input", "", shape_string(input_shape_).c_str(),
-                "", "", "");
+  std::snprintf(line, sizeof line, "%-12s %-10s %-16s %12s %6s %12s %14s\n", "input", "",
+                shape_string(input_shape_).c_str(), "", "", "", "");
   out += line;
   for (const auto& l : layers_) {
     LayerCost c = l->cost();
@@ -171,9 +176,10 @@ std::string Network::layer_table() const {
       std::snprintf(r, sizeof r, "%.1fx", static_cast<double>(c.dense_params) / c.params);
       ratio = r;
     }
-    std::snprintf(line, sizeof line, "%-12s %-10s %-16s %12s %6s %12s\n", l->name().c_str(),
+    std::snprintf(line, sizeof line, "%-12s %-10s %-16s %12s %6s %12s %14s\n", l->name().c_str(),
                   std::string(l->type()).c_str(), shape_string(l->output_shape()).c_str(),
-                  with_thousands(c.params).c_str(), block.c_str(), ratio.c_str());
+                  with_thousands(c.params).c_str(), block.c_str(), ratio.c_str(),
+                  c.macs ? with_thousands(c.macs).c_str() : "-");
     out += line;
   }
   LayerCost t = total_cost();

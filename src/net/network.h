@@ -52,6 +52,14 @@ class Network {
   // Output of layer i from the last forward.
   const Tensor& output(int i) const { return outputs_[i]; }
 
+  // Per-layer forward wall time, summed over the forward calls made while profiling is on
+  // (bcnn-eval's per-layer times). Turning it on resets the sums.
+  void set_profiling(bool on) {
+    if (on) layer_seconds_.assign(layers_.size(), 0.0);
+    profiling_ = on;
+  }
+  const std::vector<double>& layer_seconds() const { return layer_seconds_; }
+
   // The resolved description: every layer with its name and every hyperparameter, defaults filled.
   nlohmann::json description() const;
   // Human-readable layer table: name, type, output shape, parameters, block size, compression.
@@ -68,6 +76,8 @@ class Network {
   const Tensor* input_ = nullptr;
   std::vector<Tensor> outputs_;
   Tensor grad_a_, grad_b_;
+  bool profiling_ = false;
+  std::vector<double> layer_seconds_;
 };
 
 }  // namespace bcnn

@@ -110,6 +110,7 @@ TEST_CASE("bcnn-train: end to end on a tiny dataset writes models, config, metri
   CHECK(contains(r.err, "flatten"));
   CHECK(contains(r.err, "relu1"));
   CHECK(contains(r.err, "compression"));
+  CHECK(contains(r.err, "MACs/image"));
   CHECK(contains(r.err, "3,498 parameters"));
 
   // One summary line per epoch.
@@ -184,6 +185,18 @@ TEST_CASE("bcnn-eval: --json and the text report on a trained best.h5 agree with
   CHECK(report["params"] == 3498);
   CHECK(report["dense_params"] == 25450);
   CHECK(report["compression"].get<double>() == doctest::Approx(25450.0 / 3498.0));
+  // Per-layer parameters, compression, MACs and forward time.
+  REQUIRE(report["layers"].size() == 4);
+  double share = 0;
+  for (const auto& layer : report["layers"]) {
+    CHECK(layer["forward_us_per_image"].get<double>() >= 0.0);
+    share += layer["time_share"].get<double>();
+  }
+  CHECK(share == doctest::Approx(1.0));
+  CHECK(report["layers"][1]["name"] == "fc1");
+  CHECK(report["layers"][1]["macs"].get<long long>() > 0);
+  CHECK(report["layers"][1]["compression"].get<double>() == doctest::Approx(report["layers"][1]["dense_params"].get<double>() /
+                                                                            report["layers"][1]["params"].get<double>()));
 
   // The text report.
   ToolResult text = run_eval({out + "/best.h5", "--threads", "1", "--latency-samples", "20"}, tmp.str());
@@ -192,6 +205,7 @@ TEST_CASE("bcnn-eval: --json and the text report on a trained best.h5 agree with
   CHECK(contains(text.out, "accuracy"));
   CHECK(contains(text.out, printed_text + "%"));
   CHECK(contains(text.out, "confusion"));
+  CHECK(contains(text.out, "per layer"));
   CHECK(contains(text.out, "(model)"));
 
   // A checkpoint evaluates too, and says what it is.
