@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace bcnn {
 namespace {
@@ -18,15 +19,6 @@ constexpr const char* prepare_script = "datasets/prepare_cifar10.sh";
 constexpr int cifar_image_bytes = cifar_record_bytes - 1;
 // Records are converted a slice at a time so that reading needs no second copy of the file.
 constexpr std::size_t read_chunk_records = 1024;
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string s;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) s += separator;
-    s += items[i];
-  }
-  return s;
-}
 
 // The number of records in `path`, after checking that it is a regular file of a positive
 // multiple of cifar_record_bytes.

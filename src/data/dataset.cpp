@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "core/random.h"
 #include "data/cifar.h"
 #include "data/idx.h"
@@ -33,15 +34,6 @@ const std::vector<IdxDatasetInfo>& idx_datasets() {
        {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}},
   };
   return infos;
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string s;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) s += separator;
-    s += items[i];
-  }
-  return s;
 }
 
 // The raw file wins over its .gz twin: it is what a user unpacked on purpose, and faster to read.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "eval/evaluate.h"
@@ -78,12 +79,6 @@ const std::vector<std::string>& layer_fields(QuantLayerKind kind) {
     case QuantLayerKind::dense: return dense;
     default: return activation;
   }
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string s;
-  for (std::size_t i = 0; i < items.size(); ++i) s += (i ? sep : "") + items[i];
-  return s;
 }
 
 // Everything quantize_model needs to know about one layer of the float network.
