@@ -7,6 +7,53 @@
 #include "core/error.h"
 
 namespace bcnn {
+namespace {
+
+// Sums over one channel's values in double precision, in a fixed order that does not depend on
+// the thread count: 8 interleaved partial sums (which the compiler vectorizes; a single running
+// double sum is a chain of dependent additions), added in order at the end.
+struct Lanes {
+  static constexpr int count = 8;
+  double v[count] = {};
+  double total() const {
+    double t = 0.0;
+    for (double x : v) t += x;
+    return t;
+  }
+};
+
+void add_values(Lanes& a, const float* x, int n) {
+  int s = 0;
+  for (; s + Lanes::count <= n; s += Lanes::count)
+    for (int l = 0; l < Lanes::count; ++l) a.v[l] += x[s + l];
+  for (; s < n; ++s) a.v[s % Lanes::count] += x[s];
+}
+
+void add_squared_deviations(Lanes& a, const float* x, int n, double mean) {
+  int s = 0;
+  for (; s + Lanes::count <= n; s += Lanes::count)
+    for (int l = 0; l < Lanes::count; ++l) {
+      const double d = x[s + l] - mean;
+      a.v[l] += d * d;
+    }
+  for (; s < n; ++s) a.v[s % Lanes::count] += (x[s] - mean) * (x[s] - mean);
+}
+
+// sum of g and of g * (x - mean)
+void add_gradient_sums(Lanes& g_sum, Lanes& gx_sum, const float* g, const float* x, int n, double mean) {
+  int s = 0;
+  for (; s + Lanes::count <= n; s += Lanes::count)
+    for (int l = 0; l < Lanes::count; ++l) {
+      g_sum.v[l] += g[s + l];
+      gx_sum.v[l] += g[s + l] * (x[s + l] - mean);
+    }
+  for (; s < n; ++s) {
+    g_sum.v[s % Lanes::count] += g[s];
+    gx_sum.v[s % Lanes::count] += g[s] * (x[s] - mean);
+  }
+}
+
+}  // namespace
 
 BatchNorm::BatchNorm(std::string name, Shape input_shape, double momentum, double eps)
     : Layer(std::move(name), std::move(input_shape)), momentum_(momentum), eps_(eps) {
@@ -51,23 +98,19 @@ void BatchNorm::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
   float* running_mean = param(2).data();
   float* running_var = param(3).data();
   const std::ptrdiff_t sample = static_cast<std::ptrdiff_t>(C) * S;
-  // One channel per iteration, its values summed in (sample, position) order: the statistics do
-  // not depend on the thread count.
+  // One channel per iteration, its values summed in a fixed order (Lanes): the statistics do not
+  // depend on the thread count.
 #pragma omp parallel for schedule(static) if (parallel : M * C > (1L << 15))
   for (int c = 0; c < C; ++c) {
     double mean, inv_std;
     if (ctx.training) {
-      double sum = 0.0;
-      for (int n = 0; n < B; ++n) {
-        const float* v = x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
-        for (int s = 0; s < S; ++s) sum += v[s];
-      }
-      mean = sum / static_cast<double>(M);
-      double squares = 0.0;  // two passes: no cancellation when |mean| >> std
-      for (int n = 0; n < B; ++n) {
-        const float* v = x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
-        for (int s = 0; s < S; ++s) squares += (v[s] - mean) * (v[s] - mean);
-      }
+      Lanes sum;
+      for (int n = 0; n < B; ++n) add_values(sum, x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S, S);
+      mean = sum.total() / static_cast<double>(M);
+      Lanes deviations;  // two passes: no cancellation when |mean| >> std
+      for (int n = 0; n < B; ++n)
+        add_squared_deviations(deviations, x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S, S, mean);
+      const double squares = deviations.total();
       const double var = squares / static_cast<double>(M);
       inv_std = 1.0 / std::sqrt(var + eps_);
       const double unbiased = squares / static_cast<double>(M - 1);
@@ -102,32 +145,29 @@ void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tenso
 #pragma omp parallel for schedule(static) if (parallel : M * C > (1L << 15))
   for (int c = 0; c < C; ++c) {
     const double mean = mean_[c], inv_std = inv_std_[c];
-    double sum_dy = 0.0, sum_dy_xhat = 0.0;
-    for (int n = 0; n < B; ++n) {
-      const float* v = x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
-      const float* g = dy.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
-      for (int s = 0; s < S; ++s) {
-        sum_dy += g[s];
-        sum_dy_xhat += g[s] * ((v[s] - mean) * inv_std);
-      }
-    }
+    Lanes g_sum, gx_sum;
+    for (int n = 0; n < B; ++n)
+      add_gradient_sums(g_sum, gx_sum, dy.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S,
+                        x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S, S, mean);
+    const double sum_dy = g_sum.total(), sum_dy_xhat = gx_sum.total() * inv_std;
     gamma_grad[c] = static_cast<float>(sum_dy_xhat);
     beta_grad[c] = static_cast<float>(sum_dy);
     if (!dx) continue;
     // Training: the batch statistics depend on x too, so
-    //   dx = gamma / sigma (dy - mean(dy) - xhat mean(dy xhat));
-    // evaluation: the running statistics are constants, dx = gamma / sigma dy.
+    //   dx = gamma / sigma (dy - mean(dy) - xhat mean(dy xhat)),  xhat = (x - mean) / sigma,
+    // that is dx = a dy + b x + c per channel; evaluation: the running statistics are constants,
+    // dx = gamma / sigma dy.
     const double scale = gamma[c] * inv_std;
     const double mean_dy = training_ ? sum_dy / static_cast<double>(M) : 0.0;
     const double mean_dy_xhat = training_ ? sum_dy_xhat / static_cast<double>(M) : 0.0;
+    const float a = static_cast<float>(scale);
+    const float b = static_cast<float>(-scale * mean_dy_xhat * inv_std);
+    const float c0 = static_cast<float>(-scale * mean_dy + scale * mean_dy_xhat * inv_std * mean);
     for (int n = 0; n < B; ++n) {
       const float* v = x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
       const float* g = dy.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
       float* out = dx->data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
-      for (int s = 0; s < S; ++s) {
-        const double xhat = (v[s] - mean) * inv_std;
-        out[s] = static_cast<float>(scale * (g[s] - mean_dy - xhat * mean_dy_xhat));
-      }
+      for (int s = 0; s < S; ++s) out[s] = a * g[s] + b * v[s] + c0;
     }
   }
 }
