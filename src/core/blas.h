@@ -4,6 +4,7 @@
 // on the thread count (so results are reproducible), and no oversubscription when BLAS is
 // called from inside a parallel loop.
 #include <complex>
+#include <string>
 
 namespace bcnn {
 
@@ -18,6 +19,13 @@ enum class ComplexOp { none, trans, conj_trans, conj };
 // over independent products, e.g. frequency bins).
 void cgemm(ComplexOp op_a, ComplexOp op_b, int M, int N, int K, const std::complex<float>* A, int lda,
            const std::complex<float>* B, int ldb, float beta, std::complex<float>* C, int ldc);
+
+// OpenBLAS's kernel family in use ("Cooperlake", "SkylakeX", "Haswell", ...): chosen by OpenBLAS
+// from the CPU, or by the environment variable OPENBLAS_CORETYPE.
+std::string blas_kernels();
+// A one-line hint when an AVX-512 CPU runs OpenBLAS's AVX2 kernels (as OPENBLAS_CORETYPE=Haswell
+// forces; measured: half the sgemm speed on Zen 5), else empty.
+std::string blas_kernel_advice();
 
 // Threads bcnn uses (OpenMP); set once by the front ends from --threads.
 void set_threads(int threads);

@@ -156,9 +156,12 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     if (spec.augment.crop_padding > 0)
       preparation += ", random crops (padding " + std::to_string(spec.augment.crop_padding) + ")";
     if (spec.augment.flip) preparation += ", random flips";
-    std::fprintf(stderr, "data: %s, %d training / %d validation / %d test images%s; %d steps per epoch, %d threads\n",
+    std::fprintf(stderr,
+                 "data: %s, %d training / %d validation / %d test images%s; %d steps per epoch, %d threads, "
+                 "OpenBLAS %s kernels\n",
                  spec.dataset.c_str(), N, split.validation.size(), test.size(), preparation.c_str(), steps_per_epoch,
-                 spec.threads);
+                 spec.threads, blas_kernels().c_str());
+    if (const std::string advice = blas_kernel_advice(); !advice.empty()) spdlog::info("{}", advice);
   }
 
   auto training_summary = [&]() {
