@@ -5,82 +5,22 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/blas.h"
 #include "bench_common.h"
-#include "core/error.h"
-#include "core/random.h"
 #include "core/tensor.h"
 #include "net/network.h"
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-struct Timing {
-  double forward_ms = 0.0;
-  double step_ms = 0.0;  // forward + backward
-};
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
-double elapsed_ms(clock_type::time_point from, clock_type::time_point to) {
-  return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
-// A one-layer network owns the parameter arena exactly as in training; the layer is then driven
-// directly, because Network::backward skips the data gradient of its first layer.
-std::unique_ptr<bcnn::Network> one_layer_network(int n, const nlohmann::json& layer) {
-  nlohmann::json description = {{"format", bcnn::network_format_name},
-                                {"version", bcnn::network_format_version},
-                                {"input", {n}},
-                                {"layers", nlohmann::json::array({layer})}};
-  auto net = bcnn::Network::build(description, "bench_layers");
-  net->init_params(1);
-  return net;
-}
-
-Timing time_layer(bcnn::Layer& layer, const bcnn::Tensor& x, const bcnn::Tensor& dy, int warmup, int repeats) {
-  bcnn::Tensor y, dx;
-  bcnn::ForwardContext ctx;
-  ctx.training = true;
-  for (int i = 0; i < warmup; ++i) {
-    layer.forward(x, y, ctx);
-    layer.backward(x, y, dy, &dx);
-  }
-  std::vector<double> forward_ms, step_ms;
-  for (int i = 0; i < repeats; ++i) {
-    auto t0 = clock_type::now();
-    layer.forward(x, y, ctx);
-    auto t1 = clock_type::now();
-    layer.backward(x, y, dy, &dx);
-    auto t2 = clock_type::now();
-    forward_ms.push_back(elapsed_ms(t0, t1));
-    step_ms.push_back(elapsed_ms(t0, t2));
-  }
-  return {median(forward_ms), median(step_ms)};
-}
-
-bcnn::Tensor uniform_tensor(int batch, int size, std::uint64_t seed) {
-  bcnn::Tensor t(batch, {size});
-  bcnn::Rng rng(seed, bcnn::Stream::augment);
-  for (std::size_t i = 0; i < t.size(); ++i) t[i] = 2.0f * rng.uniform() - 1.0f;
-  return t;
-}
-
 using bench::check_output_folder;
+using bench::one_layer_network;
+using bench::time_layer;
+using bench::Timing;
+using bench::uniform_tensor;
 using bench::write_json_atomically;
 
 }  // namespace
@@ -102,19 +42,19 @@ int main(int argc, char** argv) {
   try {
     check_output_folder(json_path);
     bcnn::set_threads(threads);
-    std::printf("bench_layers: batch %d, %d threads, median of %d repeats after %d warm-up\n", batch, threads,
-                repeats, warmup);
+    std::printf("bench_layers: batch %d, %d threads, median of %d repeats after %d warm-up, OpenBLAS %s\n", batch,
+                threads, repeats, warmup, bcnn::blas_kernels().c_str());
     std::printf("%6s %5s | %10s %10s %8s | %10s %10s %8s\n", "n", "k", "dense fwd", "bc fwd", "ratio",
                 "dense f+b", "bc f+b", "ratio");
     std::printf("%6s %5s | %10s %10s %8s | %10s %10s %8s\n", "", "", "ms", "ms", "", "ms", "ms", "");
     nlohmann::json results = nlohmann::json::array();
     for (int n : sizes) {
-      const bcnn::Tensor x = uniform_tensor(batch, n, 11);
-      const bcnn::Tensor dy = uniform_tensor(batch, n, 12);
-      auto dense = one_layer_network(n, {{"type", "dense"}, {"units", n}});
+      const bcnn::Tensor x = uniform_tensor(batch, {n}, 11);
+      const bcnn::Tensor dy = uniform_tensor(batch, {n}, 12);
+      auto dense = one_layer_network({n}, {{"type", "dense"}, {"units", n}}, "bench_layers");
       const Timing dense_time = time_layer(*dense->layers()[0], x, dy, warmup, repeats);
       for (int k : blocks) {
-        auto bc = one_layer_network(n, {{"type", "bc_dense"}, {"units", n}, {"block", k}});
+        auto bc = one_layer_network({n}, {{"type", "bc_dense"}, {"units", n}, {"block", k}}, "bench_layers");
         const Timing bc_time = time_layer(*bc->layers()[0], x, dy, warmup, repeats);
         const double forward_ratio = dense_time.forward_ms / bc_time.forward_ms;
         const double step_ratio = dense_time.step_ms / bc_time.step_ms;
@@ -135,6 +75,7 @@ int main(int argc, char** argv) {
       write_json_atomically(json_path, {{"benchmark", "bench_layers"},
                                         {"batch", batch},
                                         {"threads", threads},
+                                        {"blas_kernels", bcnn::blas_kernels()},
                                         {"repeats", repeats},
                                         {"warmup", warmup},
                                         {"results", results}});

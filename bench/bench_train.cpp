@@ -1,5 +1,6 @@
 // End-to-end training throughput of a network config: forward, softmax cross-entropy, backward and
-// an Adam step per batch, on synthetic MNIST-like data (uniform pixels, uniform labels).
+// an optimizer step per batch (the config's train.optimizer; Adam with lr 1e-3 when it has none, as
+// bench/torch_net.py), on synthetic data of the input's shape (uniform pixels, uniform labels).
 // Usage: bench_train CONFIG.json [--threads 2] [--batch 128] [--steps 200] [--warmup 20] [--json FILE]
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -21,12 +22,13 @@
 #include "core/random.h"
 #include "core/tensor.h"
 #include "layers/softmax_cross_entropy.h"
+#include "net/json_reader.h"
 #include "net/network.h"
 #include "train/optimizer.h"
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using bench::clock_type;
 
 nlohmann::json read_json_file(const std::string& path) {
   std::ifstream in(path);
@@ -39,6 +41,7 @@ nlohmann::json read_json_file(const std::string& path) {
 }
 
 using bench::check_output_folder;
+using bench::median;
 using bench::write_json_atomically;
 
 // A few distinct batches, cycled, so that no step sees exactly the data of the one before.
@@ -61,12 +64,6 @@ SyntheticData make_data(int batches, int batch, const bcnn::Shape& shape, int cl
   return data;
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,7 +81,8 @@ int main(int argc, char** argv) {
   try {
     check_output_folder(json_path);
     bcnn::set_threads(threads);
-    auto net = bcnn::Network::build(read_json_file(config_path), config_path);
+    nlohmann::json config = read_json_file(config_path);
+    auto net = bcnn::Network::build(config, config_path);
     net->init_params(1);
     const int classes = net->num_classes();
     if (classes < 2)
@@ -92,7 +90,11 @@ int main(int argc, char** argv) {
                         bcnn::shape_string(net->output_shape()));
     std::printf("%s", net->layer_table().c_str());
 
-    bcnn::OptimizerSpec spec;  // Adam, lr 1e-3: the same as the PyTorch comparison
+    bcnn::OptimizerSpec spec;  // Adam, lr 1e-3 unless the config says otherwise (as the PyTorch comparison)
+    if (config.contains("train") && config["train"].contains("optimizer")) {
+      bcnn::JsonObject object(config["train"]["optimizer"], config_path, "/train/optimizer");
+      spec = bcnn::OptimizerSpec::from_json(object);
+    }
     bcnn::Optimizer optimizer(spec, net->params().size(), net->param_ranges());
     const SyntheticData data = make_data(8, batch, net->input_shape(), classes, 2);
     bcnn::Tensor grad_logits;
@@ -127,17 +129,20 @@ int main(int argc, char** argv) {
     const double images_per_s = static_cast<double>(batch) * steps / seconds;
     const double median_step_ms = median(step_ms);
 
-    std::printf("bench_train %s: batch %d, %d threads, %d steps after %d warm-up: %.0f images/s "
+    std::printf("bench_train %s: batch %d, %d threads, OpenBLAS %s, %d steps after %d warm-up: %.0f images/s "
                 "(median step %.3f ms, final loss %.4f)\n",
-                config_path.c_str(), batch, threads, steps, warmup, images_per_s, median_step_ms, last_loss);
+                config_path.c_str(), batch, threads, bcnn::blas_kernels().c_str(), steps, warmup, images_per_s,
+                median_step_ms, last_loss);
     if (!json_path.empty())
       write_json_atomically(json_path, {{"benchmark", "bench_train"},
                                         {"framework", "bcnn"},
                                         {"config", config_path},
                                         {"batch", batch},
                                         {"threads", threads},
+                                        {"blas_kernels", bcnn::blas_kernels()},
                                         {"steps", steps},
                                         {"warmup", warmup},
+                                        {"optimizer", spec.to_json()},
                                         {"parameters", net->param_count()},
                                         {"images_per_s", images_per_s},
                                         {"median_step_ms", median_step_ms},
