@@ -32,8 +32,13 @@ void ProgressBar::update(long done, const std::string& metrics, double items_per
   int filled = total_ > 0 ? static_cast<int>(width * done / total_) : width;
   std::string bar(static_cast<std::size_t>(filled), '=');
   if (filled < width) bar += '>' + std::string(static_cast<std::size_t>(width - filled - 1), ' ');
-  std::fprintf(stderr, "%s%s [%s] %ld/%ld %s %.0f img/s ETA %s%s", tty_ ? "\r" : "", label_.c_str(), bar.c_str(),
-               done, total_, metrics.c_str(), items_per_s, format_duration(eta).c_str(), tty_ ? "\033[K" : "\n");
+  std::string run_eta;
+  if (later_ > 0 && done > 0)
+    run_eta = " (run " +
+              format_duration(elapsed * static_cast<double>(total_ - done + later_) / static_cast<double>(done)) + ")";
+  std::fprintf(stderr, "%s%s [%s] %ld/%ld %s %.0f img/s ETA %s%s%s", tty_ ? "\r" : "", label_.c_str(), bar.c_str(),
+               done, total_, metrics.c_str(), items_per_s, format_duration(eta).c_str(), run_eta.c_str(),
+               tty_ ? "\033[K" : "\n");
   std::fflush(stderr);
   drawn_ = true;
 }

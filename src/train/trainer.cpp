@@ -194,6 +194,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     loader.start_epoch(epoch, random_permutation(N, shuffle_rng), first_batch);
     auto epoch_start = Clock::now();
     ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(spec.epochs), steps_per_epoch);
+    bar.set_later(static_cast<long>(spec.epochs - epoch - 1) * steps_per_epoch);
 
     for (int b = first_batch; b < steps_per_epoch; ++b) {
       if (stop_flag.load() || (options.max_steps && state.step >= *options.max_steps)) {
