@@ -3,7 +3,11 @@
 that it reproduces bcnn-eval's logits.
 
     bcnn-eval MODEL.h5 --logits logits.npy
-    scripts/reference_eval.py MODEL.h5 --data datasets/mnist --logits logits.npy
+    /usr/bin/python3 scripts/reference_eval.py MODEL.h5 --data datasets/mnist --logits logits.npy
+
+Every layer type is handled: dense, bc_dense, conv2d, bc_conv2d (through its explicit dense
+weight), maxpool2d, avgpool2d, global_avgpool, batchnorm (running statistics), relu, dropout,
+flatten.
 
 Prints the accuracy and the largest difference from bcnn-eval's logits; exits 1 when that
 difference exceeds --tolerance.
@@ -72,6 +76,55 @@ def bc_dense(x, w, b):
     return y[:, :m] + b
 
 
+def padding_of(layer, height, width):
+    """(top, bottom, left, right) zero padding of a conv layer (docs/model-format.md)."""
+    (kh, kw), (sh, sw), padding = layer["kernel"], layer["stride"], layer["padding"]
+    if padding != "same":
+        return padding, padding, padding, padding
+    sides = []
+    for size, kernel, stride in ((height, kh, sh), (width, kw, sw)):
+        out = -(-size // stride)
+        total = max((out - 1) * stride + kernel - size, 0)
+        sides += [total // 2, total - total // 2]
+    return tuple(sides)
+
+
+def conv2d(x, weight, bias, layer):
+    """Cross-correlation with the dense weight (C_out, C_in, kh, kw)."""
+    c_out, c_in, kh, kw = weight.shape
+    sh, sw = layer["stride"]
+    top, bottom, left, right = padding_of(layer, x.shape[2], x.shape[3])
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    out_h = (xp.shape[2] - kh) // sh + 1
+    out_w = (xp.shape[3] - kw) // sw + 1
+    cols = np.stack([xp[:, :, a:a + sh * out_h:sh, b:b + sw * out_w:sw] for a in range(kh) for b in range(kw)],
+                    axis=2)
+    w = weight.astype(np.float64).reshape(c_out, c_in, kh * kw)
+    return np.einsum("ncthw,oct->nohw", cols, w, optimize=True) + bias[:, None, None]
+
+
+def bc_conv2d_dense_weight(weight, c_out, c_in):
+    """W[co, ci, a, b] = weight[co // k, ci // k, a, b, (co % k - ci % k) % k]."""
+    k = weight.shape[4]
+    co, ci = np.arange(c_out)[:, None], np.arange(c_in)[None, :]
+    return weight[co // k, ci // k, :, :, (co % k - ci % k) % k]
+
+
+def pool(x, layer, reduce):
+    (kh, kw), (sh, sw) = layer["size"], layer["stride"]
+    out_h = (x.shape[2] - kh) // sh + 1
+    out_w = (x.shape[3] - kw) // sw + 1
+    windows = np.stack([x[:, :, a:a + sh * out_h:sh, b:b + sw * out_w:sw] for a in range(kh) for b in range(kw)])
+    return reduce(windows, axis=0)
+
+
+def batchnorm(x, g, eps):
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean, var = g["running_mean"][()].reshape(shape), g["running_var"][()].reshape(shape)
+    gamma, beta = g["gamma"][()].reshape(shape), g["beta"][()].reshape(shape)
+    return (x - mean) / np.sqrt(var.astype(np.float64) + eps) * gamma + beta
+
+
 def forward(model, config, x):
     for layer in config["layers"]:
         kind, name = layer["type"], layer["name"]
@@ -87,6 +140,21 @@ def forward(model, config, x):
         elif kind == "bc_dense":
             g = model["layers"][name]
             x = bc_dense(x, g["weight"][()], g["bias"][()])
+        elif kind == "conv2d":
+            g = model["layers"][name]
+            x = conv2d(x, g["weight"][()], g["bias"][()], layer)
+        elif kind == "bc_conv2d":
+            g = model["layers"][name]
+            weight = bc_conv2d_dense_weight(g["weight"][()], layer["filters"], x.shape[1])
+            x = conv2d(x, weight, g["bias"][()], layer)
+        elif kind == "maxpool2d":
+            x = pool(x, layer, np.max)
+        elif kind == "avgpool2d":
+            x = pool(x, layer, np.mean)
+        elif kind == "global_avgpool":
+            x = x.mean(axis=(2, 3))
+        elif kind == "batchnorm":
+            x = batchnorm(x, model["layers"][name], layer["eps"])
         else:
             sys.exit(f"layer type {kind} is not handled by this script")
     return x
@@ -109,7 +177,8 @@ def main():
         data_dir = args.data or config["train"]["data"]
         images, labels = read_test_split(config["train"].get("dataset", "mnist"), data_dir)
         x = normalize(config, images.reshape([images.shape[0]] + config["input"]))
-        logits = np.concatenate([forward(model, config, x[i:i + 1000]) for i in range(0, len(x), 1000)])
+        chunk = 1000 if len(config["input"]) == 1 else 100
+        logits = np.concatenate([forward(model, config, x[i:i + chunk]) for i in range(0, len(x), chunk)])
 
     accuracy = float(np.mean(np.argmax(logits, axis=1) == labels))
     print(f"reference accuracy {100 * accuracy:.2f}% on {len(labels)} images")
