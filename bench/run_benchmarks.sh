@@ -6,7 +6,7 @@
 # Usage: bench/run_benchmarks.sh [OUT_DIR]            (default OUT_DIR: build/bench-results)
 # Environment: BUILD_DIR (build), CONFIG_DIR (configs), PYTHON (/usr/bin/python3, needs torch),
 #              THREADS (2), BATCH (128), STEPS (200), ROUNDS (3) for the MLP configs,
-#              CNN_STEPS (15), CNN_ROUNDS (2) for the CIFAR-10 configs,
+#              CNN_STEPS (15), CNN_ROUNDS (2) for the CIFAR-10 configs (0 rounds skip a group),
 #              CORETYPE (auto: OpenBLAS chooses its kernels from the CPU, OPENBLAS_CORETYPE unset;
 #              keep: OPENBLAS_CORETYPE as it is)
 set -euo pipefail
@@ -154,6 +154,9 @@ for how, meaning in (("wall", "images over the wall time of all timed steps"),
     for name in names:
         ours = best("bcnn", name, how)
         theirs = [best(v, name, how) for v in variants]
+        if ours is None or not any(theirs):
+            print(f"{name:<18} not run (ROUNDS or CNN_ROUNDS is 0)")
+            continue
         fastest = max(v for v in theirs if v)
         cells = " ".join(f"{v:10.0f}" if v else f"{'-':>10}" for v in theirs)
         print(f"{name:<18} {ours:8.0f} {cells} {fastest:8.0f} {ours / fastest:5.2f}x")
