@@ -1,7 +1,10 @@
 #pragma once
-// Timing and output helpers shared by the benchmark programs.
+// Options, timing and output helpers shared by the benchmark programs.
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -10,12 +13,29 @@
 #include <string>
 #include <vector>
 
+#include "core/blas.h"
 #include "core/error.h"
 #include "core/random.h"
 #include "core/tensor.h"
 #include "net/network.h"
 
 namespace bench {
+
+// The options of the layer benchmarks (bench_layers, bench_conv), with each program's defaults.
+struct LayerBenchOptions {
+  int threads = 2, repeats = 15, warmup = 3, batch = 128;
+  std::vector<int> blocks;
+  std::string json_path;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--threads", threads, "OpenMP threads")->check(CLI::Range(1, 1024));
+    app.add_option("--repeats", repeats, "timed repetitions (the median is reported)")->check(CLI::Range(1, 100000));
+    app.add_option("--warmup", warmup, "untimed repetitions first")->check(CLI::Range(0, 100000));
+    app.add_option("--batch", batch, "samples per batch")->check(CLI::Range(1, 1 << 16));
+    app.add_option("--k", blocks, "block sizes")->check(CLI::Range(1, 4096));
+    app.add_option("--json", json_path, "also write the results to this JSON file");
+  }
+};
 
 using clock_type = std::chrono::steady_clock;
 
@@ -69,6 +89,24 @@ inline Timing time_layer(bcnn::Layer& layer, const bcnn::Tensor& x, const bcnn::
   return {median(forward_ms), median(step_ms)};
 }
 
+// One row of a layer-against-baseline table: the baseline's times under "<baseline>_...", the
+// block-circulant layer's under "bc_...", and the ratios baseline time / bc time.
+inline nlohmann::json comparison_json(const std::string& baseline, const Timing& base, const Timing& bc) {
+  return {{baseline + "_forward_ms", base.forward_ms},
+          {"bc_forward_ms", bc.forward_ms},
+          {"forward_speedup", base.forward_ms / bc.forward_ms},
+          {baseline + "_forward_backward_ms", base.step_ms},
+          {"bc_forward_backward_ms", bc.step_ms},
+          {"forward_backward_speedup", base.step_ms / bc.step_ms}};
+}
+
+// Prints the times and ratios of one comparison after the caller's leading columns.
+inline void print_comparison(const Timing& base, const Timing& bc) {
+  std::printf(" | %10.3f %10.3f %7.1fx | %10.3f %10.3f %7.1fx\n", base.forward_ms, bc.forward_ms,
+              base.forward_ms / bc.forward_ms, base.step_ms, bc.step_ms, base.step_ms / bc.step_ms);
+  std::fflush(stdout);
+}
+
 // Uniform values in [-1, 1).
 inline bcnn::Tensor uniform_tensor(int batch, const bcnn::Shape& shape, std::uint64_t seed) {
   bcnn::Tensor t(batch, shape);
@@ -103,6 +141,19 @@ inline void write_json_atomically(const std::string& path, const nlohmann::json&
     std::filesystem::remove(temporary, error);
     throw bcnn::Error("--json " + path + ": cannot rename the temporary file into place");
   }
+}
+
+// The results file of a layer benchmark (nothing when `path` is empty).
+inline void write_layer_results(const std::string& path, const std::string& benchmark, int batch, int threads,
+                                int repeats, int warmup, const nlohmann::json& results) {
+  if (path.empty()) return;
+  write_json_atomically(path, {{"benchmark", benchmark},
+                               {"batch", batch},
+                               {"threads", threads},
+                               {"blas_kernels", bcnn::blas_kernels()},
+                               {"repeats", repeats},
+                               {"warmup", warmup},
+                               {"results", results}});
 }
 
 }  // namespace bench

@@ -22,7 +22,6 @@ using bench::one_layer_network;
 using bench::time_layer;
 using bench::Timing;
 using bench::uniform_tensor;
-using bench::write_json_atomically;
 
 nlohmann::json conv_layer(const char* type, int channels) {
   return {{"type", type}, {"filters", channels}, {"kernel", 3}, {"padding", "same"}};
@@ -32,20 +31,15 @@ nlohmann::json conv_layer(const char* type, int channels) {
 
 int main(int argc, char** argv) {
   CLI::App app{"bc_conv2d vs conv2d: forward and forward+backward time, C -> C channels, 3x3, same padding"};
-  int threads = 2, repeats = 9, warmup = 2, batch = 64;
-  std::vector<int> channel_counts = {64, 128, 256}, sizes = {16, 8}, blocks = {8, 16, 32};
-  std::string json_path;
-  app.add_option("--threads", threads, "OpenMP threads")->check(CLI::Range(1, 1024));
-  app.add_option("--repeats", repeats, "timed repetitions (the median is reported)")->check(CLI::Range(1, 100000));
-  app.add_option("--warmup", warmup, "untimed repetitions first")->check(CLI::Range(0, 100000));
-  app.add_option("--batch", batch, "images per batch")->check(CLI::Range(1, 1 << 16));
+  bench::LayerBenchOptions o{2, 9, 2, 64, {8, 16, 32}, {}};
+  std::vector<int> channel_counts = {64, 128, 256}, sizes = {16, 8};
+  o.add_to(app);
   app.add_option("--channels", channel_counts, "channel counts (inputs = outputs)")->check(CLI::Range(1, 1 << 14));
   app.add_option("--size", sizes, "map sizes (S x S)")->check(CLI::Range(1, 4096));
-  app.add_option("--k", blocks, "block sizes")->check(CLI::Range(1, 4096));
-  app.add_option("--json", json_path, "also write the results to this JSON file");
   CLI11_PARSE(app, argc, argv);
 
   try {
+    const auto& [threads, repeats, warmup, batch, blocks, json_path] = o;
     check_output_folder(json_path);
     bcnn::set_threads(threads);
     std::printf("bench_conv: 3x3 same, batch %d, %d threads, median of %d repeats after %d warm-up, OpenBLAS %s\n",
@@ -66,31 +60,14 @@ int main(int argc, char** argv) {
           layer["block"] = k;
           auto bc = one_layer_network(shape, layer, "bench_conv");
           const Timing bc_time = time_layer(*bc->layers()[0], x, dy, warmup, repeats);
-          const double forward_ratio = dense_time.forward_ms / bc_time.forward_ms;
-          const double step_ratio = dense_time.step_ms / bc_time.step_ms;
-          std::printf("%5d %4d %4d | %10.3f %10.3f %7.1fx | %10.3f %10.3f %7.1fx\n", channels, size, k,
-                      dense_time.forward_ms, bc_time.forward_ms, forward_ratio, dense_time.step_ms, bc_time.step_ms,
-                      step_ratio);
-          std::fflush(stdout);
-          results.push_back({{"channels", channels},
-                             {"size", size},
-                             {"k", k},
-                             {"conv_forward_ms", dense_time.forward_ms},
-                             {"bc_forward_ms", bc_time.forward_ms},
-                             {"forward_speedup", forward_ratio},
-                             {"conv_forward_backward_ms", dense_time.step_ms},
-                             {"bc_forward_backward_ms", bc_time.step_ms},
-                             {"forward_backward_speedup", step_ratio}});
+          std::printf("%5d %4d %4d", channels, size, k);
+          bench::print_comparison(dense_time, bc_time);
+          nlohmann::json row = {{"channels", channels}, {"size", size}, {"k", k}};
+          row.update(bench::comparison_json("conv", dense_time, bc_time));
+          results.push_back(row);
         }
       }
-    if (!json_path.empty())
-      write_json_atomically(json_path, {{"benchmark", "bench_conv"},
-                                        {"batch", batch},
-                                        {"threads", threads},
-                                        {"blas_kernels", bcnn::blas_kernels()},
-                                        {"repeats", repeats},
-                                        {"warmup", warmup},
-                                        {"results", results}});
+    bench::write_layer_results(json_path, "bench_conv", batch, threads, repeats, warmup, results);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_conv: %s\n", e.what());
     return 1;

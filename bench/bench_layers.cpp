@@ -21,25 +21,19 @@ using bench::one_layer_network;
 using bench::time_layer;
 using bench::Timing;
 using bench::uniform_tensor;
-using bench::write_json_atomically;
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"bc_dense vs dense: forward and forward+backward time at n inputs = n outputs"};
-  int threads = 2, repeats = 15, warmup = 3, batch = 128;
-  std::vector<int> sizes = {1024, 4096}, blocks = {16, 64, 256};
-  std::string json_path;
-  app.add_option("--threads", threads, "OpenMP threads")->check(CLI::Range(1, 1024));
-  app.add_option("--repeats", repeats, "timed repetitions (the median is reported)")->check(CLI::Range(1, 100000));
-  app.add_option("--warmup", warmup, "untimed repetitions first")->check(CLI::Range(0, 100000));
-  app.add_option("--batch", batch, "samples per batch")->check(CLI::Range(1, 1 << 16));
+  bench::LayerBenchOptions o{2, 15, 3, 128, {16, 64, 256}, {}};
+  std::vector<int> sizes = {1024, 4096};
+  o.add_to(app);
   app.add_option("--n", sizes, "layer widths (inputs = outputs)")->check(CLI::Range(1, 1 << 16));
-  app.add_option("--k", blocks, "block sizes")->check(CLI::Range(1, 4096));
-  app.add_option("--json", json_path, "also write the results to this JSON file");
   CLI11_PARSE(app, argc, argv);
 
   try {
+    const auto& [threads, repeats, warmup, batch, blocks, json_path] = o;
     check_output_folder(json_path);
     bcnn::set_threads(threads);
     std::printf("bench_layers: batch %d, %d threads, median of %d repeats after %d warm-up, OpenBLAS %s\n", batch,
@@ -56,29 +50,14 @@ int main(int argc, char** argv) {
       for (int k : blocks) {
         auto bc = one_layer_network({n}, {{"type", "bc_dense"}, {"units", n}, {"block", k}}, "bench_layers");
         const Timing bc_time = time_layer(*bc->layers()[0], x, dy, warmup, repeats);
-        const double forward_ratio = dense_time.forward_ms / bc_time.forward_ms;
-        const double step_ratio = dense_time.step_ms / bc_time.step_ms;
-        std::printf("%6d %5d | %10.3f %10.3f %7.1fx | %10.3f %10.3f %7.1fx\n", n, k, dense_time.forward_ms,
-                    bc_time.forward_ms, forward_ratio, dense_time.step_ms, bc_time.step_ms, step_ratio);
-        std::fflush(stdout);
-        results.push_back({{"n", n},
-                           {"k", k},
-                           {"dense_forward_ms", dense_time.forward_ms},
-                           {"bc_forward_ms", bc_time.forward_ms},
-                           {"forward_speedup", forward_ratio},
-                           {"dense_forward_backward_ms", dense_time.step_ms},
-                           {"bc_forward_backward_ms", bc_time.step_ms},
-                           {"forward_backward_speedup", step_ratio}});
+        std::printf("%6d %5d", n, k);
+        bench::print_comparison(dense_time, bc_time);
+        nlohmann::json row = {{"n", n}, {"k", k}};
+        row.update(bench::comparison_json("dense", dense_time, bc_time));
+        results.push_back(row);
       }
     }
-    if (!json_path.empty())
-      write_json_atomically(json_path, {{"benchmark", "bench_layers"},
-                                        {"batch", batch},
-                                        {"threads", threads},
-                                        {"blas_kernels", bcnn::blas_kernels()},
-                                        {"repeats", repeats},
-                                        {"warmup", warmup},
-                                        {"results", results}});
+    bench::write_layer_results(json_path, "bench_layers", batch, threads, repeats, warmup, results);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_layers: %s\n", e.what());
     return 1;
