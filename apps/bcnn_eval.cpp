@@ -227,10 +227,11 @@ int main(int argc, char** argv) {
     std::printf("MACs/image %lld on the FFT path (dense equivalent %lld, %.1fx fewer)\n",
                 static_cast<long long>(cost.macs), static_cast<long long>(cost.dense_macs),
                 static_cast<double>(cost.dense_macs) / std::max<std::int64_t>(1, cost.macs));
-    std::printf("throughput %.0f images/s at batch %d, %d threads; batch 1: %.0f images/s, latency p50 %.3f ms, "
-                "p90 %.3f ms, p99 %.3f ms\n",
-                batched, batch, bcnn::threads(), single.images_per_s, single.latency_ms_p50, single.latency_ms_p90,
-                single.latency_ms_p99);
+    std::printf("throughput %.0f images/s at batch %d, %d threads", batched, batch, bcnn::threads());
+    if (latency_samples > 0)
+      std::printf("; batch 1: %.0f images/s, latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms", single.images_per_s,
+                  single.latency_ms_p50, single.latency_ms_p90, single.latency_ms_p99);
+    std::printf("\n");
     if (fixed || hls_dir) {
       const auto& f = out["fixed"];
       std::printf("fixed      %.2f%% in fixed point (float %.2f%%, %.2f points apart); same class on %.2f%% of "

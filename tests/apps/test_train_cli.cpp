@@ -207,6 +207,13 @@ TEST_CASE("bcnn-eval: --json and the text report on a trained best.h5 agree with
   CHECK(contains(text.out, "confusion"));
   CHECK(contains(text.out, "per layer"));
   CHECK(contains(text.out, "(model)"));
+  CHECK(contains(text.out, "; batch 1: "));
+
+  // Without latency samples the batch-1 figures are left out, not printed as zeros.
+  ToolResult no_latency = run_eval({out + "/best.h5", "--threads", "1", "--latency-samples", "0"}, tmp.str());
+  CHECK(no_latency.status == 0);
+  CHECK(contains(no_latency.out, "throughput "));
+  CHECK(!contains(no_latency.out, "batch 1:"));
 
   // A checkpoint evaluates too, and says what it is.
   ToolResult checkpoint = run_eval({out + "/checkpoint.h5", "--threads", "1", "--latency-samples", "5"}, tmp.str());
