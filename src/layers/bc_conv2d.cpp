@@ -62,6 +62,108 @@ BatchSplit split_batch(int batch, const WindowGeometry& g, int p, int q, int k, 
   return s;
 }
 
+
+// Channel blocks to contiguous vectors: real[((n*q + j)*HW + pixel)*k + u] = x[n0 + n][j*k + u][pixel],
+// 0 for the padding channels past C.
+void pack_input(const Tensor& x, int n0, int count, int q, int k, int channels, int pixels, float* real) {
+  for (int t = 0; t < count * q; ++t) {
+    const int n = t / q, j = t % q;
+    float* dst = real + static_cast<std::ptrdiff_t>(t) * pixels * k;
+    for (int u = 0; u < k; ++u) {
+      const int c = j * k + u;
+      if (c >= channels) {
+        for (int pixel = 0; pixel < pixels; ++pixel) dst[pixel * k + u] = 0.0f;
+        continue;
+      }
+      const float* src = x.sample(n0 + n) + static_cast<std::ptrdiff_t>(c) * pixels;
+      for (int pixel = 0; pixel < pixels; ++pixel) dst[pixel * k + u] = src[pixel];
+    }
+  }
+}
+
+// The output layout: y[n0 + n][i*k + v][position] = real[((i*count + n)*P + position)*k + v] + bias.
+void unpack_output(const float* real, int n0, int count, int p, int k, int filters, int positions, const float* bias,
+                   Tensor& y) {
+  for (int t = 0; t < count * p; ++t) {
+    const int n = t / p, i = t % p;
+    const float* src = real + (static_cast<std::ptrdiff_t>(i) * count + n) * positions * k;
+    for (int v = 0; v < k && i * k + v < filters; ++v) {
+      const int o = i * k + v;
+      float* dst = y.sample(n0 + n) + static_cast<std::ptrdiff_t>(o) * positions;
+      for (int pos = 0; pos < positions; ++pos) dst[pos] = src[pos * k + v] + bias[o];
+    }
+  }
+}
+
+// dL/dy into the output layout (0 for the padding channels), adding dL/db to bias_partial.
+void pack_output_grad(const Tensor& dy, int n0, int count, int p, int k, int filters, int positions, float* real,
+                      double* bias_partial) {
+  for (int t = 0; t < count * p; ++t) {
+    const int n = t / p, i = t % p;
+    float* dst = real + (static_cast<std::ptrdiff_t>(i) * count + n) * positions * k;
+    for (int v = 0; v < k; ++v) {
+      const int o = i * k + v;
+      if (o >= filters) {
+        for (int pos = 0; pos < positions; ++pos) dst[pos * k + v] = 0.0f;
+        continue;
+      }
+      const float* src = dy.sample(n0 + n) + static_cast<std::ptrdiff_t>(o) * positions;
+      float sum = 0.0f;
+      for (int pos = 0; pos < positions; ++pos) {
+        dst[pos * k + v] = src[pos];
+        sum += src[pos];
+      }
+      bias_partial[o] += sum;
+    }
+  }
+}
+
+// The input layout back to images: dx[n0 + n][j*k + u][pixel] = real[((n*q + j)*HW + pixel)*k + u].
+void unpack_input_grad(const float* real, int n0, int count, int q, int k, int channels, int pixels, Tensor& dx) {
+  for (int t = 0; t < count * q; ++t) {
+    const int n = t / q, j = t % q;
+    const float* src = real + static_cast<std::ptrdiff_t>(t) * pixels * k;
+    for (int u = 0; u < k && j * k + u < channels; ++u) {
+      float* dst = dx.sample(n0 + n) + static_cast<std::ptrdiff_t>(j * k + u) * pixels;
+      for (int pixel = 0; pixel < pixels; ++pixel) dst[pixel] = src[pixel * k + u];
+    }
+  }
+}
+
+// Copies `planes` interleaved spectra of `height` x `width` images (spectrum t at src + t * pixels)
+// into zero-padded planar planes (plane t at dst + t * 2 * stride; image row y at row y + top,
+// column x at column x + left of a row of `row` floats). Real bins get real parts only.
+void to_planes(const fft::complex* src, int planes, int height, int width, std::ptrdiff_t pixels, float* dst,
+               std::ptrdiff_t stride, int top, int left, int row, bool real_bin) {
+  for (int t = 0; t < planes; ++t) {
+    float* re = dst + t * 2 * stride;
+    float* im = re + stride;
+    std::fill(re, re + stride, 0.0f);
+    if (!real_bin) std::fill(im, im + stride, 0.0f);
+    const fft::complex* s = src + t * pixels;
+    for (int yy = 0; yy < height; ++yy) {
+      const std::ptrdiff_t o = static_cast<std::ptrdiff_t>(yy + top) * row + left;
+      for (int xx = 0; xx < width; ++xx) re[o + xx] = s[yy * width + xx].real();
+      if (!real_bin)
+        for (int xx = 0; xx < width; ++xx) im[o + xx] = s[yy * width + xx].imag();
+    }
+  }
+}
+
+// The inverse of to_planes without padding: planar planes (rows of `row` floats from `offset`) to
+// interleaved spectra of height x width images; real bins get zero imaginary parts.
+void from_planes(const float* src, int planes, std::ptrdiff_t stride, std::ptrdiff_t offset, int row, int height,
+                 int width, fft::complex* dst, std::ptrdiff_t pixels, bool real_bin) {
+  for (int t = 0; t < planes; ++t) {
+    const float* re = src + t * 2 * stride + offset;
+    const float* im = re + stride;
+    fft::complex* d = dst + t * pixels;
+    for (int yy = 0; yy < height; ++yy)
+      for (int xx = 0; xx < width; ++xx)
+        d[yy * width + xx] = {re[yy * row + xx], real_bin ? 0.0f : im[yy * row + xx]};
+  }
+}
+
 }  // namespace
 
 BcConv2d::BcConv2d(std::string name, Shape input_shape, int filters, const WindowGeometry& geometry, Padding padding,
@@ -75,6 +177,20 @@ BcConv2d::BcConv2d(std::string name, Shape input_shape, int filters, const Windo
   p_ = (filters_ + k_ - 1) / k_;
   q_ = (g_.channels + k_ - 1) / k_;
   bins_ = fft::bins(k_);
+  set_algorithm(BcConvAlgorithm::automatic);
+}
+
+void BcConv2d::set_algorithm(BcConvAlgorithm algorithm) {
+  plan_.reset();
+  if (algorithm == BcConvAlgorithm::im2col) return;
+  if (!freq_conv_applies(g_)) {
+    if (algorithm == BcConvAlgorithm::direct)
+      throw Error("bc_conv2d \"" + name() + "\": the direct algorithm needs stride 1");
+    return;
+  }
+  FreqConvPlan plan = make_freq_conv_plan(g_, p_, q_);
+  if (algorithm == BcConvAlgorithm::automatic && 2 * plan.t_vec > 3 * g_.output_pixels()) return;
+  plan_ = std::move(plan);
 }
 
 nlohmann::json BcConv2d::config() const {
@@ -122,6 +238,7 @@ void BcConv2d::compute_weight_spectra() {
 }
 
 void BcConv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
+  if (plan_) return forward_direct(x, y);
   const int B = x.batch(), C = g_.channels, HW = g_.input_pixels(), P = g_.output_pixels();
   const int Kc = q_ * g_.taps();
   const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
@@ -145,20 +262,7 @@ void BcConv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
     for (int gi = s.first_group(task); gi < s.first_group(task + 1); ++gi) {
       const int n0 = s.first_sample(gi), count = s.samples(gi), cols = count * P;
       fft::complex* spectra = in_spectra_.data() + gi * s.in_stride;
-      // Channel blocks to contiguous vectors: real[((n*q + j)*HW + pixel)*k + u] = x[n0 + n][j*k + u][pixel].
-      for (int t = 0; t < count * q_; ++t) {
-        const int n = t / q_, j = t % q_;
-        float* dst = real + static_cast<std::ptrdiff_t>(t) * HW * k_;
-        for (int u = 0; u < k_; ++u) {
-          const int c = j * k_ + u;
-          if (c >= C) {
-            for (int pixel = 0; pixel < HW; ++pixel) dst[pixel * k_ + u] = 0.0f;
-            continue;
-          }
-          const float* src = x.sample(n0 + n) + static_cast<std::ptrdiff_t>(c) * HW;
-          for (int pixel = 0; pixel < HW; ++pixel) dst[pixel * k_ + u] = src[pixel];
-        }
-      }
+      pack_input(x, n0, count, q_, k_, C, HW, real);
       fft::forward({k_, count * q_ * HW, k_, 1, s.lds}, real, spectra);
       // Per bin: Y_f (p x cols) = W_f (p x q*kh*kw) X_f, X_f the im2col of the group's spectra.
       for (int f = 0; f < bins_; ++f) {
@@ -168,23 +272,15 @@ void BcConv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
         cgemm(ComplexOp::none, ComplexOp::none, p_, cols, Kc, weight_spectra_.data() + f * ldw, Kc, col, cols, 0.0f,
               out + f * s.ldy, cols);
       }
-      // real[((i*count + n)*P + position)*k + v] = y[n0 + n][i*k + v][position] - bias.
       fft::inverse({k_, p_ * cols, k_, 1, s.ldy}, out, real);
-      for (int t = 0; t < count * p_; ++t) {
-        const int n = t / p_, i = t % p_;
-        const float* src = real + (static_cast<std::ptrdiff_t>(i) * count + n) * P * k_;
-        for (int v = 0; v < k_ && i * k_ + v < filters_; ++v) {
-          const int o = i * k_ + v;
-          float* dst = y.sample(n0 + n) + static_cast<std::ptrdiff_t>(o) * P;
-          for (int pos = 0; pos < P; ++pos) dst[pos] = src[pos * k_ + v] + bias[o];
-        }
-      }
+      unpack_output(real, n0, count, p_, k_, filters_, P, bias, y);
     }
   }
 }
 
 void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx) {
   // x itself is not needed: forward kept its spectra.
+  if (plan_) return backward_direct(dy, dx);
   const int B = dy.batch(), C = g_.channels, HW = g_.input_pixels(), P = g_.output_pixels();
   const int Kc = q_ * g_.taps();
   const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
@@ -211,24 +307,7 @@ void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* 
       const bool first = gi == s.first_group(task);
       fft::complex* spectra = in_spectra_.data() + gi * s.in_stride;
       // dL/db, and G = rfft(dL/dy) over output channel blocks in forward's output layout.
-      for (int t = 0; t < count * p_; ++t) {
-        const int n = t / p_, i = t % p_;
-        float* dst = real + (static_cast<std::ptrdiff_t>(i) * count + n) * P * k_;
-        for (int v = 0; v < k_; ++v) {
-          const int o = i * k_ + v;
-          if (o >= filters_) {
-            for (int pos = 0; pos < P; ++pos) dst[pos * k_ + v] = 0.0f;
-            continue;
-          }
-          const float* src = dy.sample(n0 + n) + static_cast<std::ptrdiff_t>(o) * P;
-          float sum = 0.0f;
-          for (int pos = 0; pos < P; ++pos) {
-            dst[pos * k_ + v] = src[pos];
-            sum += src[pos];
-          }
-          bias_partial[o] += sum;
-        }
-      }
+      pack_output_grad(dy, n0, count, p_, k_, filters_, P, real, bias_partial);
       fft::forward({k_, p_ * cols, k_, 1, s.ldy}, real, grad_spectra);
       // Per bin: this group's share of dL/dW_f = G_f X_f^H; then dL/dX_f = W_f^H G_f, scattered
       // by col2im into the group's input spectra (no longer needed) as the spectra of dL/dx.
@@ -248,23 +327,138 @@ void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* 
       }
       if (!dx) continue;
       fft::inverse({k_, count * q_ * HW, k_, 1, s.lds}, spectra, real);
-      for (int t = 0; t < count * q_; ++t) {
-        const int n = t / q_, j = t % q_;
-        const float* src = real + static_cast<std::ptrdiff_t>(t) * HW * k_;
-        for (int u = 0; u < k_ && j * k_ + u < C; ++u) {
-          float* dst = dx->sample(n0 + n) + static_cast<std::ptrdiff_t>(j * k_ + u) * HW;
-          for (int pixel = 0; pixel < HW; ++pixel) dst[pixel] = src[pixel * k_ + u];
-        }
-      }
+      unpack_input_grad(real, n0, count, q_, k_, C, HW, *dx);
     }
   }
 
+  finish_gradients(s.tasks);
+}
+
+// The direct algorithm (stride 1): the same batch split, FFTs and packing as im2col, but per group
+// the input spectra become zero-padded planar planes, kept for backward, and every bin's products
+// run on them through layers/freq_conv.h.
+void BcConv2d::forward_direct(const Tensor& x, Tensor& y) {
+  const FreqConvPlan& plan = *plan_;
+  const int B = x.batch(), C = g_.channels, HW = g_.input_pixels(), P = g_.output_pixels();
+  const int Kc = q_ * g_.taps();
+  const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
+  const std::ptrdiff_t ldw = fft::bin_stride(static_cast<std::ptrdiff_t>(p_) * Kc);
+  const std::ptrdiff_t x_plane = 2 * plan.x_stride, y_plane = 2 * plan.y_stride;
+  const std::ptrdiff_t group_planes = static_cast<std::ptrdiff_t>(bins_) * s.group * q_ * x_plane;
+  const long macs = 4L * bins_ * p_ * Kc * B * P;
+  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
+  compute_weight_spectra();
+  ensure_size(in_planes_, static_cast<std::size_t>(group_planes) * s.groups);
+  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * nt);
+  ensure_size(spectra_scratch_, static_cast<std::size_t>(s.in_stride) * nt);
+  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * nt);
+  ensure_size(plane_scratch_, static_cast<std::size_t>(p_ * y_plane) * nt);
+  y.resize(B, output_shape());
+  const float* bias = param(1).data();
+
+#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && s.tasks > 1)
+  for (int task = 0; task < s.tasks; ++task) {
+    const int thread = omp_get_thread_num();
+    float* real = real_.data() + thread * s.real_stride;
+    fft::complex* spectra = spectra_scratch_.data() + thread * s.in_stride;
+    fft::complex* out = out_spectra_.data() + thread * s.out_stride;
+    float* y_planes = plane_scratch_.data() + thread * p_ * y_plane;
+    for (int gi = s.first_group(task); gi < s.first_group(task + 1); ++gi) {
+      const int n0 = s.first_sample(gi), count = s.samples(gi);
+      float* planes = in_planes_.data() + gi * group_planes;  // [bin][sample][j]
+      pack_input(x, n0, count, q_, k_, C, HW, real);
+      fft::forward({k_, count * q_ * HW, k_, 1, s.lds}, real, spectra);
+      for (int f = 0; f < bins_; ++f) {
+        const bool real_bin = is_real_bin(f, k_);
+        float* xf = planes + static_cast<std::ptrdiff_t>(f) * count * q_ * x_plane;
+        to_planes(spectra + f * s.lds, count * q_, g_.height, g_.width, HW, xf, plan.x_stride, plan.pad_top,
+                  plan.pad_left, plan.wp, real_bin);
+        for (int n = 0; n < count; ++n) {
+          freq_conv_forward(plan, real_bin, xf + n * q_ * x_plane, weight_spectra_.data() + f * ldw, y_planes);
+          // Output block i of sample n goes to column block (i*count + n) of the output spectra.
+          for (int i = 0; i < p_; ++i)
+            from_planes(y_planes + i * y_plane, 1, plan.y_stride, 0, plan.wp, g_.out_h, g_.out_w,
+                        out + f * s.ldy + (static_cast<std::ptrdiff_t>(i) * count + n) * P, P, real_bin);
+        }
+      }
+      fft::inverse({k_, p_ * count * P, k_, 1, s.ldy}, out, real);
+      unpack_output(real, n0, count, p_, k_, filters_, P, bias, y);
+    }
+  }
+}
+
+void BcConv2d::backward_direct(const Tensor& dy, Tensor* dx) {
+  const FreqConvPlan& plan = *plan_;
+  const int B = dy.batch(), C = g_.channels, HW = g_.input_pixels(), P = g_.output_pixels();
+  const int Kc = q_ * g_.taps();
+  const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
+  const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>(p_) * Kc, ldw = fft::bin_stride(blocks);
+  const std::ptrdiff_t x_plane = 2 * plan.x_stride, g_plane = 2 * plan.g_stride, d_plane = 2 * plan.d_stride;
+  const std::ptrdiff_t group_planes = static_cast<std::ptrdiff_t>(bins_) * s.group * q_ * x_plane;
+  // Per thread: the gradient planes of one bin for the group ([sample][i]), then q dL/dX planes.
+  const std::ptrdiff_t scratch = static_cast<std::ptrdiff_t>(s.group) * p_ * g_plane + q_ * d_plane;
+  const long macs = 4L * bins_ * p_ * Kc * B * P;
+  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
+  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * nt);
+  ensure_size(spectra_scratch_, static_cast<std::size_t>(s.in_stride) * nt);
+  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * nt);
+  ensure_size(plane_scratch_, static_cast<std::size_t>(scratch) * nt);
+  ensure_size(weight_grad_partials_, static_cast<std::size_t>(blocks) * bins_ * s.tasks);
+  bias_grad_partials_.assign(static_cast<std::size_t>(filters_) * s.tasks, 0.0);
+  if (dx) dx->resize(B, input_shape());
+
+#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && s.tasks > 1)
+  for (int task = 0; task < s.tasks; ++task) {
+    const int thread = omp_get_thread_num();
+    float* real = real_.data() + thread * s.real_stride;
+    fft::complex* dx_spectra = spectra_scratch_.data() + thread * s.in_stride;
+    fft::complex* grad_spectra = out_spectra_.data() + thread * s.out_stride;
+    float* g_planes = plane_scratch_.data() + thread * scratch;
+    float* d_planes = g_planes + static_cast<std::ptrdiff_t>(s.group) * p_ * g_plane;
+    fft::complex* weight_partial = weight_grad_partials_.data() + static_cast<std::ptrdiff_t>(task) * bins_ * blocks;
+    double* bias_partial = bias_grad_partials_.data() + static_cast<std::ptrdiff_t>(task) * filters_;
+    for (int gi = s.first_group(task); gi < s.first_group(task + 1); ++gi) {
+      const int n0 = s.first_sample(gi), count = s.samples(gi);
+      const bool first = gi == s.first_group(task);
+      const float* planes = in_planes_.data() + gi * group_planes;
+      pack_output_grad(dy, n0, count, p_, k_, filters_, P, real, bias_partial);
+      fft::forward({k_, p_ * count * P, k_, 1, s.ldy}, real, grad_spectra);
+      for (int f = 0; f < bins_; ++f) {
+        const bool real_bin = is_real_bin(f, k_);
+        const float* xf = planes + static_cast<std::ptrdiff_t>(f) * count * q_ * x_plane;
+        // G of sample n, block i (column block i*count + n) to plane n*p + i, outputs from g_margin.
+        for (int n = 0; n < count; ++n)
+          for (int i = 0; i < p_; ++i)
+            to_planes(grad_spectra + f * s.ldy + (static_cast<std::ptrdiff_t>(i) * count + n) * P, 1, g_.out_h,
+                      g_.out_w, P, g_planes + (static_cast<std::ptrdiff_t>(n) * p_ + i) * g_plane, plan.g_stride, 0,
+                      plan.g_margin, plan.wp, real_bin);
+        freq_conv_grad_weight(plan, real_bin, count, g_planes, p_ * g_plane, xf, q_ * x_plane,
+                              weight_partial + f * blocks, first);
+        if (!dx) continue;
+        for (int n = 0; n < count; ++n) {
+          freq_conv_grad_input(plan, real_bin, g_planes + n * p_ * g_plane, weight_spectra_.data() + f * ldw,
+                               d_planes);
+          from_planes(d_planes, q_, plan.d_stride, plan.pad_left, plan.wp, g_.height, g_.width,
+                      dx_spectra + f * s.lds + static_cast<std::ptrdiff_t>(n) * q_ * HW, HW, real_bin);
+        }
+      }
+      if (!dx) continue;
+      fft::inverse({k_, count * q_ * HW, k_, 1, s.lds}, dx_spectra, real);
+      unpack_input_grad(real, n0, count, q_, k_, C, HW, *dx);
+    }
+  }
+
+  finish_gradients(s.tasks);
+}
+
+void BcConv2d::finish_gradients(int tasks) {
   // Sum the tasks' shares in task order, then invert once: dL/dw = irfft(dL/dW) / k.
+  const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>(p_) * q_ * g_.taps(), ldw = fft::bin_stride(blocks);
   ensure_size(weight_grad_spectra_, static_cast<std::size_t>(ldw) * bins_);
   for (int f = 0; f < bins_; ++f) {
     fft::complex* dst = weight_grad_spectra_.data() + f * ldw;
     std::copy(weight_grad_partials_.data() + f * blocks, weight_grad_partials_.data() + (f + 1) * blocks, dst);
-    for (int task = 1; task < s.tasks; ++task) {
+    for (int task = 1; task < tasks; ++task) {
       const fft::complex* src = weight_grad_partials_.data() + (static_cast<std::ptrdiff_t>(task) * bins_ + f) * blocks;
       for (std::ptrdiff_t e = 0; e < blocks; ++e) dst[e] += src[e];
     }
@@ -276,7 +470,7 @@ void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* 
   float* bias_grad = grad(1).data();
   for (int o = 0; o < filters_; ++o) {
     double sum = 0.0;
-    for (int task = 0; task < s.tasks; ++task) sum += bias_grad_partials_[static_cast<std::size_t>(task) * filters_ + o];
+    for (int task = 0; task < tasks; ++task) sum += bias_grad_partials_[static_cast<std::size_t>(task) * filters_ + o];
     bias_grad[o] = static_cast<float>(sum);
   }
 }

@@ -17,10 +17,19 @@
 //   dL/dW_f = sum over the batch of G_f X_f^H, inverted once; dL/dw = irfft(dL/dW_f) / k.
 // backward reads the input spectra kept by forward (x itself is not used) and, when it computes
 // dL/dx, overwrites them: one backward per forward, as the network does.
+//
+// Two algorithms compute the per-bin products. `im2col` gathers the spectra into an im2col block and
+// multiplies with cgemm (any stride). `direct` (stride 1, layers/freq_conv.h) keeps the spectra as
+// zero-padded planar planes and reads every tap as a shifted plane, with real products for the real
+// bins: no im2col expansion. `automatic` takes direct where it applies and its padded rows waste
+// less than half the work (maps of about 8 x 8 and larger).
+enum class BcConvAlgorithm { automatic, im2col, direct };
 #include <memory>
+#include <optional>
 
 #include "fft/fft.h"
 #include "layers/conv_geometry.h"
+#include "layers/freq_conv.h"
 #include "layers/layer.h"
 #include "net/json_reader.h"
 
@@ -43,12 +52,20 @@ class BcConv2d : public Layer {
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
 
   const WindowGeometry& geometry() const { return g_; }
+  // Pins the algorithm (tests and benchmarks); `direct` needs stride 1.
+  void set_algorithm(BcConvAlgorithm algorithm);
+  // The algorithm forward and backward use.
+  BcConvAlgorithm algorithm() const { return plan_ ? BcConvAlgorithm::direct : BcConvAlgorithm::im2col; }
   int filters() const { return filters_; }
   int block_rows() const { return p_; }
   int block_cols() const { return q_; }
 
  private:
   void compute_weight_spectra();
+  void forward_direct(const Tensor& x, Tensor& y);
+  void backward_direct(const Tensor& dy, Tensor* dx);
+  // dL/dw and dL/db from the per-task partial sums of backward.
+  void finish_gradients(int tasks);
 
   int filters_, k_, p_, q_, bins_;
   WindowGeometry g_;
@@ -60,6 +77,10 @@ class BcConv2d : public Layer {
   AlignedVector<float> real_;                         // per thread: channel-block vectors, k floats each
   AlignedVector<fft::complex> columns_;               // per thread: im2col block (q*kh*kw) x (group columns)
   AlignedVector<fft::complex> out_spectra_;           // per thread: [bin][i][sample][position], Y or G
+  std::optional<FreqConvPlan> plan_;                  // set when the direct algorithm is in use
+  AlignedVector<float> in_planes_;                    // direct: per group [bin][sample][j] planes, kept for backward
+  AlignedVector<fft::complex> spectra_scratch_;       // direct, per thread: interleaved input spectra of a group
+  AlignedVector<float> plane_scratch_;                // direct, per thread: output, gradient and dL/dX planes
   AlignedVector<fft::complex> weight_spectra_;        // [bin][i][j][a][b], times 1/k
   AlignedVector<fft::complex> weight_grad_spectra_;   // [bin][i][j][a][b]
   AlignedVector<fft::complex> weight_grad_partials_;  // per task: [bin][i][j][a][b]

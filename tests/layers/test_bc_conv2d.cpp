@@ -39,7 +39,18 @@ const BcCase bc_cases[] = {
     {8, 12, 6, 6, 20, 3, 2, "same"},
     {8, 3, 8, 8, 16, 5, 1, 2},  // k > C_in: one block column, mostly padding
     {8, 16, 5, 5, 8, json::array({1, 3}), 1, 0},
+    {2, 4, 7, 7, 11, 3, 1, "same"},          // p = 6: row blocks of 4 and 2, only real bins
+    {4, 9, 9, 9, 20, json::array({3, 5}), 1, 2},  // p = 5, wide kernel: tap blocks of 3 and 2
 };
+
+const char* algorithm_name(BcConvAlgorithm a) { return a == BcConvAlgorithm::direct ? "direct" : "im2col"; }
+
+// The algorithms a layer of this geometry can run: im2col always, direct with stride 1.
+std::vector<BcConvAlgorithm> algorithms_for(const BcConv2d& layer) {
+  std::vector<BcConvAlgorithm> all{BcConvAlgorithm::im2col};
+  if (layer.geometry().stride_h == 1 && layer.geometry().stride_w == 1) all.push_back(BcConvAlgorithm::direct);
+  return all;
+}
 
 json bc_json(const BcCase& c) {
   return {{"type", "bc_conv2d"}, {"filters", c.c_out},   {"kernel", c.kernel},
@@ -86,29 +97,34 @@ TEST_CASE("bc_conv2d: forward and both gradients match conv2d with the dense wei
     for (std::size_t i = 0; i < dense.size(); ++i) reference.params[0][i] = static_cast<float>(dense[i]);
     reference.params[1] = bound.params[1];
 
-    Tensor x = random_tensor(B, {c.c_in, c.h, c.w}, 13), y, y_ref, dx, dx_ref;
-    bound->forward(x, y, {});
-    reference->forward(x, y_ref, {});
-    const auto y_direct = bcnn::testing::direct_conv2d(x, dense, bias, g, c.c_out);
-    REQUIRE(y.size() == y_direct.size());
-    // float32 FFT round-off grows like log2(k) * sqrt(fan-in) * |w| |x|.
-    const double fan_in = double(c.c_in) * g.taps();
-    const double tol = 2e-5 * std::sqrt(fan_in) * (1 + std::log2(double(c.k)));
-    CHECK(bcnn::testing::max_abs_diff(y, y_direct, y.size()) < tol);
-    CHECK(bcnn::testing::max_abs_diff(y, y_ref, y.size()) < tol);
+    for (BcConvAlgorithm algorithm : algorithms_for(*layer)) {
+      CAPTURE(algorithm_name(algorithm));
+      layer->set_algorithm(algorithm);
+      REQUIRE(layer->algorithm() == algorithm);
+      Tensor x = random_tensor(B, {c.c_in, c.h, c.w}, 13), y, y_ref, dx, dx_ref;
+      bound->forward(x, y, {});
+      reference->forward(x, y_ref, {});
+      const auto y_direct = bcnn::testing::direct_conv2d(x, dense, bias, g, c.c_out);
+      REQUIRE(y.size() == y_direct.size());
+      // float32 FFT round-off grows like log2(k) * sqrt(fan-in) * |w| |x|.
+      const double fan_in = double(c.c_in) * g.taps();
+      const double tol = 2e-5 * std::sqrt(fan_in) * (1 + std::log2(double(c.k)));
+      CHECK(bcnn::testing::max_abs_diff(y, y_direct, y.size()) < tol);
+      CHECK(bcnn::testing::max_abs_diff(y, y_ref, y.size()) < tol);
 
-    Tensor dy = random_tensor(B, y.sample_shape(), 14);
-    bound->backward(x, y, dy, &dx);
-    reference->backward(x, y_ref, dy, &dx_ref);
-    std::vector<double> dx_direct, dw_direct;
-    bcnn::testing::direct_conv2d_backward(x, dense, dy, g, c.c_out, dx_direct, dw_direct);
-    const double tol_dx = 2e-5 * std::sqrt(double(c.c_out) * g.taps()) * (1 + std::log2(double(c.k)));
-    CHECK(bcnn::testing::max_abs_diff(dx, dx_direct, dx.size()) < tol_dx);
-    CHECK(bcnn::testing::max_abs_diff(dx, dx_ref, dx.size()) < tol_dx);
-    const auto dw_expect = project_to_circulant(dw_direct, p, q, g.kernel_h, g.kernel_w, c.k, c.c_out, c.c_in);
-    const double tol_dw = 2e-5 * std::sqrt(double(B) * g.output_pixels() * c.k) * (1 + std::log2(double(c.k)));
-    CHECK(bcnn::testing::max_abs_diff(bound.grads[0], dw_expect, dw_expect.size()) < tol_dw);
-    for (int o = 0; o < c.c_out; ++o) CHECK(bound.grads[1][o] == doctest::Approx(reference.grads[1][o]).epsilon(1e-5));
+      Tensor dy = random_tensor(B, y.sample_shape(), 14);
+      bound->backward(x, y, dy, &dx);
+      reference->backward(x, y_ref, dy, &dx_ref);
+      std::vector<double> dx_direct, dw_direct;
+      bcnn::testing::direct_conv2d_backward(x, dense, dy, g, c.c_out, dx_direct, dw_direct);
+      const double tol_dx = 2e-5 * std::sqrt(double(c.c_out) * g.taps()) * (1 + std::log2(double(c.k)));
+      CHECK(bcnn::testing::max_abs_diff(dx, dx_direct, dx.size()) < tol_dx);
+      CHECK(bcnn::testing::max_abs_diff(dx, dx_ref, dx.size()) < tol_dx);
+      const auto dw_expect = project_to_circulant(dw_direct, p, q, g.kernel_h, g.kernel_w, c.k, c.c_out, c.c_in);
+      const double tol_dw = 2e-5 * std::sqrt(double(B) * g.output_pixels() * c.k) * (1 + std::log2(double(c.k)));
+      CHECK(bcnn::testing::max_abs_diff(bound.grads[0], dw_expect, dw_expect.size()) < tol_dw);
+      for (int o = 0; o < c.c_out; ++o) CHECK(bound.grads[1][o] == doctest::Approx(reference.grads[1][o]).epsilon(1e-5));
+    }
   }
 }
 
@@ -130,10 +146,15 @@ TEST_CASE("bc_conv2d: finite differences through the shared harness") {
   for (const BcCase& c : bc_cases) {
     CAPTURE(bc_json(c).dump());
     auto bound = make_layer(bc_json(c), {c.c_in, c.h, c.w}, 2);
-    Tensor x = random_tensor(2, bound->input_shape(), 6);
-    bcnn::testing::GradCheck options;
-    options.max_checks = 40;
-    bcnn::testing::check_gradients(bound, x, options);
+    auto* layer = dynamic_cast<BcConv2d*>(bound.layer.get());
+    for (BcConvAlgorithm algorithm : algorithms_for(*layer)) {
+      CAPTURE(algorithm_name(algorithm));
+      layer->set_algorithm(algorithm);
+      Tensor x = random_tensor(2, bound->input_shape(), 6);
+      bcnn::testing::GradCheck options;
+      options.max_checks = 40;
+      bcnn::testing::check_gradients(bound, x, options);
+    }
   }
 }
 
@@ -143,52 +164,93 @@ TEST_CASE("bc_conv2d: batches of many sample groups, without dL/dx, and FFT plan
   const json spec = {{"type", "bc_conv2d"}, {"filters", 10}, {"kernel", 3}, {"padding", 1}, {"block", 4}};
   auto bound = make_layer(spec, {6, 16, 16}, 3);
   auto* layer = dynamic_cast<BcConv2d*>(bound.layer.get());
-  const auto dense = bc_conv2d_to_dense(bound.params[0], 3, 2, 3, 3, 4, 10, 6);
-  Tensor x = random_tensor(41, {6, 16, 16}, 8), y, dx;
-  bound->forward(x, y, {});
-  const auto y_direct =
-      bcnn::testing::direct_conv2d(x, dense, bcnn::testing::to_double(bound.params[1]), layer->geometry(), 10);
-  CHECK(bcnn::testing::max_abs_diff(y, y_direct, y.size()) < 1e-4);
-  Tensor dy = random_tensor(41, y.sample_shape(), 9);
-  bound->backward(x, y, dy, &dx);
-  const auto weight_grad = bound.grads[0];
-  const auto bias_grad = bound.grads[1];
-  std::vector<double> dx_direct, dw_direct;
-  bcnn::testing::direct_conv2d_backward(x, dense, dy, layer->geometry(), 10, dx_direct, dw_direct);
-  const auto dw_expect = project_to_circulant(dw_direct, 3, 2, 3, 3, 4, 10, 6);
-  CHECK(bcnn::testing::max_abs_diff(weight_grad, dw_expect, dw_expect.size()) < 2e-3);
-  CHECK(bcnn::testing::max_abs_diff(dx, dx_direct, dx.size()) < 1e-4);
-  for (int o = 0; o < 10; ++o) {
-    double sum = 0;
-    for (int n = 0; n < 41; ++n)
-      for (int i = 0; i < 256; ++i) sum += dy.sample(n)[o * 256 + i];
-    CHECK(bias_grad[o] == doctest::Approx(sum).epsilon(1e-5));
-  }
-
-  // Without dL/dx (the lowest layer of a network): the same parameter gradients, bit for bit.
-  const std::size_t plans = fft::plan_count();
-  for (int i = 0; i < 3; ++i) {
+  for (BcConvAlgorithm algorithm : algorithms_for(*layer)) {
+    CAPTURE(algorithm_name(algorithm));
+    layer->set_algorithm(algorithm);
+    const auto dense = bc_conv2d_to_dense(bound.params[0], 3, 2, 3, 3, 4, 10, 6);
+    Tensor x = random_tensor(41, {6, 16, 16}, 8), y, dx;
     bound->forward(x, y, {});
-    bound->backward(x, y, dy, nullptr);
-    CHECK(std::memcmp(bound.grads[0].data(), weight_grad.data(), weight_grad.size() * sizeof(float)) == 0);
-    CHECK(std::memcmp(bound.grads[1].data(), bias_grad.data(), bias_grad.size() * sizeof(float)) == 0);
+    const auto y_direct =
+        bcnn::testing::direct_conv2d(x, dense, bcnn::testing::to_double(bound.params[1]), layer->geometry(), 10);
+    CHECK(bcnn::testing::max_abs_diff(y, y_direct, y.size()) < 1e-4);
+    Tensor dy = random_tensor(41, y.sample_shape(), 9);
+    bound->backward(x, y, dy, &dx);
+    const auto weight_grad = bound.grads[0];
+    const auto bias_grad = bound.grads[1];
+    std::vector<double> dx_direct, dw_direct;
+    bcnn::testing::direct_conv2d_backward(x, dense, dy, layer->geometry(), 10, dx_direct, dw_direct);
+    const auto dw_expect = project_to_circulant(dw_direct, 3, 2, 3, 3, 4, 10, 6);
+    CHECK(bcnn::testing::max_abs_diff(weight_grad, dw_expect, dw_expect.size()) < 2e-3);
+    CHECK(bcnn::testing::max_abs_diff(dx, dx_direct, dx.size()) < 1e-4);
+    for (int o = 0; o < 10; ++o) {
+      double sum = 0;
+      for (int n = 0; n < 41; ++n)
+        for (int i = 0; i < 256; ++i) sum += dy.sample(n)[o * 256 + i];
+      CHECK(bias_grad[o] == doctest::Approx(sum).epsilon(1e-5));
+    }
+
+    // Without dL/dx (the lowest layer of a network): the same parameter gradients, bit for bit.
+    const std::size_t plans = fft::plan_count();
+    for (int i = 0; i < 3; ++i) {
+      bound->forward(x, y, {});
+      bound->backward(x, y, dy, nullptr);
+      CHECK(std::memcmp(bound.grads[0].data(), weight_grad.data(), weight_grad.size() * sizeof(float)) == 0);
+      CHECK(std::memcmp(bound.grads[1].data(), bias_grad.data(), bias_grad.size() * sizeof(float)) == 0);
+    }
+    CHECK(fft::plan_count() == plans);
   }
-  CHECK(fft::plan_count() == plans);
 }
 
 TEST_CASE("bc_conv2d: the same thread count gives bit-identical results") {
   const json spec = {{"type", "bc_conv2d"}, {"filters", 24}, {"kernel", 3}, {"padding", "same"}, {"block", 8}};
   auto bound = make_layer(spec, {16, 10, 10}, 4);
-  Tensor x = random_tensor(20, {16, 10, 10}, 5), y1, y2, dx1, dx2;
-  Tensor dy = random_tensor(20, {24, 10, 10}, 6);
-  bound->forward(x, y1, {});
-  bound->backward(x, y1, dy, &dx1);
-  const auto w1 = bound.grads[0];
-  bound->forward(x, y2, {});
-  bound->backward(x, y2, dy, &dx2);
-  CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0);
-  CHECK(std::memcmp(dx1.data(), dx2.data(), dx1.size() * sizeof(float)) == 0);
-  CHECK(std::memcmp(w1.data(), bound.grads[0].data(), w1.size() * sizeof(float)) == 0);
+  auto* layer = dynamic_cast<BcConv2d*>(bound.layer.get());
+  for (BcConvAlgorithm algorithm : algorithms_for(*layer)) {
+    CAPTURE(algorithm_name(algorithm));
+    layer->set_algorithm(algorithm);
+    Tensor x = random_tensor(20, {16, 10, 10}, 5), y1, y2, dx1, dx2;
+    Tensor dy = random_tensor(20, {24, 10, 10}, 6);
+    bound->forward(x, y1, {});
+    bound->backward(x, y1, dy, &dx1);
+    const auto w1 = bound.grads[0];
+    bound->forward(x, y2, {});
+    bound->backward(x, y2, dy, &dx2);
+    CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(dx1.data(), dx2.data(), dx1.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(w1.data(), bound.grads[0].data(), w1.size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("bc_conv2d: the two algorithms agree, and the automatic choice") {
+  const json spec = {{"type", "bc_conv2d"}, {"filters", 32}, {"kernel", 3}, {"padding", "same"}, {"block", 8}};
+  auto bound = make_layer(spec, {24, 16, 16}, 7);
+  auto* layer = dynamic_cast<BcConv2d*>(bound.layer.get());
+  CHECK(layer->algorithm() == BcConvAlgorithm::direct);  // 16 x 16 maps: 18-wide rows waste 1/8
+  Tensor x = random_tensor(5, {24, 16, 16}, 1), dy = random_tensor(5, {32, 16, 16}, 2);
+  Tensor y[2], dx[2];
+  AlignedVector<float> dw[2];
+  const BcConvAlgorithm both[] = {BcConvAlgorithm::im2col, BcConvAlgorithm::direct};
+  for (int a = 0; a < 2; ++a) {
+    layer->set_algorithm(both[a]);
+    bound->forward(x, y[a], {});
+    bound->backward(x, y[a], dy, &dx[a]);
+    dw[a] = bound.grads[0];
+  }
+  CHECK(bcnn::testing::max_abs_diff(y[1], y[0], y[0].size()) < 1e-4);
+  CHECK(bcnn::testing::max_abs_diff(dx[1], dx[0], dx[0].size()) < 1e-4);
+  CHECK(bcnn::testing::max_abs_diff(dw[1], dw[0], dw[0].size()) < 1e-3);
+
+  // Stride 2: im2col only, and asking for direct names the layer and the reason.
+  auto strided = make_layer({{"type", "bc_conv2d"}, {"name", "conv7"}, {"filters", 8}, {"kernel", 3}, {"stride", 2},
+                             {"padding", 1}, {"block", 4}},
+                            {8, 16, 16});
+  auto* s2 = dynamic_cast<BcConv2d*>(strided.layer.get());
+  CHECK(s2->algorithm() == BcConvAlgorithm::im2col);
+  CHECK_THROWS_WITH(s2->set_algorithm(BcConvAlgorithm::direct),
+                    doctest::Contains("\"conv7\": the direct algorithm needs stride 1"));
+  // 2 x 2 maps with "same" padding: 4-wide padded rows would double the work, so im2col.
+  auto tiny = make_layer(spec, {24, 2, 2});
+  CHECK(dynamic_cast<BcConv2d*>(tiny.layer.get())->algorithm() == BcConvAlgorithm::im2col);
 }
 
 TEST_CASE("bc_conv2d: compression and cost at a VGG-like shape, and the layer table") {
