@@ -130,40 +130,6 @@ void unpack_input_grad(const float* real, int n0, int count, int q, int k, int c
   }
 }
 
-// Copies `planes` interleaved spectra of `height` x `width` images (spectrum t at src + t * pixels)
-// into zero-padded planar planes (plane t at dst + t * 2 * stride; image row y at row y + top,
-// column x at column x + left of a row of `row` floats). Real bins get real parts only.
-void to_planes(const fft::complex* src, int planes, int height, int width, std::ptrdiff_t pixels, float* dst,
-               std::ptrdiff_t stride, int top, int left, int row, bool real_bin) {
-  for (int t = 0; t < planes; ++t) {
-    float* re = dst + t * 2 * stride;
-    float* im = re + stride;
-    std::fill(re, re + stride, 0.0f);
-    if (!real_bin) std::fill(im, im + stride, 0.0f);
-    const fft::complex* s = src + t * pixels;
-    for (int yy = 0; yy < height; ++yy) {
-      const std::ptrdiff_t o = static_cast<std::ptrdiff_t>(yy + top) * row + left;
-      for (int xx = 0; xx < width; ++xx) re[o + xx] = s[yy * width + xx].real();
-      if (!real_bin)
-        for (int xx = 0; xx < width; ++xx) im[o + xx] = s[yy * width + xx].imag();
-    }
-  }
-}
-
-// The inverse of to_planes without padding: planar planes (rows of `row` floats from `offset`) to
-// interleaved spectra of height x width images; real bins get zero imaginary parts.
-void from_planes(const float* src, int planes, std::ptrdiff_t stride, std::ptrdiff_t offset, int row, int height,
-                 int width, fft::complex* dst, std::ptrdiff_t pixels, bool real_bin) {
-  for (int t = 0; t < planes; ++t) {
-    const float* re = src + t * 2 * stride + offset;
-    const float* im = re + stride;
-    fft::complex* d = dst + t * pixels;
-    for (int yy = 0; yy < height; ++yy)
-      for (int xx = 0; xx < width; ++xx)
-        d[yy * width + xx] = {re[yy * row + xx], real_bin ? 0.0f : im[yy * row + xx]};
-  }
-}
-
 }  // namespace
 
 BcConv2d::BcConv2d(std::string name, Shape input_shape, int filters, const WindowGeometry& geometry, Padding padding,
@@ -183,9 +149,10 @@ BcConv2d::BcConv2d(std::string name, Shape input_shape, int filters, const Windo
 void BcConv2d::set_algorithm(BcConvAlgorithm algorithm) {
   plan_.reset();
   if (algorithm == BcConvAlgorithm::im2col) return;
-  if (!freq_conv_applies(g_)) {
+  if (!freq_conv_applies(g_, k_)) {
     if (algorithm == BcConvAlgorithm::direct)
-      throw Error("bc_conv2d \"" + name() + "\": the direct algorithm needs stride 1");
+      throw Error("bc_conv2d \"" + name() + "\": the direct algorithm needs stride 1 and a block of 1, 2, 4, 8, 16 or 32, found stride " +
+                  std::to_string(g_.stride_h) + "x" + std::to_string(g_.stride_w) + " and block " + std::to_string(k_));
     return;
   }
   FreqConvPlan plan = make_freq_conv_plan(g_, p_, q_);
@@ -334,74 +301,55 @@ void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* 
   finish_gradients(s.tasks);
 }
 
-// The direct algorithm (stride 1): the same batch split, FFTs and packing as im2col, but per group
-// the input spectra become zero-padded planar planes, kept for backward, and every bin's products
-// run on them through layers/freq_conv.h.
+// The direct algorithm (stride 1, vector-FFT blocks): the same batch split into groups and tasks
+// as im2col. Per sample, the FFT of every input channel block goes straight from the image into
+// the zero-padded planes of all bins (kept for backward), the per-bin products run on the planes
+// (layers/freq_conv.h), and the inverse FFT writes the output image; backward likewise.
 void BcConv2d::forward_direct(const Tensor& x, Tensor& y) {
   const FreqConvPlan& plan = *plan_;
-  const int B = x.batch(), C = g_.channels, HW = g_.input_pixels(), P = g_.output_pixels();
+  const int B = x.batch(), C = g_.channels, P = g_.output_pixels();
   const int Kc = q_ * g_.taps();
   const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
   const std::ptrdiff_t ldw = fft::bin_stride(static_cast<std::ptrdiff_t>(p_) * Kc);
-  const std::ptrdiff_t x_plane = 2 * plan.x_stride, y_plane = 2 * plan.y_stride;
-  const std::ptrdiff_t group_planes = static_cast<std::ptrdiff_t>(bins_) * s.group * q_ * x_plane;
+  // Input planes [sample][bin][j], output planes of one sample [bin][i].
+  const std::ptrdiff_t x_plane = 2 * plan.x_stride, x_bin = q_ * x_plane, x_sample = bins_ * x_bin;
+  const std::ptrdiff_t y_plane = 2 * plan.y_stride, y_bin = p_ * y_plane;
   const long macs = 4L * bins_ * p_ * Kc * B * P;
   const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
   compute_weight_spectra();
-  ensure_size(in_planes_, static_cast<std::size_t>(group_planes) * s.groups);
-  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * nt);
-  ensure_size(spectra_scratch_, static_cast<std::size_t>(s.in_stride) * nt);
-  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * nt);
-  ensure_size(plane_scratch_, static_cast<std::size_t>(p_ * y_plane) * nt);
+  ensure_size(in_planes_, static_cast<std::size_t>(x_sample) * s.group * s.groups);
+  ensure_size(plane_scratch_, static_cast<std::size_t>(bins_ * y_bin) * nt);
   y.resize(B, output_shape());
   const float* bias = param(1).data();
 
 #pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && s.tasks > 1)
   for (int task = 0; task < s.tasks; ++task) {
-    const int thread = omp_get_thread_num();
-    float* real = real_.data() + thread * s.real_stride;
-    fft::complex* spectra = spectra_scratch_.data() + thread * s.in_stride;
-    fft::complex* out = out_spectra_.data() + thread * s.out_stride;
-    float* y_planes = plane_scratch_.data() + thread * p_ * y_plane;
-    for (int gi = s.first_group(task); gi < s.first_group(task + 1); ++gi) {
-      const int n0 = s.first_sample(gi), count = s.samples(gi);
-      float* planes = in_planes_.data() + gi * group_planes;  // [bin][sample][j]
-      pack_input(x, n0, count, q_, k_, C, HW, real);
-      fft::forward({k_, count * q_ * HW, k_, 1, s.lds}, real, spectra);
-      for (int f = 0; f < bins_; ++f) {
-        const bool real_bin = is_real_bin(f, k_);
-        float* xf = planes + static_cast<std::ptrdiff_t>(f) * count * q_ * x_plane;
-        to_planes(spectra + f * s.lds, count * q_, g_.height, g_.width, HW, xf, plan.x_stride, plan.pad_top,
-                  plan.pad_left, plan.wp, real_bin);
-        for (int n = 0; n < count; ++n) {
-          freq_conv_forward(plan, real_bin, xf + n * q_ * x_plane, weight_spectra_.data() + f * ldw, y_planes);
-          // Output block i of sample n goes to column block (i*count + n) of the output spectra.
-          for (int i = 0; i < p_; ++i)
-            from_planes(y_planes + i * y_plane, 1, plan.y_stride, 0, plan.wp, g_.out_h, g_.out_w,
-                        out + f * s.ldy + (static_cast<std::ptrdiff_t>(i) * count + n) * P, P, real_bin);
-        }
+    float* y_planes = plane_scratch_.data() + omp_get_thread_num() * bins_ * y_bin;
+    for (int gi = s.first_group(task); gi < s.first_group(task + 1); ++gi)
+      for (int n = s.first_sample(gi); n < s.first_sample(gi) + s.samples(gi); ++n) {
+        float* planes = in_planes_.data() + n * x_sample;
+        for (int j = 0; j < q_; ++j) freq_conv_input_planes(plan, k_, x.sample(n), C, j, planes + j * x_plane, x_bin);
+        for (int f = 0; f < bins_; ++f)
+          freq_conv_forward(plan, is_real_bin(f, k_), planes + f * x_bin, weight_spectra_.data() + f * ldw,
+                            y_planes + f * y_bin);
+        for (int i = 0; i < p_; ++i) freq_conv_output(plan, k_, y_planes + i * y_plane, y_bin, i, filters_, bias, y.sample(n));
       }
-      fft::inverse({k_, p_ * count * P, k_, 1, s.ldy}, out, real);
-      unpack_output(real, n0, count, p_, k_, filters_, P, bias, y);
-    }
   }
 }
 
 void BcConv2d::backward_direct(const Tensor& dy, Tensor* dx) {
   const FreqConvPlan& plan = *plan_;
-  const int B = dy.batch(), C = g_.channels, HW = g_.input_pixels(), P = g_.output_pixels();
+  const int B = dy.batch(), C = g_.channels, P = g_.output_pixels();
   const int Kc = q_ * g_.taps();
   const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
   const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>(p_) * Kc, ldw = fft::bin_stride(blocks);
-  const std::ptrdiff_t x_plane = 2 * plan.x_stride, g_plane = 2 * plan.g_stride, d_plane = 2 * plan.d_stride;
-  const std::ptrdiff_t group_planes = static_cast<std::ptrdiff_t>(bins_) * s.group * q_ * x_plane;
-  // Per thread: the gradient planes of one bin for the group ([sample][i]), then q dL/dX planes.
-  const std::ptrdiff_t scratch = static_cast<std::ptrdiff_t>(s.group) * p_ * g_plane + q_ * d_plane;
+  const std::ptrdiff_t x_plane = 2 * plan.x_stride, x_bin = q_ * x_plane, x_sample = bins_ * x_bin;
+  // Per thread: gradient planes of the group [sample][bin][i], then dL/dX planes of one sample [bin][j].
+  const std::ptrdiff_t g_plane = 2 * plan.g_stride, g_bin = p_ * g_plane, g_sample = bins_ * g_bin;
+  const std::ptrdiff_t d_plane = 2 * plan.d_stride, d_bin = q_ * d_plane;
+  const std::ptrdiff_t scratch = s.group * g_sample + bins_ * d_bin;
   const long macs = 4L * bins_ * p_ * Kc * B * P;
   const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
-  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * nt);
-  ensure_size(spectra_scratch_, static_cast<std::size_t>(s.in_stride) * nt);
-  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * nt);
   ensure_size(plane_scratch_, static_cast<std::size_t>(scratch) * nt);
   ensure_size(weight_grad_partials_, static_cast<std::size_t>(blocks) * bins_ * s.tasks);
   bias_grad_partials_.assign(static_cast<std::size_t>(filters_) * s.tasks, 0.0);
@@ -409,42 +357,30 @@ void BcConv2d::backward_direct(const Tensor& dy, Tensor* dx) {
 
 #pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && s.tasks > 1)
   for (int task = 0; task < s.tasks; ++task) {
-    const int thread = omp_get_thread_num();
-    float* real = real_.data() + thread * s.real_stride;
-    fft::complex* dx_spectra = spectra_scratch_.data() + thread * s.in_stride;
-    fft::complex* grad_spectra = out_spectra_.data() + thread * s.out_stride;
-    float* g_planes = plane_scratch_.data() + thread * scratch;
-    float* d_planes = g_planes + static_cast<std::ptrdiff_t>(s.group) * p_ * g_plane;
+    float* g_planes = plane_scratch_.data() + omp_get_thread_num() * scratch;
+    float* d_planes = g_planes + s.group * g_sample;
     fft::complex* weight_partial = weight_grad_partials_.data() + static_cast<std::ptrdiff_t>(task) * bins_ * blocks;
     double* bias_partial = bias_grad_partials_.data() + static_cast<std::ptrdiff_t>(task) * filters_;
     for (int gi = s.first_group(task); gi < s.first_group(task + 1); ++gi) {
       const int n0 = s.first_sample(gi), count = s.samples(gi);
-      const bool first = gi == s.first_group(task);
-      const float* planes = in_planes_.data() + gi * group_planes;
-      pack_output_grad(dy, n0, count, p_, k_, filters_, P, real, bias_partial);
-      fft::forward({k_, p_ * count * P, k_, 1, s.ldy}, real, grad_spectra);
-      for (int f = 0; f < bins_; ++f) {
-        const bool real_bin = is_real_bin(f, k_);
-        const float* xf = planes + static_cast<std::ptrdiff_t>(f) * count * q_ * x_plane;
-        // G of sample n, block i (column block i*count + n) to plane n*p + i, outputs from g_margin.
-        for (int n = 0; n < count; ++n)
-          for (int i = 0; i < p_; ++i)
-            to_planes(grad_spectra + f * s.ldy + (static_cast<std::ptrdiff_t>(i) * count + n) * P, 1, g_.out_h,
-                      g_.out_w, P, g_planes + (static_cast<std::ptrdiff_t>(n) * p_ + i) * g_plane, plan.g_stride, 0,
-                      plan.g_margin, plan.wp, real_bin);
-        freq_conv_grad_weight(plan, real_bin, count, g_planes, p_ * g_plane, xf, q_ * x_plane,
-                              weight_partial + f * blocks, first);
-        if (!dx) continue;
-        for (int n = 0; n < count; ++n) {
-          freq_conv_grad_input(plan, real_bin, g_planes + n * p_ * g_plane, weight_spectra_.data() + f * ldw,
-                               d_planes);
-          from_planes(d_planes, q_, plan.d_stride, plan.pad_left, plan.wp, g_.height, g_.width,
-                      dx_spectra + f * s.lds + static_cast<std::ptrdiff_t>(n) * q_ * HW, HW, real_bin);
-        }
+      const float* planes = in_planes_.data() + n0 * x_sample;
+      for (int n = 0; n < count; ++n) {
+        const float* g = dy.sample(n0 + n);
+        for (int o = 0; o < filters_; ++o) bias_partial[o] += freq_conv_sum(g + static_cast<std::ptrdiff_t>(o) * P, P);
+        for (int i = 0; i < p_; ++i)
+          freq_conv_gradient_planes(plan, k_, g, filters_, i, g_planes + n * g_sample + i * g_plane, g_bin);
       }
+      for (int f = 0; f < bins_; ++f)
+        freq_conv_grad_weight(plan, is_real_bin(f, k_), count, g_planes + f * g_bin, g_sample, planes + f * x_bin,
+                              x_sample, weight_partial + f * blocks, gi == s.first_group(task));
       if (!dx) continue;
-      fft::inverse({k_, count * q_ * HW, k_, 1, s.lds}, dx_spectra, real);
-      unpack_input_grad(real, n0, count, q_, k_, C, HW, *dx);
+      for (int n = 0; n < count; ++n) {
+        for (int f = 0; f < bins_; ++f)
+          freq_conv_grad_input(plan, is_real_bin(f, k_), g_planes + n * g_sample + f * g_bin,
+                               weight_spectra_.data() + f * ldw, d_planes + f * d_bin);
+        for (int j = 0; j < q_; ++j)
+          freq_conv_input_grad(plan, k_, d_planes + j * d_plane, d_bin, j, C, dx->sample(n0 + n));
+      }
     }
   }
 

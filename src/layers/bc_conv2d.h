@@ -21,8 +21,10 @@
 // Two algorithms compute the per-bin products. `im2col` gathers the spectra into an im2col block and
 // multiplies with cgemm (any stride). `direct` (stride 1, layers/freq_conv.h) keeps the spectra as
 // zero-padded planar planes and reads every tap as a shifted plane, with real products for the real
-// bins: no im2col expansion. `automatic` takes direct where it applies and its padded rows waste
-// less than half the work (maps of about 8 x 8 and larger).
+// bins: no im2col expansion; its FFTs run on 16 pixels at a time straight between the NCHW images
+// and the planes (fft/vector_fft.h), for blocks 1, 2, 4, 8, 16 and 32. `automatic` takes direct
+// where it applies and its padded rows waste less than half the work (maps of about 8 x 8 and
+// larger).
 enum class BcConvAlgorithm { automatic, im2col, direct };
 #include <memory>
 #include <optional>
@@ -52,7 +54,7 @@ class BcConv2d : public Layer {
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
 
   const WindowGeometry& geometry() const { return g_; }
-  // Pins the algorithm (tests and benchmarks); `direct` needs stride 1.
+  // Pins the algorithm (tests and benchmarks); `direct` needs stride 1 and a vector-FFT block.
   void set_algorithm(BcConvAlgorithm algorithm);
   // The algorithm forward and backward use.
   BcConvAlgorithm algorithm() const { return plan_ ? BcConvAlgorithm::direct : BcConvAlgorithm::im2col; }
@@ -78,8 +80,7 @@ class BcConv2d : public Layer {
   AlignedVector<fft::complex> columns_;               // per thread: im2col block (q*kh*kw) x (group columns)
   AlignedVector<fft::complex> out_spectra_;           // per thread: [bin][i][sample][position], Y or G
   std::optional<FreqConvPlan> plan_;                  // set when the direct algorithm is in use
-  AlignedVector<float> in_planes_;                    // direct: per group [bin][sample][j] planes, kept for backward
-  AlignedVector<fft::complex> spectra_scratch_;       // direct, per thread: interleaved input spectra of a group
+  AlignedVector<float> in_planes_;                    // direct: [sample][bin][j] input planes, kept for backward
   AlignedVector<float> plane_scratch_;                // direct, per thread: output, gradient and dL/dX planes
   AlignedVector<fft::complex> weight_spectra_;        // [bin][i][j][a][b], times 1/k
   AlignedVector<fft::complex> weight_grad_spectra_;   // [bin][i][j][a][b]

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+
+#include "fft/vector_fft.h"
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace bcnn {
 namespace {
@@ -187,11 +191,195 @@ void weight_rows(const FreqConvPlan& plan, int p, int q, int samples, const floa
   }
 }
 
+// ---- Transforms between images and planes ----------------------------------------------------
+// Row segments: `count` consecutive pixels of an image `width` wide starting at pixel `first`, cut
+// at row ends; f(row, column, offset into the run, length) for each piece.
+template <class F>
+void for_each_segment(int first, int count, int width, F&& f) {
+  for (int done = 0; done < count;) {
+    const int pixel = first + done, row = pixel / width, column = pixel % width;
+    const int length = std::min(count - done, width - column);
+    f(row, column, done, length);
+    done += length;
+  }
+}
+
+// Zeros everything of a plane part except the height x width block at (top, left) of its
+// `row`-wide rows. The gaps between rows are a few floats: plain loops, not memset calls.
+void zero_outside(float* part, std::ptrdiff_t stride, int top, int left, int height, int width, int row) {
+  const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(top) * row + left;
+  std::fill(part, part + first, 0.0f);
+  for (int y = 0; y + 1 < height; ++y) {
+    float* gap = part + first + static_cast<std::ptrdiff_t>(y) * row + width;
+    for (int i = 0; i < row - width; ++i) gap[i] = 0.0f;
+  }
+  std::fill(part + first + static_cast<std::ptrdiff_t>(height - 1) * row + width, part + stride, 0.0f);
+}
+
+// Copies `length` <= lanes floats: one vector store when whole.
+inline void copy_run(float* dst, const float* src, int length) {
+  if (length == lanes) {
+    store(dst, load(src));
+  } else {
+    for (int i = 0; i < length; ++i) dst[i] = src[i];
+  }
+}
+
+using Fft = fft::VectorFft<vf>;
+
+// Real FFT over the k channels image[(c0 + u) * pixels + ...] (zero past `channels`) of the
+// `height` x `width` pixels; the spectra go to the planes (bin f at planes + f * bin_stride, real
+// part, imaginary part `part` further) at rows top.. and columns left.. of `row`-wide rows. The
+// planes' other positions are zeroed; real bins get real parts only.
+template <int K>
+void image_to_planes(const float* image, std::ptrdiff_t pixels_per_channel, int c0, int channels, int height,
+                     int width, float* planes, std::ptrdiff_t bin_stride, std::ptrdiff_t part, int top, int left,
+                     int row) {
+  constexpr int bins = K / 2 + 1;
+  for (int f = 0; f < bins; ++f) {
+    zero_outside(planes + f * bin_stride, part, top, left, height, width, row);
+    if (!is_real_bin(f, K)) zero_outside(planes + f * bin_stride + part, part, top, left, height, width, row);
+  }
+  const int pixels = height * width;
+  alignas(64) float re_out[bins][lanes], im_out[bins][lanes];
+  for (int p0 = 0; p0 < pixels; p0 += lanes) {
+    const int n = std::min(lanes, pixels - p0);
+    vf x[K];
+    for (int u = 0; u < K; ++u) {
+      const int c = c0 + u;
+      if (c >= channels) {
+        x[u] = vf{};
+      } else if (n == lanes) {
+        x[u] = load(image + c * pixels_per_channel + p0);
+      } else {
+        alignas(64) float tail[lanes] = {};
+        copy_run(tail, image + c * pixels_per_channel + p0, n);
+        x[u] = load(tail);
+      }
+    }
+    vf re[bins], im[bins];
+    Fft::forward<K>(x, re, im);
+    for (int f = 0; f < bins; ++f) {
+      store(re_out[f], re[f]);
+      store(im_out[f], im[f]);
+    }
+    for_each_segment(p0, n, width, [&](int y, int column, int offset, int length) {
+      const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y + top) * row + left + column;
+      for (int f = 0; f < bins; ++f) {
+        float* plane = planes + f * bin_stride;
+        copy_run(plane + at, re_out[f] + offset, length);
+        if (!is_real_bin(f, K)) copy_run(plane + part + at, im_out[f] + offset, length);
+      }
+    });
+  }
+}
+
+// The inverse: planes (as above) at positions first + y * row + x, x < width, y < height, to the
+// image rows of channels c0 + u < channels, plus bias[u] when given. Unnormalized.
+template <int K>
+void planes_to_image(const float* planes, std::ptrdiff_t bin_stride, std::ptrdiff_t part, std::ptrdiff_t first,
+                     int row, int height, int width, int c0, int channels, const float* bias, float* image,
+                     std::ptrdiff_t pixels_per_channel) {
+  constexpr int bins = K / 2 + 1;
+  alignas(64) float out[K][lanes];
+  const int positions = height * row;
+  for (int t0 = 0; t0 < positions; t0 += lanes) {
+    vf re[bins], im[bins], x[K];
+    for (int f = 0; f < bins; ++f) {
+      re[f] = load(planes + f * bin_stride + first + t0);
+      im[f] = is_real_bin(f, K) ? vf{} : load(planes + f * bin_stride + part + first + t0);
+    }
+    Fft::inverse<K>(re, im, x);
+    const int units = std::min(K, channels - c0);
+    for (int u = 0; u < units; ++u) store(out[u], bias ? x[u] + bias[u] : x[u]);
+    // Positions t0.. of `row`-wide rows; only the first `width` of each row are pixels.
+    for_each_segment(t0, std::min(lanes, positions - t0), row, [&](int y, int column, int offset, int length) {
+      if (column >= width) return;
+      length = std::min(length, width - column);
+      for (int u = 0; u < units; ++u)
+        copy_run(image + (c0 + u) * pixels_per_channel + static_cast<std::ptrdiff_t>(y) * width + column,
+                 out[u] + offset, length);
+    });
+  }
+}
+
+template <int K>
+struct Transforms {
+  static void input(const FreqConvPlan& plan, const float* image, int channels, int j, float* planes,
+                    std::ptrdiff_t bin_stride) {
+    image_to_planes<K>(image, static_cast<std::ptrdiff_t>(plan.height) * plan.width, j * K, channels, plan.height,
+                       plan.width, planes, bin_stride, plan.x_stride, plan.pad_top, plan.pad_left, plan.wp);
+  }
+  static void output(const FreqConvPlan& plan, const float* planes, std::ptrdiff_t bin_stride, int i, int filters,
+                     const float* bias, float* image) {
+    planes_to_image<K>(planes, bin_stride, plan.y_stride, 0, plan.wp, plan.out_h, plan.out_w, i * K, filters,
+                       bias + i * K, image, static_cast<std::ptrdiff_t>(plan.out_h) * plan.out_w);
+  }
+  static void gradient(const FreqConvPlan& plan, const float* grad, int filters, int i, float* planes,
+                       std::ptrdiff_t bin_stride) {
+    // Outputs start g_margin into the plane: row 0, column g_margin of wp-wide rows.
+    image_to_planes<K>(grad, static_cast<std::ptrdiff_t>(plan.out_h) * plan.out_w, i * K, filters, plan.out_h,
+                       plan.out_w, planes, bin_stride, plan.g_stride, 0, plan.g_margin, plan.wp);
+  }
+  static void input_grad(const FreqConvPlan& plan, const float* planes, std::ptrdiff_t bin_stride, int j,
+                         int channels, float* image) {
+    planes_to_image<K>(planes, bin_stride, plan.d_stride, plan.pad_left, plan.wp, plan.height, plan.width, j * K,
+                       channels, nullptr, image, static_cast<std::ptrdiff_t>(plan.height) * plan.width);
+  }
+};
+
+template <class F>
+decltype(auto) with_block(int k, F&& f) {
+  switch (k) {
+    case 1: return f(Transforms<1>{});
+    case 2: return f(Transforms<2>{});
+    case 4: return f(Transforms<4>{});
+    case 8: return f(Transforms<8>{});
+    case 16: return f(Transforms<16>{});
+    case 32: return f(Transforms<32>{});
+    default: throw std::logic_error("freq_conv: block " + std::to_string(k) + " has no vector FFT");
+  }
+}
+
 }  // namespace
 
-bool freq_conv_applies(const WindowGeometry& g) { return g.stride_h == 1 && g.stride_w == 1; }
+float freq_conv_sum(const float* v, int n) {
+  vf acc = {};
+  int i = 0;
+  for (; i + lanes <= n; i += lanes) acc += load(v + i);
+  float sum = lane_sum(acc);
+  for (; i < n; ++i) sum += v[i];
+  return sum;
+}
 
-bool is_real_bin(int bin, int k) { return bin == 0 || (k % 2 == 0 && bin == k / 2); }
+bool freq_conv_supports_block(int k) { return k == 1 || k == 2 || k == 4 || k == 8 || k == 16 || k == 32; }
+
+void freq_conv_input_planes(const FreqConvPlan& plan, int k, const float* image, int channels, int j, float* planes,
+                            std::ptrdiff_t bin_stride) {
+  with_block(k, [&](auto t) { t.input(plan, image, channels, j, planes, bin_stride); });
+}
+
+void freq_conv_output(const FreqConvPlan& plan, int k, const float* planes, std::ptrdiff_t bin_stride, int i,
+                      int filters, const float* bias, float* image) {
+  with_block(k, [&](auto t) { t.output(plan, planes, bin_stride, i, filters, bias, image); });
+}
+
+void freq_conv_gradient_planes(const FreqConvPlan& plan, int k, const float* grad, int filters, int i, float* planes,
+                               std::ptrdiff_t bin_stride) {
+  with_block(k, [&](auto t) { t.gradient(plan, grad, filters, i, planes, bin_stride); });
+}
+
+void freq_conv_input_grad(const FreqConvPlan& plan, int k, const float* planes, std::ptrdiff_t bin_stride, int j,
+                          int channels, float* image) {
+  with_block(k, [&](auto t) { t.input_grad(plan, planes, bin_stride, j, channels, image); });
+}
+
+namespace {
+}  // namespace
+
+bool freq_conv_applies(const WindowGeometry& g, int k) {
+  return g.stride_h == 1 && g.stride_w == 1 && freq_conv_supports_block(k);
+}
 
 FreqConvPlan make_freq_conv_plan(const WindowGeometry& g, int block_rows, int block_cols) {
   FreqConvPlan p;
@@ -216,7 +404,8 @@ FreqConvPlan make_freq_conv_plan(const WindowGeometry& g, int block_rows, int bl
   p.g_stride = round_up(p.g_margin + std::max<std::ptrdiff_t>(p.t_vec, static_cast<std::ptrdiff_t>(p.pad_top) * p.wp + p.d_vec),
                         lanes);
   p.y_stride = p.t_vec;
-  p.d_stride = p.d_vec;
+  // The inverse transform reads whole vectors from pad_left on.
+  p.d_stride = round_up(static_cast<std::ptrdiff_t>(p.d_vec) + p.pad_left, lanes);
   // Forward term e = (j, a, b): input plane j shifted by a * wp + b, weight W[i][e] (rows of
   // q * taps). Backward term e = (i, a, b): gradient plane i shifted back by a * wp + b, weight
   // conj(W[i][j][a][b]) for row j at j * taps + i * q * taps + a * kw + b.

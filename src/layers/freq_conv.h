@@ -37,17 +37,40 @@ struct FreqConvPlan {
   std::ptrdiff_t x_stride = 0;   // one part (real or imaginary) of an input plane, floats
   std::ptrdiff_t g_stride = 0;   // one part of a gradient plane (margin included)
   std::ptrdiff_t y_stride = 0;   // one part of an output plane (t_vec)
-  std::ptrdiff_t d_stride = 0;   // one part of a dL/dX plane (d_vec)
+  std::ptrdiff_t d_stride = 0;   // one part of a dL/dX plane (d_vec, and a vector of slack)
   // Per term of the sums: the offset of its data plane (shift included) and of its weight.
   std::vector<std::ptrdiff_t> forward_off, forward_w_off, backward_off, backward_w_off;
 };
 
-// True when the direct path applies: stride 1 in both directions.
-bool freq_conv_applies(const WindowGeometry& g);
+// True when the direct path applies: stride 1 in both directions and a block with a vector FFT.
+bool freq_conv_applies(const WindowGeometry& g, int k);
 // The plan of a layer with p = block_rows output and q = block_cols input channel blocks.
 FreqConvPlan make_freq_conv_plan(const WindowGeometry& g, int block_rows, int block_cols);
 
-bool is_real_bin(int bin, int k);
+// Bins whose spectra are real: 0, and k/2 for even k.
+constexpr bool is_real_bin(int bin, int k) { return bin == 0 || (k % 2 == 0 && bin == k / 2); }
+
+// The transforms between images and planes run as vector FFTs (fft/vector_fft.h): blocks 1, 2, 4,
+// 8, 16 and 32.
+bool freq_conv_supports_block(int k);
+
+// The sum of n floats in a fixed order (16 partial sums): dL/db of the direct algorithm.
+float freq_conv_sum(const float* v, int n);
+
+// Real FFT over channel block j of an input image (C x height x width, channels past C are zero)
+// into the zero-padded input planes of every bin: bin f's plane at planes + f * bin_stride.
+void freq_conv_input_planes(const FreqConvPlan& plan, int k, const float* image, int channels, int j, float* planes,
+                            std::ptrdiff_t bin_stride);
+// Inverse FFT of output planes (bin f at planes + f * bin_stride) into channels i*k.. of an output
+// image (filters x out_h x out_w), adding the bias. Unnormalized: the weight spectra carry the 1/k.
+void freq_conv_output(const FreqConvPlan& plan, int k, const float* planes, std::ptrdiff_t bin_stride, int i,
+                      int filters, const float* bias, float* image);
+// Real FFT over channel block i of dL/dy (filters x out_h x out_w) into gradient planes.
+void freq_conv_gradient_planes(const FreqConvPlan& plan, int k, const float* grad, int filters, int i, float* planes,
+                               std::ptrdiff_t bin_stride);
+// Inverse FFT of dL/dX planes into channels j*k.. of dL/dx (C x height x width).
+void freq_conv_input_grad(const FreqConvPlan& plan, int k, const float* planes, std::ptrdiff_t bin_stride, int j,
+                          int channels, float* image);
 
 // Per bin and sample. `x` points at the q input planes of the sample (plane j at x + j * 2 *
 // x_stride); `w` at the bin's weight spectra (p x q*taps, row-major, already scaled as the caller

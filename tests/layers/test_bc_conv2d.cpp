@@ -41,14 +41,17 @@ const BcCase bc_cases[] = {
     {8, 16, 5, 5, 8, json::array({1, 3}), 1, 0},
     {2, 4, 7, 7, 11, 3, 1, "same"},          // p = 6: row blocks of 4 and 2, only real bins
     {4, 9, 9, 9, 20, json::array({3, 5}), 1, 2},  // p = 5, wide kernel: tap blocks of 3 and 2
+    {16, 20, 6, 6, 24, 3, 1, "same"},
+    {32, 40, 5, 5, 33, 3, 1, 1},
+    {8, 8, 3, 21, 8, 3, 1, "same"},  // rows longer than a vector of 16 pixels
 };
 
 const char* algorithm_name(BcConvAlgorithm a) { return a == BcConvAlgorithm::direct ? "direct" : "im2col"; }
 
-// The algorithms a layer of this geometry can run: im2col always, direct with stride 1.
+// The algorithms a layer can run: im2col always, direct with stride 1 and a power-of-two block <= 32.
 std::vector<BcConvAlgorithm> algorithms_for(const BcConv2d& layer) {
   std::vector<BcConvAlgorithm> all{BcConvAlgorithm::im2col};
-  if (layer.geometry().stride_h == 1 && layer.geometry().stride_w == 1) all.push_back(BcConvAlgorithm::direct);
+  if (freq_conv_applies(layer.geometry(), layer.block_size())) all.push_back(BcConvAlgorithm::direct);
   return all;
 }
 
@@ -240,14 +243,18 @@ TEST_CASE("bc_conv2d: the two algorithms agree, and the automatic choice") {
   CHECK(bcnn::testing::max_abs_diff(dx[1], dx[0], dx[0].size()) < 1e-4);
   CHECK(bcnn::testing::max_abs_diff(dw[1], dw[0], dw[0].size()) < 1e-3);
 
-  // Stride 2: im2col only, and asking for direct names the layer and the reason.
+  // Stride 2, or a block without a vector FFT: im2col only, and asking for direct names the layer,
+  // the requirement and what it found.
   auto strided = make_layer({{"type", "bc_conv2d"}, {"name", "conv7"}, {"filters", 8}, {"kernel", 3}, {"stride", 2},
                              {"padding", 1}, {"block", 4}},
                             {8, 16, 16});
   auto* s2 = dynamic_cast<BcConv2d*>(strided.layer.get());
   CHECK(s2->algorithm() == BcConvAlgorithm::im2col);
   CHECK_THROWS_WITH(s2->set_algorithm(BcConvAlgorithm::direct),
-                    doctest::Contains("\"conv7\": the direct algorithm needs stride 1"));
+                    "bc_conv2d \"conv7\": the direct algorithm needs stride 1 and a block of 1, 2, 4, 8, 16 or 32, "
+                    "found stride 2x2 and block 4");
+  auto odd = make_layer({{"type", "bc_conv2d"}, {"filters", 6}, {"kernel", 3}, {"padding", 1}, {"block", 3}}, {6, 8, 8});
+  CHECK(dynamic_cast<BcConv2d*>(odd.layer.get())->algorithm() == BcConvAlgorithm::im2col);
   // 2 x 2 maps with "same" padding: 4-wide padded rows would double the work, so im2col.
   auto tiny = make_layer(spec, {24, 2, 2});
   CHECK(dynamic_cast<BcConv2d*>(tiny.layer.get())->algorithm() == BcConvAlgorithm::im2col);
