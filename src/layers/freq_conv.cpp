@@ -240,6 +240,25 @@ void image_to_planes(const float* image, std::ptrdiff_t pixels_per_channel, int 
     zero_outside(planes + f * bin_stride, part, top, left, height, width, row);
     if (!is_real_bin(f, K)) zero_outside(planes + f * bin_stride + part, part, top, left, height, width, row);
   }
+  if (width >= lanes) {
+    // Row by row in whole vectors; a row's last vector is moved back to end at the row's end (the
+    // lanes it shares with the one before get the same values again).
+    for (int y = 0; y < height; ++y)
+      for (int x0 = 0; x0 < width; x0 += lanes) {
+        const int column = std::min(x0, width - lanes);
+        const std::ptrdiff_t from = static_cast<std::ptrdiff_t>(y) * width + column;
+        const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y + top) * row + left + column;
+        vf x[K], re[bins], im[bins];
+        for (int u = 0; u < K; ++u) x[u] = c0 + u < channels ? load(image + (c0 + u) * pixels_per_channel + from) : vf{};
+        Fft::forward<K>(x, re, im);
+        for (int f = 0; f < bins; ++f) {
+          store(planes + f * bin_stride + at, re[f]);
+          if (!is_real_bin(f, K)) store(planes + f * bin_stride + part + at, im[f]);
+        }
+      }
+    return;
+  }
+  // Narrow images: runs of 16 consecutive pixels, cut into row pieces.
   const int pixels = height * width;
   alignas(64) float re_out[bins][lanes], im_out[bins][lanes];
   for (int p0 = 0; p0 < pixels; p0 += lanes) {
@@ -281,6 +300,26 @@ void planes_to_image(const float* planes, std::ptrdiff_t bin_stride, std::ptrdif
                      int row, int height, int width, int c0, int channels, const float* bias, float* image,
                      std::ptrdiff_t pixels_per_channel) {
   constexpr int bins = K / 2 + 1;
+  const int units = std::min(K, channels - c0);
+  if (width >= lanes) {
+    // Row by row in whole vectors, the last one of a row moved back as in image_to_planes.
+    for (int y = 0; y < height; ++y)
+      for (int x0 = 0; x0 < width; x0 += lanes) {
+        const int column = std::min(x0, width - lanes);
+        const std::ptrdiff_t at = first + static_cast<std::ptrdiff_t>(y) * row + column;
+        vf re[bins], im[bins], x[K];
+        for (int f = 0; f < bins; ++f) {
+          re[f] = load(planes + f * bin_stride + at);
+          im[f] = is_real_bin(f, K) ? vf{} : load(planes + f * bin_stride + part + at);
+        }
+        Fft::inverse<K>(re, im, x);
+        const std::ptrdiff_t to = static_cast<std::ptrdiff_t>(y) * width + column;
+        for (int u = 0; u < units; ++u)
+          store(image + (c0 + u) * pixels_per_channel + to, bias ? x[u] + bias[u] : x[u]);
+      }
+    return;
+  }
+  // Narrow images: runs of 16 consecutive plane positions, cut into row pieces.
   alignas(64) float out[K][lanes];
   const int positions = height * row;
   for (int t0 = 0; t0 < positions; t0 += lanes) {
@@ -290,7 +329,6 @@ void planes_to_image(const float* planes, std::ptrdiff_t bin_stride, std::ptrdif
       im[f] = is_real_bin(f, K) ? vf{} : load(planes + f * bin_stride + part + first + t0);
     }
     Fft::inverse<K>(re, im, x);
-    const int units = std::min(K, channels - c0);
     for (int u = 0; u < units; ++u) store(out[u], bias ? x[u] + bias[u] : x[u]);
     // Positions t0.. of `row`-wide rows; only the first `width` of each row are pixels.
     for_each_segment(t0, std::min(lanes, positions - t0), row, [&](int y, int column, int offset, int length) {
