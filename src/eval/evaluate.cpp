@@ -66,11 +66,19 @@ Calibration calibrate(Network& network, const Dataset& data, int max_images, int
   const auto& layers = network.layers();
   constexpr double inf = std::numeric_limits<double>::infinity();
   std::vector<double> lo(layers.size() + 1, inf), hi(layers.size() + 1, -inf);  // index 0: network input
+  // Minimum and maximum are exact, so the split over threads and vector lanes changes nothing.
   auto track = [](const Tensor& t, double& mn, double& mx) {
-    auto [a, b] = std::minmax_element(t.data(), t.data() + t.size());
-    if (t.size()) {
-      mn = std::min(mn, static_cast<double>(*a));
-      mx = std::max(mx, static_cast<double>(*b));
+    const float* v = t.data();
+    const std::ptrdiff_t size = static_cast<std::ptrdiff_t>(t.size());
+    float lo_v = std::numeric_limits<float>::infinity(), hi_v = -lo_v;
+#pragma omp parallel for simd reduction(min : lo_v) reduction(max : hi_v) if (size > (1 << 16))
+    for (std::ptrdiff_t i = 0; i < size; ++i) {
+      lo_v = std::min(lo_v, v[i]);
+      hi_v = std::max(hi_v, v[i]);
+    }
+    if (size) {
+      mn = std::min(mn, static_cast<double>(lo_v));
+      mx = std::max(mx, static_cast<double>(hi_v));
     }
   };
   std::vector<int> order(n);
