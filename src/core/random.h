@@ -27,9 +27,13 @@ class Rng {
   Rng(std::uint64_t seed, Stream stream, std::uint64_t a = 0, std::uint64_t b = 0)
       : state_(hash_combine(hash_combine(hash_combine(seed, static_cast<std::uint64_t>(stream)), a), b)) {}
 
-  std::uint64_t next() { return mix64(state_++ * 0x2545f4914f6cdd1dULL + 1); }
+  std::uint64_t next() { return draw(state_++); }
+  // The i-th value of Rng(key)'s sequence, without the sequence: SplitMix64 is counter-based, so
+  // loops over i vectorize (Dropout draws its masks this way).
+  static std::uint64_t nth(std::uint64_t key, std::uint64_t i) { return draw(key + i); }
+  static float nth_uniform(std::uint64_t key, std::uint64_t i) { return to_uniform(nth(key, i)); }
   // Uniform in [0, 1) with 24 random bits (exactly representable as float).
-  float uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }
+  float uniform() { return to_uniform(next()); }
   double uniform_double() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
   // Uniform integer in [0, n) by Lemire's multiply-shift (bias < 2^-32 for n < 2^32).
   std::uint64_t below(std::uint64_t n) { return ((next() >> 32) * n) >> 32; }
@@ -37,6 +41,8 @@ class Rng {
   double normal();
 
  private:
+  static std::uint64_t draw(std::uint64_t counter) { return mix64(counter * 0x2545f4914f6cdd1dULL + 1); }
+  static float to_uniform(std::uint64_t bits) { return static_cast<float>(bits >> 40) * (1.0f / 16777216.0f); }
   std::uint64_t state_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -126,6 +127,64 @@ void run_split(const RealBatch& batch, Run&& run) {
   }
 }
 
+// The split steps on transforms that are adjacent within each bin (complex_dist = 1, as every
+// caller in bcnn lays them out): 8 transforms' interleaved (re, im) pairs per 16-float vector.
+typedef float v16 __attribute__((vector_size(16 * sizeof(float))));
+constexpr int pairs_per_vector = 8;
+inline v16 load16(const float* p) {
+  v16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store16(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
+inline v16 swap_pairs(v16 v) { return __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14); }
+inline v16 real_parts(v16 v) { return __builtin_shufflevector(v, v, 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14); }
+constexpr v16 conj_sign = {1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1};  // (re, -im)
+constexpr v16 flip_sign = {-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1};  // (-re, im)
+constexpr v16 keep_real = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0};
+
+// Contiguous split_forward over transforms [0, count) with count a multiple of 8; st = bin stride
+// in floats. The same arithmetic as the scalar loops below.
+void split_forward_contiguous(float* s, int N, int count, std::ptrdiff_t st, const float* tw) {
+  for (int t = 0; t < count; t += pairs_per_vector) {
+    const v16 z = load16(s + 2 * t);
+    store16(s + 2 * t, (z + swap_pairs(z)) * keep_real);       // X[0] = Re Z0 + Im Z0
+    store16(s + N * st + 2 * t, (z - swap_pairs(z)) * keep_real);  // X[N] = Re Z0 - Im Z0
+  }
+  for (int f = 1; f <= N / 2; ++f) {
+    const float c = tw[2 * f], sn = tw[2 * f + 1];
+    float* a = s + f * st;
+    float* b = s + (N - f) * st;
+    for (int t = 0; t < count; t += pairs_per_vector) {
+      const v16 A = load16(a + 2 * t), Bc = load16(b + 2 * t) * conj_sign;
+      const v16 E = 0.5f * (A + Bc);                            // (Z[f] + conj Z[N-f]) / 2
+      const v16 O = 0.5f * swap_pairs(A - Bc) * conj_sign;      // (Z[f] - conj Z[N-f]) / 2i
+      const v16 W = c * O + sn * (swap_pairs(O) * conj_sign);   // w O, w = c - i sn
+      store16(a + 2 * t, E + W);
+      store16(b + 2 * t, (E - W) * conj_sign);
+    }
+  }
+}
+
+void split_inverse_contiguous(float* s, int N, int count, std::ptrdiff_t st, const float* tw) {
+  for (int t = 0; t < count; t += pairs_per_vector) {
+    const v16 r0 = real_parts(load16(s + 2 * t)), rn = real_parts(load16(s + N * st + 2 * t));
+    store16(s + 2 * t, r0 + rn * conj_sign);  // (X0 + XN, X0 - XN)
+  }
+  for (int f = 1; f <= N / 2; ++f) {
+    const float c = tw[2 * f], sn = tw[2 * f + 1];
+    float* a = s + f * st;
+    float* b = s + (N - f) * st;
+    for (int t = 0; t < count; t += pairs_per_vector) {
+      const v16 A = load16(a + 2 * t), Bc = load16(b + 2 * t) * conj_sign;
+      const v16 E = A + Bc, D = A - Bc;                        // X[f] +- conj X[N-f]
+      const v16 P = c * D + sn * (swap_pairs(D) * flip_sign);  // conj(w) D, conj(w) = c + i sn
+      store16(a + 2 * t, E + swap_pairs(P) * flip_sign);       // Z[f] = E + i P
+      store16(b + 2 * t, E * conj_sign + swap_pairs(P));       // Z[N-f] = conj(E) + i conj(P)
+    }
+  }
+}
+
 // Forward split step, in place over bins 0..N (N = k/2) of `count` transforms whose bins 0..N-1
 // hold Z = DFT_N(z). With E = (Z[f] + conj Z[N-f]) / 2, O = (Z[f] - conj Z[N-f]) / 2i and
 // w = exp(-2 pi i f / k): X[f] = E + w O and X[N-f] = conj(E - w O). X[N] = Re Z[0] - Im Z[0].
@@ -133,6 +192,12 @@ void split_forward(float* s, int k, int count, std::ptrdiff_t stride, std::ptrdi
   const int N = k / 2;
   const float* tw = twiddles(k);
   const std::ptrdiff_t st = 2 * stride, d = 2 * dist;  // in floats
+  if (dist == 1) {
+    const int whole = count / pairs_per_vector * pairs_per_vector;
+    split_forward_contiguous(s, N, whole, st, tw);
+    s += 2 * whole;
+    count -= whole;
+  }
   for (int t = 0; t < count; ++t) {
     float* z0 = s + t * d;
     float re = z0[0], im = z0[1];
@@ -166,6 +231,12 @@ void split_inverse(float* s, int k, int count, std::ptrdiff_t stride, std::ptrdi
   const int N = k / 2;
   const float* tw = twiddles(k);
   const std::ptrdiff_t st = 2 * stride, d = 2 * dist;
+  if (dist == 1) {
+    const int whole = count / pairs_per_vector * pairs_per_vector;
+    split_inverse_contiguous(s, N, whole, st, tw);
+    s += 2 * whole;
+    count -= whole;
+  }
   for (int t = 0; t < count; ++t) {
     float* x0 = s + t * d;
     const float r0 = x0[0], rn = x0[N * st];
