@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <utility>
-
-#include "fft/vector_fft.h"
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
+
+#include "fft/vector_fft.h"
 
 namespace bcnn {
 namespace {
@@ -84,8 +84,8 @@ void mac_tile(int terms, const float* base, const std::ptrdiff_t* off, std::ptrd
     }
 }
 
-// Tiles of up to `max_rows` rows: complex bins 4 (16 accumulators at V = 2), real bins 8 (their
-// products are a quarter of the arithmetic, so more rows share each loaded vector).
+// Rows per tile: complex bins 4 (16 accumulators at V = 2), real bins 8 (their products are a
+// quarter of the arithmetic, so more rows share each loaded vector).
 template <bool Real>
 constexpr int tile_rows = Real ? 8 : 4;
 
