@@ -143,6 +143,14 @@ constexpr v16 conj_sign = {1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -
 constexpr v16 flip_sign = {-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1};  // (-re, im)
 constexpr v16 keep_real = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0};
 
+// The split steps pair bin f with bin N - f, f = 1 .. N/2 (bin N/2 with itself): calls
+// pair(a, b, c, sn) with a, b the pair's bins (bin stride st floats) and w = c - i sn,
+// c + i sn = exp(2 pi i f / k).
+template <class Pair>
+void for_bin_pairs(float* s, int N, std::ptrdiff_t st, const float* tw, Pair&& pair) {
+  for (int f = 1; f <= N / 2; ++f) pair(s + f * st, s + (N - f) * st, tw[2 * f], tw[2 * f + 1]);
+}
+
 // Contiguous split_forward over transforms [0, count) with count a multiple of 8; st = bin stride
 // in floats. The same arithmetic as the scalar loops below.
 void split_forward_contiguous(float* s, int N, int count, std::ptrdiff_t st, const float* tw) {
@@ -151,10 +159,7 @@ void split_forward_contiguous(float* s, int N, int count, std::ptrdiff_t st, con
     store16(s + 2 * t, (z + swap_pairs(z)) * keep_real);       // X[0] = Re Z0 + Im Z0
     store16(s + N * st + 2 * t, (z - swap_pairs(z)) * keep_real);  // X[N] = Re Z0 - Im Z0
   }
-  for (int f = 1; f <= N / 2; ++f) {
-    const float c = tw[2 * f], sn = tw[2 * f + 1];
-    float* a = s + f * st;
-    float* b = s + (N - f) * st;
+  for_bin_pairs(s, N, st, tw, [&](float* a, float* b, float c, float sn) {
     for (int t = 0; t < count; t += pairs_per_vector) {
       const v16 A = load16(a + 2 * t), Bc = load16(b + 2 * t) * conj_sign;
       const v16 E = 0.5f * (A + Bc);                            // (Z[f] + conj Z[N-f]) / 2
@@ -163,7 +168,7 @@ void split_forward_contiguous(float* s, int N, int count, std::ptrdiff_t st, con
       store16(a + 2 * t, E + W);
       store16(b + 2 * t, (E - W) * conj_sign);
     }
-  }
+  });
 }
 
 void split_inverse_contiguous(float* s, int N, int count, std::ptrdiff_t st, const float* tw) {
@@ -171,10 +176,7 @@ void split_inverse_contiguous(float* s, int N, int count, std::ptrdiff_t st, con
     const v16 r0 = real_parts(load16(s + 2 * t)), rn = real_parts(load16(s + N * st + 2 * t));
     store16(s + 2 * t, r0 + rn * conj_sign);  // (X0 + XN, X0 - XN)
   }
-  for (int f = 1; f <= N / 2; ++f) {
-    const float c = tw[2 * f], sn = tw[2 * f + 1];
-    float* a = s + f * st;
-    float* b = s + (N - f) * st;
+  for_bin_pairs(s, N, st, tw, [&](float* a, float* b, float c, float sn) {
     for (int t = 0; t < count; t += pairs_per_vector) {
       const v16 A = load16(a + 2 * t), Bc = load16(b + 2 * t) * conj_sign;
       const v16 E = A + Bc, D = A - Bc;                        // X[f] +- conj X[N-f]
@@ -182,7 +184,7 @@ void split_inverse_contiguous(float* s, int N, int count, std::ptrdiff_t st, con
       store16(a + 2 * t, E + swap_pairs(P) * flip_sign);       // Z[f] = E + i P
       store16(b + 2 * t, E * conj_sign + swap_pairs(P));       // Z[N-f] = conj(E) + i conj(P)
     }
-  }
+  });
 }
 
 // Forward split step, in place over bins 0..N (N = k/2) of `count` transforms whose bins 0..N-1
@@ -206,10 +208,7 @@ void split_forward(float* s, int k, int count, std::ptrdiff_t stride, std::ptrdi
     z0[N * st] = re - im;
     z0[N * st + 1] = 0.0f;
   }
-  for (int f = 1; f <= N / 2; ++f) {
-    const float c = tw[2 * f], sn = tw[2 * f + 1];  // w = c - i sn
-    float* a = s + f * st;
-    float* b = s + (N - f) * st;
+  for_bin_pairs(s, N, st, tw, [&](float* a, float* b, float c, float sn) {  // w = c - i sn
 #pragma omp simd
     for (int t = 0; t < count; ++t) {
       const float ar = a[t * d], ai = a[t * d + 1], br = b[t * d], bi = b[t * d + 1];
@@ -221,7 +220,7 @@ void split_forward(float* s, int k, int count, std::ptrdiff_t stride, std::ptrdi
       b[t * d] = er - wr;
       b[t * d + 1] = -(ei - wi);
     }
-  }
+  });
 }
 
 // Inverse split step, in place: from bins X[0..N] to Z[0..N-1] with
@@ -243,10 +242,7 @@ void split_inverse(float* s, int k, int count, std::ptrdiff_t stride, std::ptrdi
     x0[0] = r0 + rn;   // E = (X0 + XN), i conj(w0) (X0 - XN) = i (X0 - XN)
     x0[1] = r0 - rn;
   }
-  for (int f = 1; f <= N / 2; ++f) {
-    const float c = tw[2 * f], sn = tw[2 * f + 1];  // conj(w) = c + i sn
-    float* a = s + f * st;
-    float* b = s + (N - f) * st;
+  for_bin_pairs(s, N, st, tw, [&](float* a, float* b, float c, float sn) {  // conj(w) = c + i sn
 #pragma omp simd
     for (int t = 0; t < count; ++t) {
       const float ar = a[t * d], ai = a[t * d + 1], br = b[t * d], bi = b[t * d + 1];
@@ -259,7 +255,7 @@ void split_inverse(float* s, int k, int count, std::ptrdiff_t stride, std::ptrdi
       b[t * d] = er + pi;
       b[t * d + 1] = -ei + pr;
     }
-  }
+  });
 }
 
 }  // namespace
