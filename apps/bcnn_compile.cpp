@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "hls/estimate.h"
@@ -104,6 +105,8 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  // Ctrl-C: the project is written into a staging directory that is removed, never half-renamed.
+  bcnn::install_interrupt_handler();
   std::string command = "bcnn-compile";
   for (int i = 1; i < argc; ++i) command += " " + shell_quoted(argv[i]);
 
@@ -206,6 +209,9 @@ int main(int argc, char** argv) {
     std::printf("\nnext    cmake -S %s -B %s/build && cmake --build %s/build -j2 && %s/build/bcnn_tb %s/tb_data\n",
                 shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str(),
                 shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str());
+  } catch (const bcnn::Interrupted&) {
+    std::fprintf(stderr, "bcnn-compile: interrupted: no project written (%s left as it was)\n", output_dir.c_str());
+    return 130;
   } catch (const bcnn::Error& e) {
     std::fprintf(stderr, "bcnn-compile: error: %s\n", e.what());
     return 1;

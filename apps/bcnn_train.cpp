@@ -1,21 +1,12 @@
 // bcnn-train: trains a network described by a JSON file. See README.md and docs/.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/log.h"
 #include "train/trainer.h"
-
-namespace {
-
-void on_interrupt(int) {
-  bcnn::request_stop();
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a dense or block-circulant network described by a JSON file", "bcnn-train"};
@@ -47,7 +38,7 @@ int main(int argc, char** argv) {
   }
 
   bcnn::init_logging(options.quiet);
-  std::signal(SIGINT, on_interrupt);
+  bcnn::install_interrupt_handler();  // Ctrl-C: stop after the current step with a checkpoint
   try {
     bcnn::TrainConfig config = bcnn::load_train_config(config_path, overrides);
     bcnn::TrainReport report = bcnn::train(config, options);

@@ -132,6 +132,7 @@ BackgroundTool::~BackgroundTool() {
 }
 
 std::string BackgroundTool::stderr_so_far() const { return read_text(capture_->file("stderr")); }
+std::string BackgroundTool::stdout_so_far() const { return read_text(capture_->file("stdout")); }
 
 bool BackgroundTool::running() {
   if (reaped_) return false;

@@ -65,6 +65,7 @@ class BackgroundTool {
 
   pid_t pid() const { return pid_; }
   std::string stderr_so_far() const;
+  std::string stdout_so_far() const;
   bool running();
   void send_signal(int signal);
   // Waits for the end (killing the process after `timeout_s`) and returns what it did.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/interrupt.h"
 #include "eval/evaluate.h"
 #include "layers/softmax_cross_entropy.h"
 #include "quant/emulator.h"
@@ -21,9 +22,15 @@ FixedEvalResult evaluate_fixed(const QuantizedModel& model, Network* float_netwo
   r.logits_raw.assign(static_cast<std::size_t>(r.images) * C, 0);
 
   FixedEmulator emulator(model);
+  // In chunks, so that a Ctrl-C (throw_if_interrupted) is seen within a fraction of a second.
+  constexpr int chunk = 1024;
+  for (int first = 0; first < r.images; first += chunk) {
+    throw_if_interrupted();
+    const int last = std::min(r.images, first + chunk);
 #pragma omp parallel for schedule(dynamic, 16)
-  for (int i = 0; i < r.images; ++i)
-    emulator.run(data.images.sample(i), r.logits_raw.data() + static_cast<std::size_t>(i) * C);
+    for (int i = first; i < last; ++i)
+      emulator.run(data.images.sample(i), r.logits_raw.data() + static_cast<std::size_t>(i) * C);
+  }
 
   const FixedFormat out_format = model.layers.back().out;
   std::vector<int> order(r.images);
@@ -33,6 +40,7 @@ FixedEvalResult evaluate_fixed(const QuantizedModel& model, Network* float_netwo
   std::int64_t fixed_correct = 0, float_correct = 0, agree = 0;
   const int batch = 500;
   for (int begin = 0; begin < r.images; begin += batch) {
+    throw_if_interrupted();
     const int count = std::min(batch, r.images - begin);
     gather_batch(data, order.data() + begin, count, images, labels);
     const Tensor* logits = float_network ? &float_network->forward(images, {}) : nullptr;

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "eval/evaluate.h"
 #include "eval/fixed_eval.h"
 #include "hls/embedded_files.h"
@@ -152,6 +153,7 @@ class ProjectWriter {
  public:
   explicit ProjectWriter(fs::path root) : root_(std::move(root)) {}
   void write(const std::string& relative, std::string_view text) {
+    throw_if_interrupted();
     const fs::path path = root_ / relative;
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
@@ -771,6 +773,7 @@ ProjectSummary write_project(const ProjectSpec& spec) {
 
   ProjectSummary summary;
   try {
+    throw_if_interrupted();
     ProjectWriter w(staging);
     const auto names = layer_names(m);
     const HlsInterface interface = spec.estimate->interface;
@@ -842,6 +845,7 @@ TbFiles make_tb_files(const QuantizedModel& model, const Dataset& data, int imag
   };
   TbFiles tb;
   for (int i = 0; i < images; ++i) {
+    if (i % 1024 == 0) throw_if_interrupted();
     const float* image = data.images.sample(i);
     for (int k = 0; k < model.n_in; ++k) {
       if (k) tb.inputs += ' ';

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +11,7 @@
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "data/dataset.h"
 #include "eval/evaluate.h"
 #include "io/hdf5.h"
@@ -23,7 +23,6 @@
 namespace bcnn {
 namespace {
 
-std::atomic<bool> stop_flag{false};
 
 using Clock = std::chrono::steady_clock;
 
@@ -52,8 +51,6 @@ void truncate_metrics(const std::string& path, int completed_epochs) {
 
 }  // namespace
 
-void request_stop() { stop_flag.store(true); }
-
 TrainReport train(TrainConfig& config, const TrainOptions& options) {
   Network& net = *config.network;
   const TrainSpec& spec = config.train;
@@ -61,7 +58,6 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   if (spec.threads > static_cast<int>(std::thread::hardware_concurrency()))
     spdlog::warn("{} threads on {} cores: the threads will compete for the cores", spec.threads,
                  std::thread::hardware_concurrency());
-  stop_flag.store(false);
 
   // Everything that can be wrong with the input is checked before anything is written.
   Dataset full = load_dataset(spec.dataset, spec.data_dir, Split::train);
@@ -197,10 +193,10 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     bar.set_later(static_cast<long>(spec.epochs - epoch - 1) * steps_per_epoch);
 
     for (int b = first_batch; b < steps_per_epoch; ++b) {
-      if (stop_flag.load() || (options.max_steps && state.step >= *options.max_steps)) {
+      if (interrupt_requested() || (options.max_steps && state.step >= *options.max_steps)) {
         bar.finish();
         save_checkpoint();
-        report.outcome = stop_flag.load() ? TrainOutcome::interrupted : TrainOutcome::stopped_at_max_steps;
+        report.outcome = interrupt_requested() ? TrainOutcome::interrupted : TrainOutcome::stopped_at_max_steps;
         report.steps = state.step;
         return report;
       }

@@ -37,7 +37,4 @@ class DivergedError : public Error {
   using Error::Error;
 };
 
-// Asks a running train() to stop after the current step and save a checkpoint (async-signal-safe).
-void request_stop();
-
 }  // namespace bcnn

@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <thread>
+#include <chrono>
+#include <csignal>
 
 #include "cli.h"
 #include "data/dataset.h"
@@ -509,6 +512,35 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
   SUBCASE("a missing test set for tb_data") {
     expect_failure({good.path, "-o", out, "--data", tmp.file("nowhere")}, {"nowhere"});
   }
+}
+
+TEST_CASE("bcnn-compile: Ctrl-C leaves nothing behind (no project, no staging, no created parents), status 130") {
+  TempDir tmp("compile-interrupt");
+  const std::string data = tmp.file("data");
+  // 40,000 test images: after the estimate is printed, loading them, emulating them in fixed point
+  // and writing tb_data take long enough for the signal to arrive in the middle.
+  write_mnist_fixture(data, 60, 40000);
+  const SavedModel good = save_model_with(tmp.file("good.h5"), layers_mixed(), data);
+  const std::string work = tmp.file("work");
+  fs::create_directories(work);
+  const auto before = list_tree(work);
+  const std::string out = work + "/new/project";
+
+  BackgroundTool tool(compile_exe(), {good.path, "-o", out}, work);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (tool.running() && !contains(tool.stdout_so_far(), "images/s.") &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(tool.running());
+  tool.send_signal(SIGINT);
+  const ToolResult r = tool.wait(60);
+  INFO("stderr:\n", r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.signal == 0);
+  CHECK(r.status == 130);
+  CHECK(contains(r.err, "bcnn-compile: interrupted: no project written (" + out + " left as it was)"));
+  CHECK(lines_with(r.err, "error:").empty());
+  CHECK(list_tree(work) == before);  // not the project, its staging directory, nor work/new
 }
 
 TEST_CASE("bcnn-compile: --calibrate for models without calibration, --force replaces a project whole") {
