@@ -16,6 +16,7 @@ TrainSpec TrainSpec::from_json(JsonObject& o, const Shape& input) {
   s.validation = static_cast<int>(o.get_int("validation", s.validation, 0, 1 << 30));
   s.epochs = static_cast<int>(o.get_int("epochs", s.epochs, 1, 100000));
   s.batch = static_cast<int>(o.get_int("batch", s.batch, 1, 65536));
+  s.drop_last = o.get_bool("drop_last", s.drop_last);
   s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, (1L << 53)));
   s.threads = static_cast<int>(o.get_int("threads", 0, 0, 1024));
   s.calibration_images = static_cast<int>(o.get_int("calibration_images", s.calibration_images, 1, 1 << 30));
@@ -42,7 +43,7 @@ TrainSpec TrainSpec::from_json(JsonObject& o, const Shape& input) {
 nlohmann::json TrainSpec::to_json() const {
   nlohmann::json j = {{"dataset", dataset},     {"data", data_dir},
                       {"validation", validation}, {"epochs", epochs},
-                      {"batch", batch},         {"seed", seed},
+                      {"batch", batch},         {"drop_last", drop_last}, {"seed", seed},
                       {"threads", threads},     {"calibration_images", calibration_images},
                       {"augment", augment.to_json()}, {"optimizer", optimizer.to_json()},
                       {"schedule", schedule.to_json()}};

@@ -21,6 +21,7 @@ struct TrainSpec {
   int validation = 5000;
   int epochs = 10;
   int batch = 128;
+  bool drop_last = false;  // skip each epoch's last batch when it is partial (PyTorch's DataLoader option)
   std::uint64_t seed = 1;
   int threads = 0;  // 0: every core
   int calibration_images = 10000;

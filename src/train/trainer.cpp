@@ -49,6 +49,32 @@ void truncate_metrics(const std::string& path, int completed_epochs) {
   h5::commit_temp(temp, path);
 }
 
+// The batches an epoch will see must suit the network: with drop_last at least one whole batch,
+// without it a last batch that every batchnorm layer can normalize (2 values per channel at least;
+// a batchnorm after a dense layer has one value per sample).
+void check_last_batch(const TrainConfig& config, int images) {
+  const TrainSpec& spec = config.train;
+  const std::string sizes = std::to_string(images) + " training images (after " + std::to_string(spec.validation) +
+                            " for validation) in batches of " + std::to_string(spec.batch);
+  if (spec.drop_last) {
+    if (images < spec.batch)
+      throw Error(config.origin + ": /train/batch: expected at most the " + std::to_string(images) +
+                  " training images with drop_last (else no batch is left), found " + std::to_string(spec.batch));
+    return;
+  }
+  const int last = images % spec.batch;
+  if (last != 1) return;
+  for (const auto& layer : config.network->layers()) {
+    if (layer->type() != "batchnorm") continue;
+    const Shape& shape = layer->input_shape();
+    if (shape_size(shape) / (shape.empty() ? 1 : shape[0]) > 1) continue;
+    throw Error(config.origin + ": /train/batch: " + sizes + " leave a last batch of 1 image, and layer \"" +
+                layer->name() + "\" (batchnorm of " + shape_string(shape) +
+                ") needs at least 2 values per channel in training: set \"drop_last\": true in \"train\", or change "
+                "the batch size or train.validation");
+  }
+}
+
 }  // namespace
 
 TrainReport train(TrainConfig& config, const TrainOptions& options) {
@@ -81,7 +107,8 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   full = Dataset();
   const Dataset& train_set = split.train;
   const int N = train_set.size();
-  const int steps_per_epoch = (N + spec.batch - 1) / spec.batch;
+  check_last_batch(config, N);
+  const int steps_per_epoch = spec.drop_last ? N / spec.batch : (N + spec.batch - 1) / spec.batch;
   const std::int64_t total_steps = static_cast<std::int64_t>(steps_per_epoch) * spec.epochs;
 
   Optimizer optimizer(spec.optimizer, net.params().size(), net.param_ranges());

@@ -137,6 +137,25 @@ TEST_CASE("bcnn-train: end to end on a tiny dataset writes models, config, metri
   CHECK(percent_2(best.training["test_accuracy"].get<double>()) == two_decimals(*best_printed));
 }
 
+TEST_CASE("bcnn-train: drop_last trains on whole batches only, so a batchnorm never sees a batch of one") {
+  TempDir tmp("train-drop-last");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 201, 50);
+  json config = tiny_config(data);  // 201 - 100 validation = 101 training images
+  config["train"]["batch"] = 20;
+  config["train"]["drop_last"] = true;
+  config["layers"].insert(config["layers"].begin() + 2, json{{"type", "batchnorm"}, {"name", "bn1"}});
+  const std::string out = tmp.file("run");
+  ToolResult r = run_train({write_json(tmp.file("net.json"), config), "--out", out, "--quiet"}, tmp.str());
+  INFO(r.command, "\nstderr:\n", r.err);
+  REQUIRE(r.status == 0);
+  auto rows = read_json_lines(out + "/metrics.jsonl");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0]["step"] == 5);  // 101 images: 5 batches of 20, the 1 left over skipped
+  CHECK(rows[1]["step"] == 10);
+  CHECK(json::parse(read_text(out + "/config.json"))["train"]["drop_last"] == true);
+}
+
 TEST_CASE("bcnn-eval: --json and the text report on a trained best.h5 agree with bcnn-train") {
   TempDir tmp("eval-e2e");
   const std::string data = tmp.file("data");

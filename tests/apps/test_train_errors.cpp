@@ -158,6 +158,26 @@ TEST_CASE("bcnn-train: impossible values name the pointer, the expected and the 
     // Which setting to change: the JSON pointer (or the option), as for every other setting.
     CHECK(contains(r.err, "/train/validation"));
   }
+  SUBCASE("a last batch of one image before a batchnorm of one value per channel") {
+    // 120 - 19 = 101 training images in batches of 20: the last holds 1, which bn1 (after fc1)
+    // cannot normalize. Refused before training, with the way out.
+    json c = s.config();
+    c["train"]["validation"] = 19;
+    c["train"]["batch"] = 20;
+    c["layers"].insert(c["layers"].begin() + 2, json{{"type", "batchnorm"}, {"name", "bn1"}});
+    expect_bad_config(s, "lastbatch.json", c,
+                      {"/train/batch", "101 training images (after 19 for validation) in batches of 20",
+                       "last batch of 1 image", "layer \"bn1\" (batchnorm of (32,))", "\"drop_last\": true"});
+    c["train"]["drop_last"] = "yes";
+    expect_bad_config(s, "droplast.json", c, {"/train/drop_last", "expected true or false", "found string"});
+  }
+  SUBCASE("drop_last with fewer training images than one batch") {
+    json c = s.config();
+    c["train"]["drop_last"] = true;
+    c["train"]["batch"] = 101;
+    expect_bad_config(s, "bigbatch.json", c, {"/train/batch", "expected at most the 100 training images with drop_last",
+                                              "found 101"});
+  }
   SUBCASE("input shape other than the data's") {
     json c = s.config();
     c["input"] = {1, 27, 28};
