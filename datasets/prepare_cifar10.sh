@@ -172,13 +172,9 @@ else
 fi
 
 # --- Build in a temporary directory inside DIR, verify, then rename into place. ---
-created_dir=0
-[ -d "$dir" ] || { mkdir -p "$dir"; created_dir=1; }
-# Inside $dir, so that the final mv is a rename on one file system: a reader sees either the old
-# file or a complete, verified new one.
-work=$(mktemp -d "$dir/.prepare_cifar10.XXXXXX")
-# On failure a directory this script created is left empty; rmdir removes it only then.
-trap 'rm -rf "$work"; if [ $created_dir = 1 ]; then rmdir "$dir" 2>/dev/null || true; fi' EXIT
+# shellcheck source=datasets/common.sh
+source "$script_dir/common.sh"
+stage_into "$dir" prepare_cifar10
 mkdir "$work/out"
 
 start_ns=$(date +%s%N)
