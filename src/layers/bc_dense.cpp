@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/blas.h"
+#include "core/small_cgemm.h"
 #include "core/error.h"
 #include "layers/init.h"
 
@@ -121,7 +122,10 @@ void BcDense::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
     const fft::complex* xf = x_spectra_.data() + f * ldx + static_cast<std::ptrdiff_t>(r0) * q_;
     const fft::complex* wf = weight_spectra_.data() + f * ldw;
     fft::complex* yf = out_spectra_.data() + f * ldy + static_cast<std::ptrdiff_t>(r0) * p_;
-    cgemm(ComplexOp::none, ComplexOp::trans, r1 - r0, p_, q_, xf, q_, wf, q_, 0.0f, yf, p_);
+    if (small_products())  // Y(b, i) = sum_j X(b, j) W(i, j): W read transposed in place
+      small_cgemm(r1 - r0, p_, q_, xf, q_, 1, wf, 1, q_, false, yf, p_);
+    else
+      cgemm(ComplexOp::none, ComplexOp::trans, r1 - r0, p_, q_, xf, q_, wf, q_, 0.0f, yf, p_);
   });
 
   y.resize(B, {m_});
@@ -171,7 +175,10 @@ void BcDense::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* d
     const fft::complex* gf = out_spectra_.data() + f * ldy + r0;
     const fft::complex* xf = x_spectra_.data() + f * ldx;
     fft::complex* wf = weight_grad_spectra_.data() + f * ldw + static_cast<std::ptrdiff_t>(r0) * q_;
-    cgemm(ComplexOp::trans, ComplexOp::conj, r1 - r0, q_, B, gf, p_, xf, q_, 0.0f, wf, q_);
+    if (small_products())  // dW(i, j) = sum_b G(b, i) conj(X(b, j)): G read transposed in place
+      small_cgemm(r1 - r0, q_, B, gf, 1, p_, xf, q_, 1, true, wf, q_);
+    else
+      cgemm(ComplexOp::trans, ComplexOp::conj, r1 - r0, q_, B, gf, p_, xf, q_, 0.0f, wf, q_);
   });
   float* wg = grad(0).data();
   fft::inverse({k_, static_cast<int>(blocks), k_, 1, ldw}, weight_grad_spectra_.data(), wg);
@@ -185,7 +192,10 @@ void BcDense::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* d
     const fft::complex* gf = out_spectra_.data() + f * ldy + static_cast<std::ptrdiff_t>(r0) * p_;
     const fft::complex* wf = weight_spectra_.data() + f * ldw;
     fft::complex* df = in_grad_spectra_.data() + f * ldx + static_cast<std::ptrdiff_t>(r0) * q_;
-    cgemm(ComplexOp::none, ComplexOp::conj, r1 - r0, q_, p_, gf, p_, wf, q_, 0.0f, df, q_);
+    if (small_products())
+      small_cgemm(r1 - r0, q_, p_, gf, p_, 1, wf, q_, 1, true, df, q_);
+    else
+      cgemm(ComplexOp::none, ComplexOp::conj, r1 - r0, q_, p_, gf, p_, wf, q_, 0.0f, df, q_);
   });
   dx->resize(B, input_shape());
   if (n_ == q_ * k_) {

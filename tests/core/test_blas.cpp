@@ -12,6 +12,7 @@
 
 #include "core/blas.h"
 #include "core/random.h"
+#include "core/small_cgemm.h"
 
 namespace {
 
@@ -83,5 +84,51 @@ TEST_CASE("blas: the kernels follow OPENBLAS_CORETYPE, and without it an AVX-512
   } else if (cpu_has_avx512() && kernels != "single-architecture build") {
     CHECK((kernels == "SkylakeX" || kernels == "Cooperlake" || kernels == "SapphireRapids"));
     CHECK(bcnn::blas_kernel_advice().empty());
+  }
+}
+
+TEST_CASE("small_cgemm: every stride, conjugation and edge tile against a double-precision product") {
+  struct Case {
+    int M, N, K;
+    bool trans_a, trans_b, conj_b;
+  };
+  const Case cases[] = {{1, 1, 1, false, false, false},  {128, 16, 13, false, true, false},
+                        {16, 13, 128, true, false, true}, {128, 13, 16, false, false, true},
+                        {7, 9, 5, true, true, true},     {5, 24, 3, false, false, false},
+                        {9, 17, 33, false, true, true},  {4, 8, 1, true, false, false}};
+  for (const Case& t : cases) {
+    CAPTURE(t.M);
+    CAPTURE(t.N);
+    CAPTURE(t.K);
+    CAPTURE(t.trans_a);
+    CAPTURE(t.trans_b);
+    CAPTURE(t.conj_b);
+    bcnn::Rng rng(t.M * 131 + t.N * 7 + t.K);
+    auto random = [&](std::size_t n) {
+      std::vector<std::complex<float>> v(n);
+      for (auto& x : v) x = {2.0f * rng.uniform() - 1.0f, 2.0f * rng.uniform() - 1.0f};
+      return v;
+    };
+    const auto a = random(static_cast<std::size_t>(t.M) * t.K), b = random(static_cast<std::size_t>(t.K) * t.N);
+    // A stored M x K (row m contiguous) or K x M; B stored K x N or N x K.
+    const std::ptrdiff_t a_row = t.trans_a ? 1 : t.K, a_col = t.trans_a ? t.M : 1;
+    const std::ptrdiff_t b_row = t.trans_b ? 1 : t.N, b_col = t.trans_b ? t.K : 1;
+    const std::ptrdiff_t ldc = t.N + 3;  // padded rows: nothing may be written past column N
+    std::vector<std::complex<float>> c(static_cast<std::size_t>(t.M) * ldc, {7.0f, 7.0f});
+    bcnn::small_cgemm(t.M, t.N, t.K, a.data(), a_row, a_col, b.data(), b_row, b_col, t.conj_b, c.data(), ldc);
+    double worst = 0;
+    for (int m = 0; m < t.M; ++m) {
+      for (int n = 0; n < t.N; ++n) {
+        std::complex<double> s = 0;
+        for (int k = 0; k < t.K; ++k) {
+          std::complex<double> bv = b[k * b_row + n * b_col];
+          if (t.conj_b) bv = std::conj(bv);
+          s += std::complex<double>(a[m * a_row + k * a_col]) * bv;
+        }
+        worst = std::max(worst, std::abs(s - std::complex<double>(c[m * ldc + n])));
+      }
+      for (int n = t.N; n < ldc; ++n) CHECK(c[m * ldc + n] == std::complex<float>(7.0f, 7.0f));
+    }
+    CHECK(worst < 1e-5 * (1 + t.K));
   }
 }
