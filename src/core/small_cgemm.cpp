@@ -56,7 +56,8 @@ template <int V>
 void rows(int M, int K, const std::complex<float>* a, std::ptrdiff_t a_row, std::ptrdiff_t a_col, const float* packed,
           const float* rotated, std::ptrdiff_t width, int n0, int n_end, std::complex<float>* c, std::ptrdiff_t ldc) {
   int m = 0;
-  for (; m + 4 <= M; m += 4) tile<4, V>(K, a + m * a_row, a_row, a_col, packed, rotated, width, n0, n_end, c + m * ldc, ldc);
+  for (; m + 4 <= M; m += 4)
+    tile<4, V>(K, a + m * a_row, a_row, a_col, packed, rotated, width, n0, n_end, c + m * ldc, ldc);
   for (; m < M; ++m) tile<1, V>(K, a + m * a_row, a_row, a_col, packed, rotated, width, n0, n_end, c + m * ldc, ldc);
 }
 

@@ -62,7 +62,6 @@ BatchSplit split_batch(int batch, const WindowGeometry& g, int p, int q, int k, 
   return s;
 }
 
-
 // Channel blocks to contiguous vectors: real[((n*q + j)*HW + pixel)*k + u] = x[n0 + n][j*k + u][pixel],
 // 0 for the padding channels past C.
 void pack_input(const Tensor& x, int n0, int count, int q, int k, int channels, int pixels, float* real) {
@@ -151,7 +150,8 @@ void BcConv2d::set_algorithm(BcConvAlgorithm algorithm) {
   if (algorithm == BcConvAlgorithm::im2col) return;
   if (!freq_conv_applies(g_, k_)) {
     if (algorithm == BcConvAlgorithm::direct)
-      throw Error("bc_conv2d \"" + name() + "\": the direct algorithm needs stride 1 and a block of 1, 2, 4, 8, 16 or 32, found stride " +
+      throw Error("bc_conv2d \"" + name() +
+                  "\": the direct algorithm needs stride 1 and a block of 1, 2, 4, 8, 16 or 32, found stride " +
                   std::to_string(g_.stride_h) + "x" + std::to_string(g_.stride_w) + " and block " + std::to_string(k_));
     return;
   }
@@ -332,7 +332,8 @@ void BcConv2d::forward_direct(const Tensor& x, Tensor& y) {
         for (int f = 0; f < bins_; ++f)
           freq_conv_forward(plan, is_real_bin(f, k_), planes + f * x_bin, weight_spectra_.data() + f * ldw,
                             y_planes + f * y_bin);
-        for (int i = 0; i < p_; ++i) freq_conv_output(plan, k_, y_planes + i * y_plane, y_bin, i, filters_, bias, y.sample(n));
+        for (int i = 0; i < p_; ++i)
+          freq_conv_output(plan, k_, y_planes + i * y_plane, y_bin, i, filters_, bias, y.sample(n));
       }
   }
 }

@@ -249,7 +249,8 @@ void image_to_planes(const float* image, std::ptrdiff_t pixels_per_channel, int 
         const std::ptrdiff_t from = static_cast<std::ptrdiff_t>(y) * width + column;
         const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(y + top) * row + left + column;
         vf x[K], re[bins], im[bins];
-        for (int u = 0; u < K; ++u) x[u] = c0 + u < channels ? load(image + (c0 + u) * pixels_per_channel + from) : vf{};
+        for (int u = 0; u < K; ++u)
+          x[u] = c0 + u < channels ? load(image + (c0 + u) * pixels_per_channel + from) : vf{};
         Fft::forward<K>(x, re, im);
         for (int f = 0; f < bins; ++f) {
           store(planes + f * bin_stride + at, re[f]);
@@ -439,8 +440,8 @@ FreqConvPlan make_freq_conv_plan(const WindowGeometry& g, int block_rows, int bl
   p.g_margin = (p.kh - 1) * p.wp + p.kw - 1;
   const std::ptrdiff_t reach = static_cast<std::ptrdiff_t>(p.kh - 1) * p.wp + p.kw - 1;
   p.x_stride = round_up(std::max<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(p.hp) * p.wp, p.t_vec + reach), lanes);
-  p.g_stride = round_up(p.g_margin + std::max<std::ptrdiff_t>(p.t_vec, static_cast<std::ptrdiff_t>(p.pad_top) * p.wp + p.d_vec),
-                        lanes);
+  const std::ptrdiff_t d_end = static_cast<std::ptrdiff_t>(p.pad_top) * p.wp + p.d_vec;
+  p.g_stride = round_up(p.g_margin + std::max<std::ptrdiff_t>(p.t_vec, d_end), lanes);
   p.y_stride = p.t_vec;
   // The inverse transform reads whole vectors from pad_left on.
   p.d_stride = round_up(static_cast<std::ptrdiff_t>(p.d_vec) + p.pad_left, lanes);

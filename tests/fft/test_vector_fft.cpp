@@ -37,7 +37,8 @@ void check_length() {
       }
       worst_forward = std::max({worst_forward, std::abs(double(re[f][l]) - sr), std::abs(double(im[f][l]) - si)});
     }
-    for (int u = 0; u < K; ++u) worst_round_trip = std::max(worst_round_trip, std::abs(double(back[u][l]) - K * double(x[u][l])));
+    for (int u = 0; u < K; ++u)
+      worst_round_trip = std::max(worst_round_trip, std::abs(double(back[u][l]) - K * double(x[u][l])));
   }
   CHECK(worst_forward < tol);
   CHECK(worst_round_trip < tol * K);
