@@ -216,10 +216,13 @@ void zero_outside(float* part, std::ptrdiff_t stride, int top, int left, int hei
   std::fill(part + first + static_cast<std::ptrdiff_t>(height - 1) * row + width, part + stride, 0.0f);
 }
 
-// Copies `length` <= lanes floats: one vector store when whole.
+// Copies `length` <= lanes floats: fixed-size copies (single vector moves) for whole and half
+// vectors, the rows of 8 x 8 maps; a loop otherwise.
 inline void copy_run(float* dst, const float* src, int length) {
   if (length == lanes) {
-    store(dst, load(src));
+    std::memcpy(dst, src, lanes * sizeof(float));
+  } else if (length == lanes / 2) {
+    std::memcpy(dst, src, lanes / 2 * sizeof(float));
   } else {
     for (int i = 0; i < length; ++i) dst[i] = src[i];
   }
