@@ -4,21 +4,18 @@
 #include <cstring>
 #include <vector>
 
+#include "core/simd.h"
 #include "core/tensor.h"
 
 namespace bcnn {
 namespace {
 
-// 8 complex numbers, interleaved (re, im).
-constexpr int lanes = 16, per_vector = lanes / 2;
-typedef float vf __attribute__((vector_size(lanes * sizeof(float))));
-
-inline vf load(const float* p) {
-  vf v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+// A vector holds 8 complex numbers, interleaved (re, im).
+using simd::lanes;
+using simd::load;
+using simd::store;
+using vf = simd::vf16;
+constexpr int per_vector = lanes / 2;
 
 // Rows [m0, m0 + R) of C, complex columns [n0, n0 + 8 V): C(m, n) = sum_k a(m, k) op(B)(k, n),
 // with op(B) and i op(B) packed as rows of `width` floats. Columns past `n_end` are not stored.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/simd.h"
 
 namespace bcnn::fft {
 namespace {
@@ -129,17 +130,11 @@ void run_split(const RealBatch& batch, Run&& run) {
 
 // The split steps on transforms that are adjacent within each bin (complex_dist = 1, as every
 // caller in bcnn lays them out): 8 transforms' interleaved (re, im) pairs per 16-float vector.
-typedef float v16 __attribute__((vector_size(16 * sizeof(float))));
-constexpr int pairs_per_vector = 8;
-inline v16 load16(const float* p) {
-  v16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store16(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
-inline v16 swap_pairs(v16 v) {
-  return __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-}
+using v16 = simd::vf16;
+using simd::swap_pairs;
+constexpr int pairs_per_vector = simd::lanes / 2;
+inline v16 load16(const float* p) { return simd::load(p); }
+inline void store16(float* p, v16 v) { simd::store(p, v); }
 inline v16 real_parts(v16 v) {
   return __builtin_shufflevector(v, v, 0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
 }

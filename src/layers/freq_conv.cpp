@@ -7,22 +7,17 @@
 #include <string>
 #include <utility>
 
+#include "core/simd.h"
 #include "fft/vector_fft.h"
 
 namespace bcnn {
 namespace {
 
-// Positions are processed 16 floats at a time: one AVX-512 register, two AVX2 registers (GCC's
-// vector extension splits the operations where the target has narrower vectors).
-constexpr int lanes = 16;
-typedef float vf __attribute__((vector_size(lanes * sizeof(float))));
-
-inline vf load(const float* p) {
-  vf v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+// Positions are processed 16 floats at a time (core/simd.h).
+using simd::lanes;
+using simd::load;
+using simd::store;
+using vf = simd::vf16;
 
 // A loaded vector that is used by several multiply-adds, pinned to a register. Left alone, GCC folds
 // the load into every multiply-add as a memory operand: one unaligned (line-crossing) load per
