@@ -18,8 +18,6 @@ extern "C" void on_interrupt(int) {
 }  // namespace
 
 void install_interrupt_handler() { std::signal(SIGINT, on_interrupt); }
-void request_interrupt() { interrupt_flag.store(true); }
-void clear_interrupt() { interrupt_flag.store(false); }
 bool interrupt_requested() { return interrupt_flag.load(); }
 
 void throw_if_interrupted() {

@@ -15,9 +15,6 @@ class Interrupted : public Error {
 };
 
 void install_interrupt_handler();
-// What the handler does, for callers without a signal (tests).
-void request_interrupt();
-void clear_interrupt();
 bool interrupt_requested();
 void throw_if_interrupted();
 

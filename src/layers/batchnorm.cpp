@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
 
@@ -16,7 +17,11 @@ namespace {
 typedef float v8f __attribute__((vector_size(8 * sizeof(float)), aligned(alignof(float))));
 typedef double v8d __attribute__((vector_size(8 * sizeof(double))));
 
-inline v8d load8(const float* x) { return __builtin_convertvector(*reinterpret_cast<const v8f*>(x), v8d); }
+inline v8d load8(const float* x) {
+  v8f v;
+  std::memcpy(&v, x, sizeof v);
+  return __builtin_convertvector(v, v8d);
+}
 
 struct Lanes {
   static constexpr int count = 8;

@@ -4,6 +4,7 @@
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/simd.h"
 #include "layers/bc_dense.h"
 #include "layers/conv2d.h"
 #include "layers/init.h"
@@ -367,7 +368,7 @@ void BcConv2d::backward_direct(const Tensor& dy, Tensor* dx) {
       const float* planes = in_planes_.data() + n0 * x_sample;
       for (int n = 0; n < count; ++n) {
         const float* g = dy.sample(n0 + n);
-        for (int o = 0; o < filters_; ++o) bias_partial[o] += freq_conv_sum(g + static_cast<std::ptrdiff_t>(o) * P, P);
+        for (int o = 0; o < filters_; ++o) bias_partial[o] += simd::sum(g + static_cast<std::ptrdiff_t>(o) * P, P);
         for (int i = 0; i < p_; ++i)
           freq_conv_gradient_planes(plan, k_, g, filters_, i, g_planes + n * g_sample + i * g_plane, g_bin);
       }

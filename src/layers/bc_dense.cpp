@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "core/blas.h"
-#include "core/small_cgemm.h"
 #include "core/error.h"
+#include "core/small_cgemm.h"
 #include "layers/init.h"
 
 #include "layers/shape_check.h"

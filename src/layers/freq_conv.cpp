@@ -14,6 +14,7 @@ namespace bcnn {
 namespace {
 
 // Positions are processed 16 floats at a time (core/simd.h).
+using simd::lane_sum;
 using simd::lanes;
 using simd::load;
 using simd::store;
@@ -27,16 +28,6 @@ inline vf in_register(vf v) {
   asm("" : "+v"(v));
 #endif
   return v;
-}
-
-// The sum of a vector's lanes by halving (a fixed order, so results are reproducible).
-inline float lane_sum(vf v) {
-  typedef float v8 __attribute__((vector_size(8 * sizeof(float))));
-  typedef float v4 __attribute__((vector_size(4 * sizeof(float))));
-  const v8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-                __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const v4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
-  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
 }
 
 std::ptrdiff_t round_up(std::ptrdiff_t n, std::ptrdiff_t m) { return (n + m - 1) / m * m; }
@@ -379,15 +370,6 @@ decltype(auto) with_block(int k, F&& f) {
 }
 
 }  // namespace
-
-float freq_conv_sum(const float* v, int n) {
-  vf acc = {};
-  int i = 0;
-  for (; i + lanes <= n; i += lanes) acc += load(v + i);
-  float sum = lane_sum(acc);
-  for (; i < n; ++i) sum += v[i];
-  return sum;
-}
 
 bool freq_conv_supports_block(int k) { return k == 1 || k == 2 || k == 4 || k == 8 || k == 16 || k == 32; }
 

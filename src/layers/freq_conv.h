@@ -54,9 +54,6 @@ constexpr bool is_real_bin(int bin, int k) { return bin == 0 || (k % 2 == 0 && b
 // 8, 16 and 32.
 bool freq_conv_supports_block(int k);
 
-// The sum of n floats in a fixed order (16 partial sums): dL/db of the direct algorithm.
-float freq_conv_sum(const float* v, int n);
-
 // Real FFT over channel block j of an input image (C x height x width, channels past C are zero)
 // into the zero-padded input planes of every bin: bin f's plane at planes + f * bin_stride.
 void freq_conv_input_planes(const FreqConvPlan& plan, int k, const float* image, int channels, int j, float* planes,

@@ -23,7 +23,6 @@
 namespace bcnn {
 namespace {
 
-
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
