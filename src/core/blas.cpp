@@ -50,13 +50,19 @@ std::string blas_kernels() {
   return gotoblas_corename ? gotoblas_corename() : "single-architecture build";
 }
 
+// Debian 12's OpenBLAS (0.3.21) falls back to its Prescott (SSE3) kernels on CPU models it does not
+// know, AVX-512 ones included (seen on a Xeon with AVX512-FP16); only OPENBLAS_CORETYPE helps then.
 std::string blas_kernel_advice() {
   const std::string core = blas_kernels();
-  if ((core != "Haswell" && core != "Zen") || !cpu_has_avx512()) return {};
+  const bool avx512_kernels = core == "SkylakeX" || core == "Cooperlake" || core == "SapphireRapids";
+  if (!cpu_has_avx512() || avx512_kernels || core == "single-architecture build") return {};
+  const bool avx2_kernels = core == "Haswell" || core == "Zen";
   const char* forced = std::getenv("OPENBLAS_CORETYPE");
-  return "OpenBLAS runs its " + core + " (AVX2) kernels on this AVX-512 CPU" +
-         (forced ? std::string(" because OPENBLAS_CORETYPE=") + forced + " is set" : std::string()) +
-         "; without it (or with OPENBLAS_CORETYPE=SkylakeX) matrix products are about 2x faster";
+  return "OpenBLAS runs its " + core + (avx2_kernels ? " (AVX2)" : "") + " kernels on this AVX-512 CPU" +
+         (forced ? std::string(" because OPENBLAS_CORETYPE=") + forced + " is set"
+                 : std::string(" because it does not know this CPU model")) +
+         "; with OPENBLAS_CORETYPE=SkylakeX matrix products use AVX-512" +
+         (avx2_kernels ? " (about 2x faster)" : "");
 }
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
