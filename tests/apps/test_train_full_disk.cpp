@@ -1,9 +1,12 @@
 // bcnn-train on a full disk (a small tmpfs; needs root, as CI runs): the write that fails ends the
 // run with status 1 and a message naming the file and "No space left on device"; the previous
 // checkpoint, models, config.json and metrics.jsonl stay byte for byte; no temporary file stays;
-// nothing crashes at exit.
+// nothing crashes at exit. Without root, a file-size limit (EFBIG) takes the same failing paths.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <filesystem>
 #include <map>
 
@@ -24,14 +27,15 @@ std::map<std::string, std::string> snapshot(const std::string& run) {
 }
 
 void check_failed_cleanly(const ToolResult& r, const std::string& run, const std::map<std::string, std::string>& before,
-                          const std::string& failing_file, bool metrics_may_grow = false) {
+                          const std::string& failing_file, bool metrics_may_grow = false,
+                          const std::string& cause = "No space left on device") {
   INFO(r.command, "\nstderr:\n", r.err);
   CHECK(r.signal == 0);  // no crash (HDF5's exit handler once segfaulted here)
   CHECK_FALSE(r.timed_out);
   CHECK(r.status == 1);
   CHECK(contains(r.err, "bcnn-train: error: "));
   CHECK(contains(r.err, failing_file));
-  CHECK(contains(r.err, "No space left on device"));
+  CHECK(contains(r.err, cause));
   for (const char* name : run_files) {
     if (metrics_may_grow && std::string(name) == "metrics.jsonl") {
       // A whole line for the finished epoch may have gone in before a model write failed.
@@ -90,4 +94,33 @@ TEST_CASE("bcnn-train: a full disk during a checkpoint keeps the previous files 
     ToolResult r = run_train({config, "--out", run, "--resume", run + "/checkpoint.h5", "--quiet"}, tmp.str());
     check_failed_cleanly(r, run, before, run + "/", /*metrics_may_grow=*/true);
   }
+}
+
+TEST_CASE("bcnn-train: a file-size limit during a checkpoint fails the same way (no root needed)") {
+  TempDir tmp("train-fsize");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 600, 100);
+  const std::string config = write_json(tmp.file("net.json"), tiny_config(data));
+  const std::string run = tmp.file("run");
+  {
+    ToolResult r = run_train({config, "--out", run, "--max-steps", "20", "--quiet"}, tmp.str());
+    INFO(r.command, "\nstderr:\n", r.err);
+    REQUIRE(r.status == 0);
+  }
+  const auto before = snapshot(run);
+  REQUIRE(before.at("checkpoint.h5").size() > 16 * 1024);
+
+  // The child inherits the limit and the ignored SIGXFSZ: writing past 12 KiB fails with EFBIG,
+  // so config.json and metrics.jsonl can be rewritten and the checkpoint cannot.
+  struct rlimit saved {};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limited = saved;
+  limited.rlim_cur = 12 * 1024;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  ToolResult r = run_train({config, "--out", run, "--resume", run + "/checkpoint.h5", "--max-steps", "22", "--quiet"},
+                           tmp.str());
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  check_failed_cleanly(r, run, before, run + "/checkpoint.h5", false, "File too large");
 }
