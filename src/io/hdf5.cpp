@@ -135,6 +135,9 @@ void restamp_superblock_checksum(std::string& image, const std::string& name) {
   static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   if (image.size() < 12 || std::memcmp(bytes, signature, 8) != 0 || bytes[8] < 2)
     throw Error(name + ": HDF5 produced a file image without a version 2+ superblock");
+  // A closed file has no status flags set; HDF5 versions that leave them set in the image would
+  // otherwise write a file that says "still open for writing" and refuses to open.
+  bytes[11] = 0;
   const std::size_t checked = 12 + 4 * static_cast<std::size_t>(bytes[9]);
   if (image.size() < checked + 4) throw Error(name + ": HDF5 produced a truncated file image");
   const std::uint32_t sum = lookup3(bytes, checked);
