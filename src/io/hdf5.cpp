@@ -235,6 +235,11 @@ void File::create_group(const std::string& object_path) {
 }
 
 void File::write_floats(const std::string& object_path, const float* data, const std::vector<std::uint64_t>& dims) {
+  write_array(object_path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, sizeof(float), data, dims);
+}
+
+void File::write_array(const std::string& object_path, hid_t file_type, hid_t memory_type, std::size_t element_bytes,
+                       const void* data, const std::vector<std::uint64_t>& dims) {
   std::vector<hsize_t> h(dims.begin(), dims.end());
   Handle space(H5Screate_simple(static_cast<int>(h.size()), h.data(), nullptr), H5Sclose);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -242,21 +247,21 @@ void File::write_floats(const std::string& object_path, const float* data, const
   std::uint64_t count = 1;
   for (auto d : dims) count *= d;
   // The whole array is one chunk with a Fletcher-32 checksum, which HDF5 verifies on every read. A
-  // chunk holds at most 4 GiB, so bigger arrays are cut along their first axis. An empty array
+  // chunk holds at most 4 GiB, so arrays over 1 GiB are cut along their first axis. An empty array
   // has no chunk (and no data to protect).
   if (!h.empty() && count > 0) {
     std::vector<hsize_t> chunk = h;
-    const std::uint64_t limit = (std::uint64_t{1} << 30) / sizeof(float);
+    const std::uint64_t limit = (std::uint64_t{1} << 30) / element_bytes;
     const std::uint64_t row = count / h[0];
     if (count > limit) chunk[0] = std::max<std::uint64_t>(1, limit / std::max<std::uint64_t>(1, row));
     if (H5Pset_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data()) < 0 ||
         H5Pset_fletcher32(dcpl.id()) < 0)
       fail_hdf5(object_path, "cannot set up a checksummed dataset");
   }
-  Handle set(H5Dcreate2(id(), object_path.c_str(), H5T_IEEE_F32LE, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
+  Handle set(H5Dcreate2(id(), object_path.c_str(), file_type, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
              H5Dclose);
   if (set.id() < 0) fail_hdf5(object_path, "cannot create the dataset");
-  if (count > 0 && H5Dwrite(set.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+  if (count > 0 && H5Dwrite(set.id(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
     fail_hdf5(object_path, "cannot write the dataset");
   // Closing a chunked dataset writes its chunk out: a failure here is a failed write.
   if (set.close_checked() < 0) fail_hdf5(object_path, "cannot write the dataset (at close)");
@@ -283,21 +288,28 @@ std::vector<std::uint64_t> File::dataset_shape(const std::string& object_path) c
 }
 
 std::vector<float> File::read_floats(const std::string& object_path, const std::vector<std::uint64_t>& dims) const {
+  std::size_t n = 1;
+  for (auto d : dims) n *= d;
+  std::vector<float> out(n);
+  read_array(object_path, dims, H5T_IEEE_F32LE, "float32 values (IEEE little-endian)", H5T_NATIVE_FLOAT, out.data());
+  return out;
+}
+
+void File::read_array(const std::string& object_path, const std::vector<std::uint64_t>& dims, hid_t file_type,
+                      const std::string& type_description, hid_t memory_type, void* out) const {
   auto found = dataset_shape(object_path);
   if (found != dims) fail(object_path, "expected shape " + dims_string(dims) + ", found " + dims_string(found));
   Handle set(H5Dopen2(id(), object_path.c_str(), H5P_DEFAULT), H5Dclose);
   if (set.id() < 0) fail_hdf5(object_path, "cannot open the dataset");
   Handle type(H5Dget_type(set.id()), H5Tclose);
   if (type.id() < 0) fail_hdf5(object_path, "cannot read the dataset's type");
-  // Exactly float32: HDF5 would convert any float (or integer) type on reading, silently.
-  if (H5Tequal(type.id(), H5T_IEEE_F32LE) <= 0)
-    fail(object_path, "expected float32 values (IEEE little-endian), found " + type_name(type.id()));
+  // Exactly the type asked for: HDF5 would convert any float (or integer) type on reading, silently.
+  if (H5Tequal(type.id(), file_type) <= 0)
+    fail(object_path, "expected " + type_description + ", found " + type_name(type.id()));
   std::size_t n = 1;
   for (auto d : dims) n *= d;
-  std::vector<float> out(n);
-  if (n && H5Dread(set.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+  if (n && H5Dread(set.id(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
     fail_hdf5(object_path, "cannot read the dataset (the file may be truncated or damaged)");
-  return out;
 }
 
 namespace {
@@ -312,7 +324,24 @@ Handle create_attr(hid_t loc, const std::string& object_path, const std::string&
 
 }  // namespace
 
+namespace {
+
+// An object header message holds at most 64 KiB; a longer attribute would move every attribute of
+// its object into "dense" storage, where objects over 4 KiB are kept without a checksum. Longer
+// text is stored as a checksummed uint8 dataset named like the attribute instead.
+constexpr std::size_t max_attribute_text_bytes = 60 * 1024;
+
+std::string text_dataset_path(const std::string& object_path, const std::string& name) {
+  return (object_path == "/" ? "" : object_path) + "/" + name;
+}
+
+}  // namespace
+
 void File::write_attr(const std::string& object_path, const std::string& name, const std::string& value) {
+  if (value.size() > max_attribute_text_bytes) {
+    write_array(text_dataset_path(object_path, name), H5T_STD_U8LE, H5T_NATIVE_UCHAR, 1, value.data(), {value.size()});
+    return;
+  }
   // Fixed-length UTF-8, stored in the (checksummed) object header. Variable-length strings would
   // live in HDF5's global heap, which has no checksum. h5py reads these as bytes.
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -347,7 +376,12 @@ bool File::has_attr(const std::string& object_path, const std::string& name) con
   if (!exists(object_path)) return false;
   const htri_t found = H5Aexists_by_name(id(), object_path.c_str(), name.c_str(), H5P_DEFAULT);
   if (found < 0) fail_hdf5(object_path, "cannot look up attribute \"" + name + "\"");
-  return found > 0;
+  return found > 0 || has_text_dataset(object_path, name);
+}
+
+bool File::has_text_dataset(const std::string& object_path, const std::string& name) const {
+  if (name.find('/') != std::string::npos) return false;
+  return exists(text_dataset_path(object_path, name));
 }
 
 Handle File::open_attr(const std::string& object_path, const std::string& name) const {
@@ -365,6 +399,15 @@ Handle File::open_attr(const std::string& object_path, const std::string& name) 
 }
 
 std::string File::read_attr_string(const std::string& object_path, const std::string& name) const {
+  if (has_text_dataset(object_path, name) &&
+      H5Aexists_by_name(id(), object_path.c_str(), name.c_str(), H5P_DEFAULT) <= 0) {
+    const std::string path = text_dataset_path(object_path, name);
+    const auto shape = dataset_shape(path);
+    if (shape.size() != 1) fail(path, "expected text (a 1-D uint8 array), found shape " + dims_string(shape));
+    std::string out(static_cast<std::size_t>(shape[0]), '\0');
+    read_array(path, shape, H5T_STD_U8LE, "text (uint8)", H5T_NATIVE_UCHAR, out.data());
+    return out;
+  }
   Handle attr = open_attr(object_path, name);
   Handle type(H5Aget_type(attr.id()), H5Tclose);
   if (type.id() < 0) fail_hdf5(object_path, "cannot read attribute \"" + name + "\"");

@@ -73,8 +73,14 @@ class File {
   void create_group(const std::string& object_path);
 
   void write_floats(const std::string& object_path, const float* data, const std::vector<std::uint64_t>& dims);
+  // Any array: one chunk (up to 1 GiB) with Fletcher-32; `file_type` is what the file stores.
+  void write_array(const std::string& object_path, hid_t file_type, hid_t memory_type, std::size_t element_bytes,
+                   const void* data, const std::vector<std::uint64_t>& dims);
   // Reads a float32 dataset whose shape must equal `dims`.
   std::vector<float> read_floats(const std::string& object_path, const std::vector<std::uint64_t>& dims) const;
+  // Reads an array of exactly `file_type` and shape `dims` into `out` as `memory_type`.
+  void read_array(const std::string& object_path, const std::vector<std::uint64_t>& dims, hid_t file_type,
+                  const std::string& type_description, hid_t memory_type, void* out) const;
   std::vector<std::uint64_t> dataset_shape(const std::string& object_path) const;
 
   void write_attr(const std::string& object_path, const std::string& name, const std::string& value);
@@ -84,6 +90,10 @@ class File {
   std::string read_attr_string(const std::string& object_path, const std::string& name) const;
   std::int64_t read_attr_int(const std::string& object_path, const std::string& name) const;
   double read_attr_double(const std::string& object_path, const std::string& name) const;
+
+  // Text attributes longer than 60 KiB are stored as a uint8 dataset `object_path`/`name` (an
+  // attribute that long would lose its checksum); has_attr and read_attr_string see both forms.
+  bool has_text_dataset(const std::string& object_path, const std::string& name) const;
 
   // Names of the links in a group, in creation order.
   std::vector<std::string> list(const std::string& group_path) const;

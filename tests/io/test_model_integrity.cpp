@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli.h"
+#include "io/hdf5.h"
 #include "io/model_file.h"
 #include "net/network.h"
 
@@ -162,4 +163,48 @@ TEST_CASE("model file: checksums catch damaged arrays and metadata, reported as 
     write_text(tmp.file("super.h5"), damaged);
     CHECK(contains(error_message([&] { bcnn::load_model(tmp.file("super.h5")); }), "the file is corrupt"));
   }
+}
+
+TEST_CASE("model file: long text attributes (past an object header message's 64 KiB) and empty arrays round-trip") {
+  TempDir tmp("model-long-attr");
+  const std::string path = tmp.file("long.h5");
+  const std::string long_text(200 * 1000, 'h');
+  std::vector<float> none;
+  bcnn::h5::write_atomically(path, [&](bcnn::h5::File& f) {
+    f.write_attr("/", "training", long_text);
+    f.write_attr("/", "empty", std::string());
+    f.write_floats("/nothing", none.data(), {0});
+    f.write_floats("/rows", none.data(), {0, 3});
+  });
+  bcnn::h5::File f = bcnn::h5::File::open(path);
+  CHECK(f.read_attr_string("/", "training") == long_text);
+  CHECK(f.read_attr_string("/", "empty").empty());
+  CHECK(f.read_floats("/nothing", {0}).empty());
+  CHECK(f.read_floats("/rows", {0, 3}).empty());
+
+  // A model whose training history is that long is saved and read like any other.
+  auto net = integrity_network();
+  json training = {{"history", json::array()}};
+  for (int epoch = 1; epoch <= 2000; ++epoch)
+    training["history"].push_back({{"epoch", epoch}, {"train_loss", 0.125}, {"val_accuracy", 0.5}});
+  REQUIRE(training.dump().size() > 64 * 1024);
+  bcnn::save_model(tmp.file("history.h5"), {net.get(), net->description(), training});
+  CHECK(bcnn::load_model(tmp.file("history.h5")).training == training);
+}
+
+TEST_CASE("model file: a damaged byte inside a long text attribute is caught") {
+  TempDir tmp("model-long-attr-damaged");
+  const std::string path = tmp.file("long.h5");
+  const std::string long_text(200 * 1000, 'h');
+  bcnn::h5::write_atomically(path, [&](bcnn::h5::File& f) { f.write_attr("/", "training", long_text); });
+  std::string bytes = read_text(path);
+  const std::size_t at = bytes.find(std::string(1000, 'h'));
+  REQUIRE(at != std::string::npos);
+  bytes[at + 100 * 1000] = 'x';
+  write_text(tmp.file("damaged.h5"), bytes);
+  const std::string message = error_message([&] {
+    bcnn::h5::File f = bcnn::h5::File::open(tmp.file("damaged.h5"));
+    f.read_attr_string("/", "training");
+  });
+  CHECK(contains(message, "the file is corrupt"));
 }
