@@ -208,3 +208,14 @@ TEST_CASE("model file: a damaged byte inside a long text attribute is caught") {
   });
   CHECK(contains(message, "the file is corrupt"));
 }
+
+TEST_CASE("model file: the stored configuration's train object passes the checks of a configuration file") {
+  TempDir tmp("model-stored-train");
+  auto net = integrity_network();
+  json config = net->description();
+  config["train"] = {{"dataset", "mnist"}, {"batch", "many"}};
+  bcnn::save_model(tmp.file("train.h5"), {net.get(), config, json::object()});
+  const std::string message = error_message([&] { bcnn::load_model(tmp.file("train.h5")); });
+  CHECK(contains(message, "train.h5 (stored configuration)"));
+  CHECK(contains(message, "/train/batch"));
+}
