@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "io/hdf5.h"
+#include "train/config.h"
 
 namespace bcnn {
 namespace {
@@ -103,7 +104,11 @@ LoadedModel load_model(const std::string& path) {
   LoadedModel m;
   m.config = parse_stored_json(f, "config");
   m.training = parse_stored_json(f, "training");
-  m.network = Network::build(m.config, path + " (stored configuration)");
+  // The stored configuration passes the checks of a configuration file, "train" object included
+  // (bcnn-eval and bcnn-compile take the dataset and the normalization from it).
+  const std::string origin = path + " (stored configuration)";
+  if (m.config.is_object() && m.config.contains("train")) m.network = make_train_config(m.config, origin).network;
+  else m.network = Network::build(m.config, origin);
   for (const auto& layer : m.network->layers()) {
     auto specs = layer->param_specs();
     for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -111,8 +116,9 @@ LoadedModel load_model(const std::string& path) {
       auto values = f.read_floats(object, dims_of(specs[i].shape));
       for (std::size_t v = 0; v < values.size(); ++v)
         if (!std::isfinite(values[v]))
-          throw Error(path + ": " + object + ": expected finite values, found " + std::to_string(values[v]) +
-                      " at index " + std::to_string(v));
+          throw Error(path + ": " + object + " (layer \"" + layer->name() + "\", array \"" + specs[i].name +
+                      "\"): expected finite values, found " + std::to_string(values[v]) + " at index " +
+                      std::to_string(v));
       auto dst = layer->param(static_cast<int>(i));
       std::copy(values.begin(), values.end(), dst.begin());
     }

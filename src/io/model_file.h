@@ -52,7 +52,8 @@ struct ModelContent {
   const TrainState* state = nullptr;   // checkpoints only
 };
 
-// Writes atomically (temporary file beside `path`, then rename).
+// Writes atomically and durably (the file is built in memory, then written to a temporary file beside
+// `path`, fsynced and renamed; h5::write_atomically): on failure `path` is unchanged.
 void save_model(const std::string& path, const ModelContent& content);
 
 struct LoadedModel {
@@ -66,8 +67,9 @@ struct LoadedModel {
   std::map<std::string, std::vector<float>> optimizer_state;  // checkpoints only
 };
 
-// Reads a model or checkpoint; every problem (not HDF5, not a bcnn model, other version, missing
-// or misshapen arrays) is a bcnn::Error naming the file and the object.
+// Reads a model or checkpoint; every problem (not HDF5, not a bcnn model, other version, a checksum
+// mismatch, missing or misshapen arrays, any type but the exact one, non-finite parameters) is a
+// bcnn::Error naming the file and the object.
 LoadedModel load_model(const std::string& path);
 
 }  // namespace bcnn

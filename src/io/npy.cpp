@@ -1,11 +1,6 @@
 #include "io/npy.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
-#include "core/error.h"
-#include "io/hdf5.h"
+#include "io/durable_file.h"
 
 namespace bcnn {
 
@@ -22,22 +17,13 @@ void write_npy(const std::string& path, const float* data, const std::vector<std
   // and ended by a newline.
   std::size_t total = 10 + header.size() + 1;
   header += std::string((64 - total % 64) % 64, ' ') + "\n";
-  const std::string temp = h5::temp_path_for(path);
-  {
-    std::ofstream out(temp, std::ios::binary);
-    if (!out) throw Error(path + ": cannot write (" + std::strerror(errno) + ")");
-    const unsigned short length = static_cast<unsigned short>(header.size());
-    out.write("\x93NUMPY\x01\x00", 8);
-    out.put(static_cast<char>(length & 0xff));
-    out.put(static_cast<char>(length >> 8));
-    out << header;
-    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(float)));
-    if (!out) {
-      h5::remove_quietly(temp);
-      throw Error(path + ": write failed");
-    }
-  }
-  h5::commit_temp(temp, path);
+  const unsigned short length = static_cast<unsigned short>(header.size());
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(length & 0xff);
+  bytes += static_cast<char>(length >> 8);
+  bytes += header;
+  bytes.append(reinterpret_cast<const char*>(data), count * sizeof(float));
+  write_file_atomically(path, bytes);
 }
 
 }  // namespace bcnn

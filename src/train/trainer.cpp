@@ -14,7 +14,7 @@
 #include "core/interrupt.h"
 #include "data/dataset.h"
 #include "eval/evaluate.h"
-#include "io/hdf5.h"
+#include "io/durable_file.h"
 #include "io/model_file.h"
 #include "layers/softmax_cross_entropy.h"
 #include "train/batch_loader.h"
@@ -43,9 +43,7 @@ void truncate_metrics(const std::string& path, int completed_epochs) {
     if (!j.is_discarded() && j.value("epoch", 1 << 30) <= completed_epochs) kept += line + "\n";
   }
   in.close();
-  std::string temp = h5::temp_path_for(path);
-  std::ofstream(temp) << kept;
-  h5::commit_temp(temp, path);
+  write_file_atomically(path, kept);
 }
 
 // The batches an epoch will see must suit the network: with drop_last at least one whole batch,
@@ -157,16 +155,14 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     std::filesystem::create_directories(out, ec);
     if (ec) throw Error(options.out_dir + ": cannot create the output directory (" + ec.message() + ")");
     if (options.resume) truncate_metrics(metrics_path, state.epoch);
-    else std::ofstream(metrics_path, std::ios::trunc);
-    std::string temp = h5::temp_path_for((out / "config.json").string());
-    std::ofstream(temp) << config.resolved.dump(2) << "\n";
-    h5::commit_temp(temp, (out / "config.json").string());
+    else write_file_atomically(metrics_path, "");
+    write_file_atomically((out / "config.json").string(), config.resolved.dump(2) + "\n");
     // A run resumed into another directory starts from the best model it has seen so far.
     if (options.resume) {
       auto source_best = std::filesystem::path(*options.resume).parent_path() / "best.h5";
-      std::error_code copy_ec;
-      if (!std::filesystem::exists(out / "best.h5") && std::filesystem::exists(source_best))
-        std::filesystem::copy_file(source_best, out / "best.h5", copy_ec);
+      std::error_code exists_ec;
+      if (!std::filesystem::exists(out / "best.h5", exists_ec) && std::filesystem::exists(source_best, exists_ec))
+        copy_file_atomically(source_best.string(), (out / "best.h5").string());
     }
     out_ready = true;
   };
@@ -295,7 +291,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     history.push_back({{"epoch", state.epoch}, {"train_loss", train_loss}, {"train_accuracy", train_acc},
                        {"val_loss", val.mean_loss}, {"val_accuracy", val.accuracy}});
     prepare_out_dir();
-    std::ofstream(metrics_path, std::ios::app) << row.dump() << "\n";
+    append_line_durably(metrics_path, row.dump());
     std::fprintf(stderr,
                  "epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%  lr %.2e  %.1fs  %.0f img/s%s\n",
                  state.epoch, spec.epochs, train_loss, 100 * train_acc, val.mean_loss, 100 * val.accuracy, lr_now,

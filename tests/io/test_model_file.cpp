@@ -213,8 +213,8 @@ TEST_CASE("model file: load errors name the file and the object") {
     CHECK(message.find("net.h5 (stored configuration): /layers/1/block") != std::string::npos);
   }
   SUBCASE("a parameter that is not a number") {
-    // HDF5 keeps no checksums of the arrays; a NaN or infinity is the one damage to the weights that
-    // can be told apart from training, which never saves them (it stops on a non-finite loss).
+    // Checksums catch damage to the file; a NaN or infinity written by some other tool is refused too:
+    // training never saves one (it stops on a non-finite loss).
     auto bad = initialized_network(16);
     bad->params()[bad->params().size() - 1] = std::numeric_limits<float>::quiet_NaN();
     bcnn::save_model(tmp.file("nan.h5"), {bad.get(), bad->description(), json()});
