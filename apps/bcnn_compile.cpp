@@ -8,12 +8,14 @@
 
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "core/tool_main.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "hls/estimate.h"
 #include "hls/project.h"
 #include "io/model_file.h"
 #include "quant/quantize.h"
+#include "train/config.h"
 
 namespace {
 
@@ -110,6 +112,7 @@ int main(int argc, char** argv) {
   std::string command = "bcnn-compile";
   for (int i = 1; i < argc; ++i) command += " " + shell_quoted(argv[i]);
 
+  return bcnn::run_tool_main("bcnn-compile", "", [&]() -> int {
   try {
     bcnn::QuantOptions options;
     options.model_path = model_path;
@@ -149,8 +152,8 @@ int main(int argc, char** argv) {
         options.parallelism[layer].block_rows_parallel = n;  // quantize_model checks the layer
       }
     }
-    const nlohmann::json train = model.config.value("train", nlohmann::json::object());
-    const std::string dataset = train.value("dataset", std::string("mnist"));
+    const bcnn::StoredData stored = bcnn::stored_train_data(model.config, model_path + ": stored configuration");
+    const std::string& dataset = stored.dataset;
     bcnn::QuantReport report;
     if (calibrate_dir) {
       options.calibration = bcnn::calibrate_model(model, *calibrate_dir, calibration_images);
@@ -178,7 +181,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     for (const auto& w : warnings) std::fprintf(stderr, "bcnn-compile: warning: %s\n", w.c_str());
 
-    const std::string test_dir = data_dir ? *data_dir : train.value("data", std::string("datasets/mnist"));
+    const std::string test_dir = data_dir ? *data_dir : stored.data_dir;
     bcnn::Dataset test = bcnn::load_dataset(dataset, test_dir, bcnn::Split::test);
     if (test.sample_shape() != model.network->input_shape())
       throw bcnn::Error(test_dir + ": expected " + dataset + " images of shape " +
@@ -212,12 +215,7 @@ int main(int argc, char** argv) {
   } catch (const bcnn::Interrupted&) {
     std::fprintf(stderr, "bcnn-compile: interrupted: no project written (%s left as it was)\n", output_dir.c_str());
     return 130;
-  } catch (const bcnn::Error& e) {
-    std::fprintf(stderr, "bcnn-compile: error: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bcnn-compile: error: %s\n", e.what());
-    return 1;
   }
   return 0;
+  });
 }

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
+#include "core/tool_main.h"
 #include "train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -39,32 +40,29 @@ int main(int argc, char** argv) {
 
   bcnn::init_logging(options.quiet);
   bcnn::install_interrupt_handler();  // Ctrl-C: stop after the current step with a checkpoint
-  try {
-    bcnn::TrainConfig config = bcnn::load_train_config(config_path, overrides);
-    bcnn::TrainReport report = bcnn::train(config, options);
-    switch (report.outcome) {
-      case bcnn::TrainOutcome::interrupted:
-        std::fprintf(stderr, "interrupted after step %lld: checkpoint saved; continue with --resume %s/checkpoint.h5\n",
-                     static_cast<long long>(report.steps), options.out_dir.c_str());
-        return 130;
-      case bcnn::TrainOutcome::stopped_at_max_steps:
-        std::fprintf(stderr, "stopped after step %lld (--max-steps): checkpoint saved to %s/checkpoint.h5\n",
-                     static_cast<long long>(report.steps), options.out_dir.c_str());
-        return 0;
-      case bcnn::TrainOutcome::finished:
-        std::fprintf(stderr, "best validation accuracy %.2f%% at epoch %d; models in %s (best.h5, last.h5)\n",
-                     100 * report.best_validation_accuracy, report.best_epoch, options.out_dir.c_str());
-        return 0;
+  return bcnn::run_tool_main("bcnn-train", "try a smaller --batch or smaller layers", [&]() -> int {
+    try {
+      bcnn::TrainConfig config = bcnn::load_train_config(config_path, overrides);
+      bcnn::TrainReport report = bcnn::train(config, options);
+      switch (report.outcome) {
+        case bcnn::TrainOutcome::interrupted:
+          std::fprintf(stderr,
+                       "interrupted after step %lld: checkpoint saved; continue with --resume %s/checkpoint.h5\n",
+                       static_cast<long long>(report.steps), options.out_dir.c_str());
+          return 130;
+        case bcnn::TrainOutcome::stopped_at_max_steps:
+          std::fprintf(stderr, "stopped after step %lld (--max-steps): checkpoint saved to %s/checkpoint.h5\n",
+                       static_cast<long long>(report.steps), options.out_dir.c_str());
+          return 0;
+        case bcnn::TrainOutcome::finished:
+          std::fprintf(stderr, "best validation accuracy %.2f%% at epoch %d; models in %s (best.h5, last.h5)\n",
+                       100 * report.best_validation_accuracy, report.best_epoch, options.out_dir.c_str());
+          return 0;
+      }
+      return 0;
+    } catch (const bcnn::DivergedError& e) {
+      bcnn::print_tool_error("bcnn-train", e.what());
+      return 3;
     }
-  } catch (const bcnn::DivergedError& e) {
-    std::fprintf(stderr, "bcnn-train: error: %s\n", e.what());
-    return 3;
-  } catch (const bcnn::Error& e) {
-    std::fprintf(stderr, "bcnn-train: error: %s\n", e.what());
-    return 1;
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "bcnn-train: error: out of memory (try a smaller --batch)\n");
-    return 1;
-  }
-  return 0;
+  });
 }

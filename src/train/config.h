@@ -51,6 +51,14 @@ struct TrainConfig {
   nlohmann::json resolved;  // network description + "train", every default filled in
 };
 
+// The dataset a stored (resolved) configuration was trained on: its "train" object's "dataset"
+// and "data", with errors naming `origin` and the JSON pointer when they have the wrong type.
+struct StoredData {
+  std::string dataset;
+  std::string data_dir;
+};
+StoredData stored_train_data(const nlohmann::json& config, const std::string& origin);
+
 // Reads and parses a JSON file; errors name the file and the line and column of a syntax error.
 nlohmann::json read_json_file(const std::string& path);
 
