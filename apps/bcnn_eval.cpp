@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 #include <thread>
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/stale_temp_files.h"
 #include "core/tool_main.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
@@ -142,6 +144,10 @@ int main(int argc, char** argv) {
 
     std::vector<float> logits;
     bcnn::EvalResult r = bcnn::evaluate(net, test, batch, logits_path ? &logits : nullptr);
+    if (logits_path) {
+      const auto dir = std::filesystem::path(*logits_path).parent_path();
+      bcnn::remove_stale_temp_files(dir.empty() ? std::string(".") : dir.string());
+    }
     if (logits_path)
       bcnn::write_npy(*logits_path, logits.data(),
                       {static_cast<std::size_t>(test.size()), static_cast<std::size_t>(net.num_classes())});

@@ -776,7 +776,8 @@ QuantOptions options_from_project_report(const std::string& report_path, const s
       throw Error(config_error(report_path, pointer + "/name", "the layer's name (a string)",
                                layer.contains("name") ? describe_json(layer["name"]) : "nothing"));
     if (!layer["formats"].is_object())
-      throw Error(config_error(report_path, pointer + "/formats", "an object of formats", describe_json(layer["formats"])));
+      throw Error(
+          config_error(report_path, pointer + "/formats", "an object of formats", describe_json(layer["formats"])));
     for (const auto& [field, spelling] : layer["formats"].items()) {
       if (!spelling.is_string())
         throw Error(config_error(report_path, pointer + "/formats/" + field, "a format such as \"ap_fixed<16,6>\"",

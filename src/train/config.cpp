@@ -18,7 +18,7 @@ TrainSpec TrainSpec::from_json(JsonObject& o, const Shape& input) {
   s.epochs = static_cast<int>(o.get_int("epochs", s.epochs, 1, 100000));
   s.batch = static_cast<int>(o.get_int("batch", s.batch, 1, 65536));
   s.drop_last = o.get_bool("drop_last", s.drop_last);
-  s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, (1L << 53)));
+  s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, max_seed));
   s.threads = static_cast<int>(o.get_int("threads", 0, 0, 1024));
   s.calibration_images = static_cast<int>(o.get_int("calibration_images", s.calibration_images, 1, 1 << 30));
   if (o.has("normalize")) {
@@ -82,7 +82,12 @@ TrainConfig make_train_config(const nlohmann::json& config, const std::string& o
   if (o.batch) c.train.batch = *o.batch;
   if (o.threads) c.train.threads = *o.threads;
   if (o.validation) c.train.validation = *o.validation;
-  if (o.seed) c.train.seed = *o.seed;
+  if (o.seed) {
+    if (*o.seed < 0 || *o.seed > max_seed)
+      throw Error("--seed: expected an integer in [0, " + std::to_string(max_seed) + "], found " +
+                  std::to_string(*o.seed));
+    c.train.seed = static_cast<std::uint64_t>(*o.seed);
+  }
   if (o.lr) c.train.optimizer.lr = *o.lr;
   if (c.train.threads == 0) c.train.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   require_training_memory(*c.network, c.train, origin);
