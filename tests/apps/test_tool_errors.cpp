@@ -40,7 +40,7 @@ std::string save_model_with_config(const std::string& path, const std::string& d
 
 }  // namespace
 
-TEST_CASE("bcnn-eval and bcnn-compile: a stored config value of the wrong JSON type is an error, not an abort") {
+TEST_CASE("bcnn-eval and bcnn-compile: a stored config value of the wrong JSON type is an error and not an abort") {
   TempDir tmp("tool-errors-json");
   const std::string data = tmp.file("data");
   write_mnist_fixture(data, 20, 20);

@@ -84,7 +84,7 @@ bool wait_for_epoch_line(BackgroundTool& tool) {
 
 }  // namespace
 
-TEST_CASE("bcnn-train: a new run refuses an --out that holds a run, unless --force") {
+TEST_CASE("bcnn-train: a new run refuses an --out that holds a run unless --force") {
   Run run;
   ToolResult first = run.train({"--epochs", "1"});
   INFO(first.err);
@@ -145,7 +145,7 @@ TEST_CASE("bcnn-train: --resume with other settings or data is refused naming ea
   }
 }
 
-TEST_CASE("bcnn-train: on --resume metrics.jsonl holds exactly one row per epoch, torn lines dropped") {
+TEST_CASE("bcnn-train: on --resume metrics.jsonl holds exactly one row per epoch and torn lines are dropped") {
   Run run;
   ToolResult first = run.train({"--max-steps", "20"});  // epoch 1 done, the checkpoint inside epoch 2
   INFO(first.err);
@@ -256,7 +256,7 @@ TEST_CASE("bcnn-train: resuming a finished run into a new --out writes its model
   }
 }
 
-TEST_CASE("bcnn-train: temporary files of dead processes are removed from --out, those of live ones kept") {
+TEST_CASE("bcnn-train: temporary files of dead processes are removed from --out and those of live ones kept") {
   Run run;
   fs::create_directories(run.out);
   pid_t child = fork();
@@ -275,7 +275,7 @@ TEST_CASE("bcnn-train: temporary files of dead processes are removed from --out,
   CHECK(fs::exists(run.out + "/" + live));
 }
 
-TEST_CASE("bcnn-train: SIGTERM and SIGHUP save a checkpoint as Ctrl-C does, exit 128 + signal") {
+TEST_CASE("bcnn-train: SIGTERM and SIGHUP save a checkpoint as Ctrl-C does and exit with 128 + signal") {
   for (const auto& [signal_number, name] : {std::pair{SIGTERM, "SIGTERM"}, std::pair{SIGHUP, "SIGHUP"}}) {
     CAPTURE(name);
     Run run;
