@@ -8,12 +8,14 @@
 
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "core/tool_main.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "hls/estimate.h"
 #include "hls/project.h"
 #include "io/model_file.h"
 #include "quant/quantize.h"
+#include "train/config.h"
 
 namespace {
 
@@ -110,114 +112,112 @@ int main(int argc, char** argv) {
   std::string command = "bcnn-compile";
   for (int i = 1; i < argc; ++i) command += " " + shell_quoted(argv[i]);
 
-  try {
-    bcnn::QuantOptions options;
-    options.model_path = model_path;
-    bcnn::apply_precision_options(options, precision, weight_width, layer_precisions);
-    std::vector<std::string> explicit_layers;
-    auto parallel_option = [&](const std::vector<std::string>& items, const std::string& option, auto apply) {
-      for (const auto& text : items) {
-        auto [layer, value] = split_assignment(text, option, "N");
-        apply(options.parallelism[layer], parse_positive(value, option + " " + layer));
+  return bcnn::run_tool_main("bcnn-compile", "", [&]() -> int {
+    try {
+      bcnn::QuantOptions options;
+      options.model_path = model_path;
+      bcnn::apply_precision_options(options, precision, weight_width, layer_precisions);
+      std::vector<std::string> explicit_layers;
+      auto parallel_option = [&](const std::vector<std::string>& items, const std::string& option, auto apply) {
+        for (const auto& text : items) {
+          auto [layer, value] = split_assignment(text, option, "N");
+          apply(options.parallelism[layer], parse_positive(value, option + " " + layer));
+          explicit_layers.push_back(layer);
+        }
+      };
+      // --parallelism needs the layer kind; it is resolved after loading the model.
+      std::vector<std::pair<std::string, int>> generic;
+      for (const auto& text : parallelisms) {
+        auto [layer, value] = split_assignment(text, "--parallelism", "N");
+        generic.emplace_back(layer, parse_positive(value, "--parallelism " + layer));
         explicit_layers.push_back(layer);
       }
-    };
-    // --parallelism needs the layer kind; it is resolved after loading the model.
-    std::vector<std::pair<std::string, int>> generic;
-    for (const auto& text : parallelisms) {
-      auto [layer, value] = split_assignment(text, "--parallelism", "N");
-      generic.emplace_back(layer, parse_positive(value, "--parallelism " + layer));
-      explicit_layers.push_back(layer);
-    }
-    parallel_option(block_rows, "--block-rows", [](bcnn::LayerParallelism& p, int n) { p.block_rows_parallel = n; });
-    parallel_option(bins, "--bins", [](bcnn::LayerParallelism& p, int n) { p.bins_parallel = n; });
-    parallel_option(reuses, "--reuse", [](bcnn::LayerParallelism& p, int n) { p.reuse_factor = n; });
+      parallel_option(block_rows, "--block-rows", [](bcnn::LayerParallelism& p, int n) { p.block_rows_parallel = n; });
+      parallel_option(bins, "--bins", [](bcnn::LayerParallelism& p, int n) { p.bins_parallel = n; });
+      parallel_option(reuses, "--reuse", [](bcnn::LayerParallelism& p, int n) { p.reuse_factor = n; });
 
-    const auto part = bcnn::find_fpga_part(part_name);
-    if (!part) throw bcnn::Error("--part: expected one of " + known_parts() + ", found \"" + part_name + "\"");
-    const bcnn::HlsInterface hls_interface =
-        interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi;
-    bcnn::check_output_dir(output_dir, force);
+      const auto part = bcnn::find_fpga_part(part_name);
+      if (!part) throw bcnn::Error("--part: expected one of " + known_parts() + ", found \"" + part_name + "\"");
+      const bcnn::HlsInterface hls_interface =
+          interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi;
+      bcnn::check_output_dir(output_dir, force);
 
-    bcnn::LoadedModel model = bcnn::load_model(model_path);
-    for (const auto& [layer, n] : generic) {
-      const bcnn::Layer* l = model.network->find_layer(layer);
-      if (l && l->type() == "dense") {
-        const int n_in = static_cast<int>(bcnn::shape_size(l->input_shape()));
-        options.parallelism[layer].reuse_factor = (n_in + n - 1) / n;
-      } else {
-        options.parallelism[layer].block_rows_parallel = n;  // quantize_model checks the layer
+      bcnn::LoadedModel model = bcnn::load_model(model_path);
+      for (const auto& [layer, n] : generic) {
+        const bcnn::Layer* l = model.network->find_layer(layer);
+        if (l && l->type() == "dense") {
+          const int n_in = static_cast<int>(bcnn::shape_size(l->input_shape()));
+          options.parallelism[layer].reuse_factor = (n_in + n - 1) / n;
+        } else {
+          options.parallelism[layer].block_rows_parallel = n;  // quantize_model checks the layer
+        }
       }
+      const bcnn::StoredData stored = bcnn::stored_train_data(model.config, model_path + ": stored configuration");
+      const std::string& dataset = stored.dataset;
+      bcnn::QuantReport report;
+      if (calibrate_dir) {
+        options.calibration = bcnn::calibrate_model(model, *calibrate_dir, calibration_images);
+        report.calibration_source = "--calibrate " + *calibrate_dir;
+      }
+      bcnn::QuantizedModel quantized = bcnn::quantize_model(model, options, &report);
+      std::vector<std::string> warnings;
+      if (target_images_per_s)
+        warnings = bcnn::choose_parallelism(quantized, *part, clock_ns, hls_interface, *target_images_per_s,
+                                            explicit_layers);
+      else
+        bcnn::balance_dense_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
+      const bcnn::DesignEstimate estimate = bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
+      warnings.insert(warnings.end(), estimate.warnings.begin(), estimate.warnings.end());
+
+      std::printf("model   %s: %zu layers, input %s, %d outputs\n", model_path.c_str(), model.network->layers().size(),
+                  bcnn::shape_string(model.network->input_shape()).c_str(), quantized.n_out);
+      std::printf("calib   %lld training images (%s)\n", static_cast<long long>(report.calibration_images),
+                  report.calibration_source.c_str());
+      std::printf("target  %s (%s), clock %g ns, interface %s\n\n", part->name.c_str(), part->description.c_str(),
+                  clock_ns, interface.c_str());
+      std::printf("%s", bcnn::format_table(quantized, false).c_str());
+      std::printf(
+          "(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");
+      std::printf("%s", bcnn::estimate_table(estimate, false).c_str());
+      std::fflush(stdout);
+      for (const auto& w : warnings) std::fprintf(stderr, "bcnn-compile: warning: %s\n", w.c_str());
+
+      const std::string test_dir = data_dir ? *data_dir : stored.data_dir;
+      bcnn::Dataset test = bcnn::load_dataset(dataset, test_dir, bcnn::Split::test);
+      if (test.sample_shape() != model.network->input_shape())
+        throw bcnn::Error(test_dir + ": expected " + dataset + " images of shape " +
+                          bcnn::shape_string(model.network->input_shape()) + " for " + model_path + ", found " +
+                          bcnn::shape_string(test.sample_shape()));
+      // The hardware sees the model's input: the test images normalized as in training.
+      bcnn::normalize_dataset(test, bcnn::stored_normalization(model.config, model_path,
+                                                               model.network->input_shape().empty()
+                                                                   ? 1
+                                                                   : model.network->input_shape()[0]));
+
+      bcnn::ProjectSpec spec;
+      spec.output_dir = output_dir;
+      spec.force = force;
+      spec.model_path = model_path;
+      spec.command_line = command;
+      spec.model = &quantized;
+      spec.report = &report;
+      spec.estimate = &estimate;
+      spec.test_data = &test;
+      spec.test_data_description = dataset + " test (" + test_dir + ")";
+      spec.tb_images = tb_images;
+      spec.network = model.network.get();
+      const bcnn::ProjectSummary summary = bcnn::write_project(spec);
+      std::printf("\nwrote   %s: %d files; tb_data: %d test images, fixed-point accuracy %.2f%%",
+                  summary.directory.c_str(), summary.files, summary.tb_images, 100 * summary.fixed_accuracy);
+      if (summary.float_accuracy >= 0) std::printf(" (float %.2f%%)", 100 * summary.float_accuracy);
+      std::printf("\nnext    cmake -S %s -B %s/build && cmake --build %s/build -j2 && %s/build/bcnn_tb %s/tb_data\n",
+                  shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str(),
+                  shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str());
+    } catch (const bcnn::Interrupted&) {
+      std::fprintf(stderr, "bcnn-compile: interrupted: no project written (%s left as it was) by %s\n",
+                   output_dir.c_str(), bcnn::interrupt_signal_name());
+      return bcnn::interrupt_exit_status();
     }
-    const nlohmann::json train = model.config.value("train", nlohmann::json::object());
-    const std::string dataset = train.value("dataset", std::string("mnist"));
-    bcnn::QuantReport report;
-    if (calibrate_dir) {
-      options.calibration = bcnn::calibrate_model(model, *calibrate_dir, calibration_images);
-      report.calibration_source = "--calibrate " + *calibrate_dir;
-    }
-    bcnn::QuantizedModel quantized = bcnn::quantize_model(model, options, &report);
-    std::vector<std::string> warnings;
-    if (target_images_per_s)
-      warnings = bcnn::choose_parallelism(quantized, *part, clock_ns, hls_interface, *target_images_per_s,
-                                          explicit_layers);
-    else
-      bcnn::balance_dense_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
-    const bcnn::DesignEstimate estimate = bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
-    warnings.insert(warnings.end(), estimate.warnings.begin(), estimate.warnings.end());
-
-    std::printf("model   %s: %zu layers, input %s, %d outputs\n", model_path.c_str(), model.network->layers().size(),
-                bcnn::shape_string(model.network->input_shape()).c_str(), quantized.n_out);
-    std::printf("calib   %lld training images (%s)\n", static_cast<long long>(report.calibration_images),
-                report.calibration_source.c_str());
-    std::printf("target  %s (%s), clock %g ns, interface %s\n\n", part->name.c_str(), part->description.c_str(),
-                clock_ns, interface.c_str());
-    std::printf("%s", bcnn::format_table(quantized, false).c_str());
-    std::printf("(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");
-    std::printf("%s", bcnn::estimate_table(estimate, false).c_str());
-    std::fflush(stdout);
-    for (const auto& w : warnings) std::fprintf(stderr, "bcnn-compile: warning: %s\n", w.c_str());
-
-    const std::string test_dir = data_dir ? *data_dir : train.value("data", std::string("datasets/mnist"));
-    bcnn::Dataset test = bcnn::load_dataset(dataset, test_dir, bcnn::Split::test);
-    if (test.sample_shape() != model.network->input_shape())
-      throw bcnn::Error(test_dir + ": expected " + dataset + " images of shape " +
-                        bcnn::shape_string(model.network->input_shape()) + " for " + model_path + ", found " +
-                        bcnn::shape_string(test.sample_shape()));
-    // The hardware sees the model's input: the test images normalized as in training.
-    bcnn::normalize_dataset(test, bcnn::stored_normalization(model.config, model_path,
-                                                             model.network->input_shape().empty()
-                                                                 ? 1
-                                                                 : model.network->input_shape()[0]));
-
-    bcnn::ProjectSpec spec;
-    spec.output_dir = output_dir;
-    spec.force = force;
-    spec.model_path = model_path;
-    spec.command_line = command;
-    spec.model = &quantized;
-    spec.report = &report;
-    spec.estimate = &estimate;
-    spec.test_data = &test;
-    spec.test_data_description = dataset + " test (" + test_dir + ")";
-    spec.tb_images = tb_images;
-    spec.network = model.network.get();
-    const bcnn::ProjectSummary summary = bcnn::write_project(spec);
-    std::printf("\nwrote   %s: %d files; tb_data: %d test images, fixed-point accuracy %.2f%%", summary.directory.c_str(),
-                summary.files, summary.tb_images, 100 * summary.fixed_accuracy);
-    if (summary.float_accuracy >= 0) std::printf(" (float %.2f%%)", 100 * summary.float_accuracy);
-    std::printf("\nnext    cmake -S %s -B %s/build && cmake --build %s/build -j2 && %s/build/bcnn_tb %s/tb_data\n",
-                shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str(),
-                shell_quoted(output_dir).c_str(), shell_quoted(output_dir).c_str());
-  } catch (const bcnn::Interrupted&) {
-    std::fprintf(stderr, "bcnn-compile: interrupted: no project written (%s left as it was)\n", output_dir.c_str());
-    return 130;
-  } catch (const bcnn::Error& e) {
-    std::fprintf(stderr, "bcnn-compile: error: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bcnn-compile: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 #include <thread>
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/stale_temp_files.h"
+#include "core/tool_main.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "eval/evaluate.h"
@@ -18,6 +21,7 @@
 #include "eval/fixed_eval.h"
 #include "hls/csim.h"
 #include "quant/quantize.h"
+#include "train/config.h"
 
 namespace {
 
@@ -117,12 +121,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
-  try {
+  return bcnn::run_tool_main("bcnn-eval", "try a smaller --batch", [&]() -> int {
     bcnn::LoadedModel model = bcnn::load_model(model_path);
     bcnn::set_threads(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    const nlohmann::json train = model.config.value("train", nlohmann::json::object());
-    const std::string dataset = train.value("dataset", std::string("mnist"));
-    const std::string dir = data_dir ? *data_dir : train.value("data", std::string("datasets/mnist"));
+    const bcnn::StoredData stored = bcnn::stored_train_data(model.config, model_path + ": stored configuration");
+    const std::string& dataset = stored.dataset;
+    const std::string dir = data_dir ? *data_dir : stored.data_dir;
     bcnn::Dataset test = bcnn::load_dataset(dataset, dir, bcnn::Split::test);
     bcnn::Network& net = *model.network;
     if (test.sample_shape() != net.input_shape())
@@ -140,6 +144,10 @@ int main(int argc, char** argv) {
 
     std::vector<float> logits;
     bcnn::EvalResult r = bcnn::evaluate(net, test, batch, logits_path ? &logits : nullptr);
+    if (logits_path) {
+      const auto dir = std::filesystem::path(*logits_path).parent_path();
+      bcnn::remove_stale_temp_files(dir.empty() ? std::string(".") : dir.string());
+    }
     if (logits_path)
       bcnn::write_npy(*logits_path, logits.data(),
                       {static_cast<std::size_t>(test.size()), static_cast<std::size_t>(net.num_classes())});
@@ -267,9 +275,6 @@ int main(int argc, char** argv) {
       for (int p = 0; p < C; ++p) std::printf("%6lld", static_cast<long long>(r.confusion[t * C + p]));
       std::printf("\n");
     }
-  } catch (const bcnn::Error& e) {
-    std::fprintf(stderr, "bcnn-eval: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -9,7 +9,7 @@ out=${1:-runs/mnist_mlp_bc}
 
 scripts/setup.sh
 datasets/fetch_mnist.sh datasets/mnist
-build/apps/bcnn-train configs/mnist_mlp_bc.json --data datasets/mnist --out "$out"
+build/apps/bcnn-train configs/mnist_mlp_bc.json --data datasets/mnist --out "$out" --force
 build/apps/bcnn-eval "$out/best.h5" --data datasets/mnist --fixed
 build/apps/bcnn-compile "$out/best.h5" -o "$out/hls" --data datasets/mnist --force
 build/apps/bcnn-eval "$out/best.h5" --data datasets/mnist --hls "$out/hls" --latency-samples 100

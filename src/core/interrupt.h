@@ -1,14 +1,15 @@
 #pragma once
-// Ctrl-C as a request to stop at the next safe point. The front ends install the handler; long
-// work either polls interrupt_requested() (bcnn-train finishes its step and saves a checkpoint) or
-// calls throw_if_interrupted() (bcnn-compile abandons its staging directory, leaving nothing
-// behind). The first SIGINT only sets a flag; the handler then restores the default action, so a
-// second Ctrl-C ends the process at once.
+// SIGINT (Ctrl-C), SIGTERM and SIGHUP as a request to stop at the next safe point. The front ends
+// install the handler; long work either polls interrupt_requested() (bcnn-train finishes its step
+// and saves a checkpoint) or calls throw_if_interrupted() (bcnn-compile abandons its staging
+// directory, leaving nothing behind). The first signal only records itself; the handler then
+// restores the default action of all three, so a second signal ends the process at once. The tools
+// exit with 128 + the signal's number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
 #include "core/error.h"
 
 namespace bcnn {
 
-// Thrown by throw_if_interrupted(); front ends report it and exit with status 130 (128 + SIGINT).
+// Thrown by throw_if_interrupted(); front ends report it and exit with interrupt_exit_status().
 class Interrupted : public Error {
  public:
   Interrupted() : Error("interrupted") {}
@@ -17,5 +18,9 @@ class Interrupted : public Error {
 void install_interrupt_handler();
 bool interrupt_requested();
 void throw_if_interrupted();
+// The signal that asked to stop (0 when none), its name ("SIGTERM") and 128 + its number.
+int interrupt_signal();
+const char* interrupt_signal_name();
+int interrupt_exit_status();
 
 }  // namespace bcnn

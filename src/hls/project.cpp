@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "core/stale_temp_files.h"
 #include "eval/evaluate.h"
 #include "eval/fixed_eval.h"
 #include "hls/embedded_files.h"
@@ -762,6 +763,8 @@ ProjectSummary write_project(const ProjectSpec& spec) {
                   ": " + ec.message());
     }
   }
+  // Staging directories of compilers killed with SIGKILL are removed before this one is made.
+  remove_stale_temp_files(parent.string());
   const std::string suffix = std::to_string(static_cast<long long>(getpid()));
   const fs::path staging = parent / ("." + target.filename().string() + ".tmp-" + suffix);
   fs::remove_all(staging, ec);

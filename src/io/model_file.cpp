@@ -1,6 +1,7 @@
 #include "io/model_file.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "core/error.h"
 #include "io/hdf5.h"
@@ -35,15 +36,36 @@ nlohmann::json TrainState::to_json() const {
 }
 
 TrainState TrainState::from_json(const nlohmann::json& j) {
+  // Exact types and ranges of the stored integers: a float or an out-of-range value must not be
+  // converted silently (it would become a position outside the data). Ranges against the run are
+  // checked when resuming (train/resume_check.h).
+  auto integer = [&](const char* key, std::int64_t min, std::int64_t max) -> std::int64_t {
+    const auto& v = j.at(key);
+    if (!v.is_number_integer())
+      throw Error(std::string("train_state/") + key + ": expected an integer, found " + v.dump());
+    const auto value = v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)
+                           ? INT64_MAX
+                           : v.get<std::int64_t>();
+    if (value < min || value > max)
+      throw Error(std::string("train_state/") + key + ": expected an integer in [" + std::to_string(min) + ", " +
+                  std::to_string(max) + "], found " + std::to_string(value));
+    return value;
+  };
+  auto number = [&](const char* key) -> double {
+    const auto& v = j.at(key);
+    if (!v.is_number()) throw Error(std::string("train_state/") + key + ": expected a number, found " + v.dump());
+    return v.get<double>();
+  };
+  constexpr std::int64_t int_max = INT32_MAX;
   TrainState s;
-  s.step = j.at("step").get<std::int64_t>();
-  s.epoch = j.at("epoch").get<int>();
-  s.batch_in_epoch = j.at("batch_in_epoch").get<int>();
-  s.epoch_loss_sum = j.at("epoch_loss_sum").get<double>();
-  s.epoch_correct = j.at("epoch_correct").get<std::int64_t>();
-  s.epoch_seen = j.at("epoch_seen").get<std::int64_t>();
-  s.best_validation_accuracy = j.at("best_validation_accuracy").get<double>();
-  s.best_epoch = j.at("best_epoch").get<int>();
+  s.step = integer("step", INT64_MIN, INT64_MAX);
+  s.epoch = static_cast<int>(integer("epoch", -int_max, int_max));
+  s.batch_in_epoch = static_cast<int>(integer("batch_in_epoch", -int_max, int_max));
+  s.epoch_loss_sum = number("epoch_loss_sum");
+  s.epoch_correct = integer("epoch_correct", INT64_MIN, INT64_MAX);
+  s.epoch_seen = integer("epoch_seen", INT64_MIN, INT64_MAX);
+  s.best_validation_accuracy = number("best_validation_accuracy");
+  s.best_epoch = static_cast<int>(integer("best_epoch", -int_max, int_max));
   return s;
 }
 
@@ -139,6 +161,8 @@ LoadedModel load_model(const std::string& path) {
       m.state = TrainState::from_json(parse_stored_json(f, "train_state"));
     } catch (const nlohmann::json::exception& e) {
       throw Error(path + ": root attribute \"train_state\": expected the training position, found " + e.what());
+    } catch (const Error& e) {
+      throw Error(path + ": " + e.what());
     }
     m.optimizer_type = f.read_attr_string("/optimizer", "type");
     const auto size = static_cast<std::uint64_t>(m.network->param_count());

@@ -1,11 +1,14 @@
 #include "net/network.h"
 
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <regex>
 #include <set>
 
+#include "core/checked_math.h"
 #include "core/error.h"
+#include "core/memory.h"
 #include "layers/registry.h"
 #include "net/json_reader.h"
 
@@ -26,9 +29,31 @@ std::string with_thousands(std::int64_t v) {
   return (v < 0 ? "-" : "") + out;
 }
 
+// The values of one sample of `shape`, in checked arithmetic; nothing when it overflows.
+std::optional<std::int64_t> checked_shape_size(const Shape& shape) {
+  std::optional<std::int64_t> n = 1;
+  for (int d : shape) {
+    if (!n || d < 0) return std::nullopt;
+    n = checked_mul(*n, d);
+  }
+  return n;
+}
+
+std::string shape_product_text(const Shape& shape) {
+  std::string text;
+  for (int d : shape) text += (text.empty() ? "" : " x ") + std::to_string(d);
+  return text;
+}
+
 }  // namespace
 
 std::unique_ptr<Network> Network::build(const nlohmann::json& description, const std::string& origin) {
+  auto net = build_layers(description, origin);
+  net->allocate();
+  return net;
+}
+
+std::unique_ptr<Network> Network::build_layers(const nlohmann::json& description, const std::string& origin) {
   JsonObject top(description, origin, "");
   std::string format = top.get_string("format", std::nullopt, {network_format_name});
   (void)format;
@@ -38,6 +63,12 @@ std::unique_ptr<Network> Network::build(const nlohmann::json& description, const
              std::to_string(version));
   auto net = std::make_unique<Network>();
   net->input_shape_ = top.get_int_list("input", 1, 3, 1, 1 << 20);
+  // Layers index a sample's values with int: a sample must fit, here and after every layer.
+  const auto input_size = checked_shape_size(net->input_shape_);
+  if (!input_size || *input_size > max_sample_values)
+    top.fail("input", "at most " + with_thousands(max_sample_values) + " values per sample",
+             shape_product_text(net->input_shape_) + " = " +
+                 (input_size ? with_thousands(*input_size) : std::string("more than 2^63")));
   top.get_string("description", std::string());
 
   const auto& layers_json = top.raw("layers");
@@ -59,12 +90,26 @@ std::unique_ptr<Network> Network::build(const nlohmann::json& description, const
     LayerFactory make = find_layer_factory(type);
     std::unique_ptr<Layer> layer = make(spec, name, shape);
     spec.reject_unknown_keys();
+    const Shape out_shape = layer->output_shape();
+    const auto out_size = checked_shape_size(out_shape);
+    bool positive = true;
+    for (int d : out_shape) positive = positive && d >= 1;
+    if (!positive || !out_size || *out_size > max_sample_values)
+      spec.fail_here("layer \"" + name + "\": expected an output of 1 to " + with_thousands(max_sample_values) +
+                     " values per sample, found shape " + shape_string(out_shape));
+    for (const auto& p : layer->param_specs()) {
+      const auto size = checked_shape_size(p.shape);
+      if (!size || *size > max_sample_values)
+        spec.fail_here("layer \"" + name + "\": expected at most " + with_thousands(max_sample_values) + " values in " +
+                       p.name + ", found " + shape_product_text(p.shape) +
+                       (size ? " = " + with_thousands(*size) : std::string(" (more than 2^63)")));
+    }
     layer->set_index(static_cast<int>(i));
     shape = layer->output_shape();
     net->layers_.push_back(std::move(layer));
   }
 
-  // One arena for all parameters, one for all gradients; layers get spans in order.
+  // The arena's layout; each range fits in int (checked above), so the sum fits in 64 bits.
   std::size_t total = 0;
   for (std::size_t li = 0; li < net->layers_.size(); ++li) {
     auto specs = net->layers_[li]->param_specs();
@@ -75,16 +120,26 @@ std::unique_ptr<Network> Network::build(const nlohmann::json& description, const
       total += size;
     }
   }
-  net->params_.assign(total, 0.0f);
-  net->grads_.assign(total, 0.0f);
-  std::vector<std::vector<std::span<float>>> p(net->layers_.size()), g(net->layers_.size());
-  for (const auto& r : net->ranges_) {
-    p[r.layer].emplace_back(net->params_.data() + r.offset, r.size);
-    g[r.layer].emplace_back(net->grads_.data() + r.offset, r.size);
-  }
-  for (std::size_t li = 0; li < net->layers_.size(); ++li) net->layers_[li]->bind(p[li], g[li]);
+  net->param_count_ = static_cast<std::int64_t>(total);
   net->outputs_.resize(net->layers_.size());
   return net;
+}
+
+void Network::allocate() {
+  if (allocated_) return;
+  // Parameters and gradients: refused before the pages are touched when they cannot fit.
+  require_memory(2 * 4 * param_count_, "a network of " + with_thousands(param_count_) + " parameters (and gradients)",
+                 "use smaller layers");
+  const auto total = static_cast<std::size_t>(param_count_);
+  params_.assign(total, 0.0f);
+  grads_.assign(total, 0.0f);
+  std::vector<std::vector<std::span<float>>> p(layers_.size()), g(layers_.size());
+  for (const auto& r : ranges_) {
+    p[r.layer].emplace_back(params_.data() + r.offset, r.size);
+    g[r.layer].emplace_back(grads_.data() + r.offset, r.size);
+  }
+  for (std::size_t li = 0; li < layers_.size(); ++li) layers_[li]->bind(p[li], g[li]);
+  allocated_ = true;
 }
 
 Layer* Network::find_layer(const std::string& name) const {

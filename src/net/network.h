@@ -29,7 +29,15 @@ class Network {
   // Validates the description (format, version, input, layers: types, keys, shapes, names) and
   // builds the layers. Errors name `origin`, the JSON pointer, the expected and the found.
   // Keys other than format/version/input/layers/description are left to the caller (e.g. "train").
+  // Every sample size (input, each layer's output, each parameter array) is at most
+  // max_sample_values, checked in 64-bit arithmetic.
   static std::unique_ptr<Network> build(const nlohmann::json& description, const std::string& origin);
+  // The same without the parameter and gradient arenas: shapes, costs and param_count() are
+  // known, so a caller can estimate the memory a run needs and refuse it before allocate().
+  static std::unique_ptr<Network> build_layers(const nlohmann::json& description, const std::string& origin);
+  // Allocates the arenas (zeros) and binds the layers to them; refuses (bcnn::Error) when the
+  // parameters and gradients alone exceed the available memory. Idempotent.
+  void allocate();
 
   const Shape& input_shape() const { return input_shape_; }
   Shape output_shape() const { return layers_.empty() ? input_shape_ : layers_.back()->output_shape(); }
@@ -65,7 +73,7 @@ class Network {
   // Human-readable layer table: name, type, output shape, parameters, block size, compression.
   std::string layer_table() const;
 
-  std::int64_t param_count() const { return static_cast<std::int64_t>(params_.size()); }
+  std::int64_t param_count() const { return param_count_; }
   LayerCost total_cost() const;
 
  private:
@@ -73,6 +81,8 @@ class Network {
   std::vector<std::unique_ptr<Layer>> layers_;
   AlignedVector<float> params_, grads_;
   std::vector<ParamRange> ranges_;
+  std::int64_t param_count_ = 0;
+  bool allocated_ = false;
   const Tensor* input_ = nullptr;
   std::vector<Tensor> outputs_;
   Tensor grad_a_, grad_b_;

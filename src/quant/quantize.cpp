@@ -14,6 +14,8 @@
 #include "data/normalize.h"
 #include "eval/evaluate.h"
 #include "layers/bc_dense.h"
+#include "net/json_reader.h"
+#include "train/config.h"
 
 namespace bcnn {
 namespace {
@@ -704,8 +706,7 @@ QuantizedModel quantize_model(const LoadedModel& model, const QuantOptions& opti
 }
 
 Calibration calibrate_model(LoadedModel& model, const std::string& data_dir, int max_images) {
-  const nlohmann::json train = model.config.value("train", nlohmann::json::object());
-  const std::string dataset = train.value("dataset", std::string("mnist"));
+  const std::string dataset = stored_train_data(model.config, "the model's stored configuration").dataset;
   Dataset data = load_dataset(dataset, data_dir, Split::train);
   Network& net = *model.network;
   if (data.sample_shape() != net.input_shape())
@@ -757,15 +758,32 @@ QuantOptions options_from_project_report(const std::string& report_path, const s
   } catch (const nlohmann::json::exception& e) {
     throw Error(report_path + ": expected the JSON report of bcnn-compile, found text that does not parse");
   }
-  if (!report.contains("layers") || !report["layers"].is_array())
-    throw Error(report_path + ": /layers: expected the array of layers of a bcnn-compile report, found nothing");
+  if (!report.is_object() || !report.contains("layers") || !report["layers"].is_array())
+    throw Error(report_path + ": /layers: expected the array of layers of a bcnn-compile report, found " +
+                (report.is_object() && report.contains("layers") ? describe_json(report["layers"])
+                                                                  : std::string("nothing")));
   QuantOptions options;
   options.model_path = model_path;
   options.layer_formats_origin = report_path;
-  for (const auto& layer : report["layers"]) {
+  const auto& layers = report["layers"];
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string pointer = "/layers/" + std::to_string(i);
+    const auto& layer = layers[i];
+    if (!layer.is_object())
+      throw Error(config_error(report_path, pointer, "a layer object", describe_json(layer)));
     if (!layer.contains("formats")) continue;
-    for (const auto& [field, spelling] : layer["formats"].items())
-      options.layer_formats[layer.at("name").get<std::string>() + "." + field] = spelling.get<std::string>();
+    if (!layer.contains("name") || !layer["name"].is_string())
+      throw Error(config_error(report_path, pointer + "/name", "the layer's name (a string)",
+                               layer.contains("name") ? describe_json(layer["name"]) : "nothing"));
+    if (!layer["formats"].is_object())
+      throw Error(
+          config_error(report_path, pointer + "/formats", "an object of formats", describe_json(layer["formats"])));
+    for (const auto& [field, spelling] : layer["formats"].items()) {
+      if (!spelling.is_string())
+        throw Error(config_error(report_path, pointer + "/formats/" + field, "a format such as \"ap_fixed<16,6>\"",
+                                 describe_json(spelling)));
+      options.layer_formats[layer["name"].get<std::string>() + "." + field] = spelling.get<std::string>();
+    }
   }
   return options;
 }

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "data/dataset.h"
+#include "train/memory_estimate.h"
 
 namespace bcnn {
 
@@ -17,7 +18,7 @@ TrainSpec TrainSpec::from_json(JsonObject& o, const Shape& input) {
   s.epochs = static_cast<int>(o.get_int("epochs", s.epochs, 1, 100000));
   s.batch = static_cast<int>(o.get_int("batch", s.batch, 1, 65536));
   s.drop_last = o.get_bool("drop_last", s.drop_last);
-  s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, (1L << 53)));
+  s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, max_seed));
   s.threads = static_cast<int>(o.get_int("threads", 0, 0, 1024));
   s.calibration_images = static_cast<int>(o.get_int("calibration_images", s.calibration_images, 1, 1 << 30));
   if (o.has("normalize")) {
@@ -69,7 +70,8 @@ nlohmann::json read_json_file(const std::string& path) {
 TrainConfig make_train_config(const nlohmann::json& config, const std::string& origin, const TrainOverrides& o) {
   TrainConfig c;
   c.origin = origin;
-  c.network = Network::build(config, origin);
+  // The arenas are allocated only once the whole run is known to fit in memory.
+  c.network = Network::build_layers(config, origin);
   nlohmann::json train = config.contains("train") ? config.at("train") : nlohmann::json::object();
   {
     JsonObject object(train, origin, "/train");
@@ -80,13 +82,33 @@ TrainConfig make_train_config(const nlohmann::json& config, const std::string& o
   if (o.batch) c.train.batch = *o.batch;
   if (o.threads) c.train.threads = *o.threads;
   if (o.validation) c.train.validation = *o.validation;
-  if (o.seed) c.train.seed = *o.seed;
+  if (o.seed) {
+    if (*o.seed < 0 || *o.seed > max_seed)
+      throw Error("--seed: expected an integer in [0, " + std::to_string(max_seed) + "], found " +
+                  std::to_string(*o.seed));
+    c.train.seed = static_cast<std::uint64_t>(*o.seed);
+  }
   if (o.lr) c.train.optimizer.lr = *o.lr;
   if (c.train.threads == 0) c.train.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  require_training_memory(*c.network, c.train, origin);
+  c.network->allocate();
   c.resolved = c.network->description();
   if (config.contains("description")) c.resolved["description"] = config.at("description");
   c.resolved["train"] = c.train.to_json();
   return c;
+}
+
+StoredData stored_train_data(const nlohmann::json& config, const std::string& origin) {
+  StoredData d;
+  if (!config.is_object() || !config.contains("train")) {
+    d.dataset = "mnist";
+    d.data_dir = default_data_dir(d.dataset);
+    return d;
+  }
+  JsonObject train(config.at("train"), origin, "/train");
+  d.dataset = train.get_string("dataset", std::string("mnist"), dataset_names());
+  d.data_dir = train.get_string("data", default_data_dir(d.dataset));
+  return d;
 }
 
 TrainConfig load_train_config(const std::string& path, const TrainOverrides& overrides) {

@@ -15,6 +15,10 @@
 
 namespace bcnn {
 
+// Seeds are integers in [0, max_seed], in the config file and on the command line alike: JSON
+// numbers are exact only up to 2^53, and a negative seed must not wrap around.
+inline constexpr std::int64_t max_seed = std::int64_t{1} << 53;
+
 struct TrainSpec {
   std::string dataset = "mnist";
   std::string data_dir = "datasets/mnist";
@@ -40,7 +44,7 @@ struct TrainSpec {
 struct TrainOverrides {
   std::optional<std::string> data_dir;
   std::optional<int> epochs, batch, threads, validation;
-  std::optional<std::uint64_t> seed;
+  std::optional<std::int64_t> seed;  // in [0, max_seed]
   std::optional<double> lr;
 };
 
@@ -50,6 +54,14 @@ struct TrainConfig {
   TrainSpec train;
   nlohmann::json resolved;  // network description + "train", every default filled in
 };
+
+// The dataset a stored (resolved) configuration was trained on: its "train" object's "dataset"
+// and "data", with errors naming `origin` and the JSON pointer when they have the wrong type.
+struct StoredData {
+  std::string dataset;
+  std::string data_dir;
+};
+StoredData stored_train_data(const nlohmann::json& config, const std::string& origin);
 
 // Reads and parses a JSON file; errors name the file and the line and column of a syntax error.
 nlohmann::json read_json_file(const std::string& path);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,13 +13,17 @@
 #include "core/blas.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "core/stale_temp_files.h"
 #include "data/dataset.h"
 #include "eval/evaluate.h"
 #include "io/durable_file.h"
 #include "io/model_file.h"
 #include "layers/softmax_cross_entropy.h"
 #include "train/batch_loader.h"
+#include "train/memory_estimate.h"
 #include "train/progress.h"
+#include "train/resume_check.h"
+#include "train/run_directory.h"
 
 namespace bcnn {
 namespace {
@@ -33,17 +38,20 @@ bool all_finite(const Tensor& t) {
   return true;
 }
 
-// Rewrites metrics.jsonl keeping only the epochs a resumed run has already completed.
-void truncate_metrics(const std::string& path, int completed_epochs) {
-  std::ifstream in(path);
-  if (!in) return;
-  std::string kept, line;
-  while (std::getline(in, line)) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.value("epoch", 1 << 30) <= completed_epochs) kept += line + "\n";
-  }
-  in.close();
-  write_file_atomically(path, kept);
+std::string joined(const std::vector<std::string>& items, const std::string& separator) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : separator) + item;
+  return text;
+}
+
+// A fresh run must not silently replace another: refused unless --force (or --resume).
+void check_out_dir(const TrainOptions& options) {
+  if (options.resume || options.force) return;
+  const auto found = existing_run_files(options.out_dir);
+  if (found.empty()) return;
+  throw Error(options.out_dir + ": already holds a run (" + joined(found, ", ") + "); pass --force to replace it, " +
+              "--resume " + (std::filesystem::path(options.out_dir) / "checkpoint.h5").string() +
+              " to continue it, or another --out");
 }
 
 // The batches an epoch will see must suit the network: with drop_last at least one whole batch,
@@ -83,8 +91,10 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                  std::thread::hardware_concurrency());
 
   // Everything that can be wrong with the input is checked before anything is written.
+  check_out_dir(options);
   Dataset full = load_dataset(spec.dataset, spec.data_dir, Split::train);
   Dataset test = load_dataset(spec.dataset, spec.data_dir, Split::test);
+  const std::string data_fingerprint = run_data_fingerprint(full, test);
   if (full.sample_shape() != net.input_shape())
     throw Error(config.origin + ": /input: expected the shape of " +
                 spec.dataset + " images " + shape_string(full.sample_shape()) + ", found " +
@@ -111,32 +121,48 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   Optimizer optimizer(spec.optimizer, net.params().size(), net.param_ranges());
   TrainState state;
   nlohmann::json history = nlohmann::json::array();
+  std::vector<std::string> optimizer_buffers;
+  for (const auto& [name, buffer] : optimizer.state()) optimizer_buffers.push_back(name);
   if (options.resume) {
-    LoadedModel ck = load_model(*options.resume);
+    const std::string& ck_path = *options.resume;
+    LoadedModel ck = load_model(ck_path);
     if (!ck.is_checkpoint)
-      throw Error(*options.resume + ": expected a checkpoint (kind \"checkpoint\"), found a model without optimizer "
+      throw Error(ck_path + ": expected a checkpoint (kind \"checkpoint\"), found a model without optimizer "
                   "state; checkpoints are the checkpoint.h5 files in a run's output directory");
-    nlohmann::json stored = ck.config, current = config.resolved;
-    stored.erase("train");
-    current.erase("train");
-    stored.erase("description");
-    current.erase("description");
-    if (stored != current)
-      throw Error(*options.resume + ": expected a checkpoint of the configured network, found one of another "
-                  "network (layers or shapes differ)");
+    if (const auto diff = network_differences(ck.config, config.resolved); !diff.empty())
+      throw Error(ck_path + ": expected a checkpoint of the configured network, found one of another network "
+                  "(layers or shapes differ: " + joined(diff, "; ") + ")");
     if (ck.optimizer_type != spec.optimizer.type)
-      throw Error(*options.resume + ": expected optimizer state for \"" + spec.optimizer.type + "\", found \"" +
+      throw Error(ck_path + ": expected optimizer state for \"" + spec.optimizer.type + "\", found \"" +
                   ck.optimizer_type + "\"");
+    // Everything else that decides the result: the train settings (threads included: the same
+    // seed gives the same bits only with the same thread count) and the data's bytes.
+    std::vector<std::string> diff = train_setting_differences(ck.config, config.resolved);
+    const nlohmann::json stored_data = ck.training.is_object() && ck.training.contains("data_fingerprint")
+                                           ? ck.training.at("data_fingerprint")
+                                           : nlohmann::json();
+    if (stored_data.is_null())
+      spdlog::warn("{}: the checkpoint records no fingerprint of its data (written by an older bcnn): the data in {} "
+                   "cannot be compared with it", ck_path, spec.data_dir);
+    else if (stored_data != data_fingerprint)
+      diff.push_back("the data in " + spec.data_dir + ": " + stored_data.dump() + " in the checkpoint, \"" +
+                     data_fingerprint + "\" now (the files differ)");
+    if (!diff.empty() && !options.allow_changed_resume)
+      throw Error(ck_path + ": --resume would not continue the run exactly; it differs from the checkpoint in " +
+                  joined(diff, "; ") + ". Resume with the checkpoint's settings (its config is stored in it; see " +
+                  "config.json of its run), or pass --allow-changed-resume to continue anyway");
+    if (!diff.empty())
+      spdlog::warn("{}: resuming with changes (--allow-changed-resume), so the result is not that of an "
+                   "uninterrupted run: {}", ck_path, joined(diff, "; "));
+    check_checkpoint_state(ck, ck_path, spec, steps_per_epoch, optimizer_buffers, diff.empty());
     std::copy(ck.network->params().begin(), ck.network->params().end(), net.params().begin());
     for (auto& [name, buffer] : optimizer.state()) {
-      auto it = ck.optimizer_state.find(name);
-      if (it == ck.optimizer_state.end())
-        throw Error(*options.resume + ": /optimizer/" + name + ": expected optimizer state, found nothing");
-      std::copy(it->second.begin(), it->second.end(), buffer->begin());
+      const auto& stored = ck.optimizer_state.at(name);
+      std::copy(stored.begin(), stored.end(), buffer->begin());
     }
     state = ck.state;
     optimizer.set_steps(state.step);
-    spdlog::info("resuming from {}: epoch {}, batch {} of {}, step {}", *options.resume, state.epoch + 1,
+    spdlog::info("resuming from {}: epoch {}, batch {} of {}, step {}", ck_path, std::min(state.epoch + 1, spec.epochs),
                  state.batch_in_epoch, steps_per_epoch, state.step);
     if (ck.training.is_object() && ck.training.contains("history")) history = ck.training["history"];
   } else {
@@ -149,17 +175,34 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   const std::string metrics_path = (out / "metrics.jsonl").string();
   const std::string checkpoint_path = (out / "checkpoint.h5").string();
   bool out_ready = false;
+  // The epochs the checkpoint had completed: the output directory is prepared lazily, at the first
+  // save, when state.epoch may already count the epoch this run just finished.
+  const int resumed_epochs = state.epoch;
+  const std::filesystem::path resume_dir =
+      options.resume ? std::filesystem::path(*options.resume).parent_path() : std::filesystem::path();
   auto prepare_out_dir = [&]() {
     if (out_ready) return;
     std::error_code ec;
     std::filesystem::create_directories(out, ec);
     if (ec) throw Error(options.out_dir + ": cannot create the output directory (" + ec.message() + ")");
-    if (options.resume) truncate_metrics(metrics_path, state.epoch);
-    else write_file_atomically(metrics_path, "");
+    for (const auto& name : remove_stale_temp_files(options.out_dir))
+      spdlog::info("{}: removed {}, left by a process that no longer runs", options.out_dir, name);
+    if (options.resume) {
+      // Exactly one row per epoch the checkpoint has done; a run resumed into another directory
+      // starts from the rows of the checkpoint's own.
+      std::string source = metrics_path;
+      if (!std::filesystem::exists(metrics_path) && std::filesystem::exists(resume_dir / "metrics.jsonl"))
+        source = (resume_dir / "metrics.jsonl").string();
+      truncate_metrics(source, metrics_path, resumed_epochs);
+    } else {
+      // --force: the old run's files go, so that nothing of it is mistaken for this run's.
+      for (const auto& name : run_file_names()) std::filesystem::remove(out / name, ec);
+      write_file_atomically(metrics_path, "");
+    }
     write_file_atomically((out / "config.json").string(), config.resolved.dump(2) + "\n");
     // A run resumed into another directory starts from the best model it has seen so far.
     if (options.resume) {
-      auto source_best = std::filesystem::path(*options.resume).parent_path() / "best.h5";
+      auto source_best = resume_dir / "best.h5";
       std::error_code exists_ec;
       if (!std::filesystem::exists(out / "best.h5", exists_ec) && std::filesystem::exists(source_best, exists_ec))
         copy_file_atomically(source_best.string(), (out / "best.h5").string());
@@ -188,6 +231,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                           {"steps", state.step},
                           {"seed", spec.seed},
                           {"threads", spec.threads},
+                          {"data_fingerprint", data_fingerprint},
                           {"best_validation_accuracy", state.best_validation_accuracy},
                           {"best_epoch", state.best_epoch},
                           {"history", history}};
@@ -202,8 +246,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   TrainReport report;
   // The next batch is gathered and augmented on the loader's thread while this one trains.
   BatchLoader loader(train_set, spec.batch, spec.augment, spec.seed, /*prefetch=*/true);
-  const int calibration_batch = 500;
-  const int eval_batch = 500;
+  const int calibration_batch = evaluation_batch;
+  const int eval_batch = evaluation_batch;
+  const std::int64_t steps_at_start = state.step;
 
   while (state.epoch < spec.epochs) {
     const int epoch = state.epoch;
@@ -220,6 +265,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
         save_checkpoint();
         report.outcome = interrupt_requested() ? TrainOutcome::interrupted : TrainOutcome::stopped_at_max_steps;
         report.steps = state.step;
+        report.summary = "checkpoint saved";
         return report;
       }
       const Batch& batch = loader.next();
@@ -304,15 +350,38 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     save_checkpoint();
   }
 
-  // Test accuracy of both saved models, recorded in their training summaries.
-  for (const char* which : {"last", "best"}) {
+  // A resumed run that had already finished trains nothing here: its last model is the
+  // checkpoint's parameters, written now when this directory lacks it.
+  if (state.step == steps_at_start && !std::filesystem::exists(out / "last.h5")) {
+    prepare_out_dir();
+    Calibration cal = calibrate(net, train_set, spec.calibration_images, calibration_batch);
+    save_model((out / "last.h5").string(), {&net, config.resolved, training_summary(), &cal});
+    if (state.best_epoch == state.epoch && !std::filesystem::exists(out / "best.h5"))
+      save_model((out / "best.h5").string(), {&net, config.resolved, training_summary(), &cal});
+  }
+
+  // Test accuracy of both saved models, recorded in their training summaries. A signal here ends
+  // the run with the models as they are (complete, without the test figures).
+  std::vector<std::string> evaluated, present;
+  bool interrupted = false;
+  for (const char* which : {"best", "last"}) {
     const std::string path = (out / (std::string(which) + ".h5")).string();
-    if (!std::filesystem::exists(path)) continue;  // a resumed run whose best epoch was never seen here
+    if (!std::filesystem::exists(path)) continue;
+    present.push_back(std::string(which) + ".h5");
+    if (interrupt_requested()) {
+      interrupted = true;
+      continue;
+    }
     LoadedModel m = load_model(path);
     EvalResult r = evaluate(*m.network, test, eval_batch);
+    if (interrupt_requested()) {
+      interrupted = true;
+      continue;
+    }
     m.training["test_accuracy"] = r.accuracy;
     m.training["test_loss"] = r.mean_loss;
     save_model(path, {m.network.get(), m.config, m.training, &m.calibration});
+    evaluated.push_back(std::string(which) + ".h5");
     (std::string(which) == "best" ? report.test_accuracy_best : report.test_accuracy_last) = r.accuracy;
     std::fprintf(stderr, "test accuracy of %s: %.2f%% (loss %.4f, %d images)\n", path.c_str(), 100 * r.accuracy,
                  r.mean_loss, r.images);
@@ -320,6 +389,16 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   report.steps = state.step;
   report.best_validation_accuracy = state.best_validation_accuracy;
   report.best_epoch = state.best_epoch;
+  report.summary = "models in " + options.out_dir + ": " + (present.empty() ? "none" : joined(present, ", "));
+  if (std::find(present.begin(), present.end(), "best.h5") == present.end() && state.best_epoch > 0)
+    report.summary += "; no best.h5: the best epoch (" + std::to_string(state.best_epoch) +
+                      ") was trained before the checkpoint and " + (resume_dir / "best.h5").string() +
+                      " does not exist";
+  if (interrupted) {
+    report.outcome = TrainOutcome::interrupted;
+    report.summary += "; the final evaluation was interrupted, test accuracy recorded for " +
+                      (evaluated.empty() ? std::string("none") : joined(evaluated, ", "));
+  }
   return report;
 }
 

@@ -315,7 +315,9 @@ TEST_CASE("bcnn-train: a diverging run ends with status 3, names a layer and the
   CHECK(temp_files_in(tmp.file("fresh")).empty());
 
   // After a completed epoch: the checkpoint of that epoch is named, untouched, and still loads.
-  ToolResult resumed = run_train({diverging, "--out", out, "--resume", out + "/checkpoint.h5"}, tmp.str());
+  // (Other epochs and learning rate than the checkpoint's: a resume that must be allowed.)
+  ToolResult resumed = run_train(
+      {diverging, "--out", out, "--resume", out + "/checkpoint.h5", "--allow-changed-resume"}, tmp.str());
   INFO("resumed run:\n", resumed.err);
   CHECK(resumed.status == 3);
   CHECK(contains(resumed.err, "training diverged at epoch 2"));
@@ -334,7 +336,9 @@ TEST_CASE("bcnn-train: a diverging run ends with status 3, names a layer and the
 
   // The checkpoint resumes at a sane learning rate.
   ToolResult recovered =
-      run_train({diverging, "--out", out, "--resume", out + "/checkpoint.h5", "--lr", "0.05", "--quiet"}, tmp.str());
+      run_train({diverging, "--out", out, "--resume", out + "/checkpoint.h5", "--lr", "0.05", "--quiet",
+                 "--allow-changed-resume"},
+                tmp.str());
   INFO("recovered run:\n", recovered.err);
   CHECK(recovered.status == 0);
   CHECK(read_json_lines(out + "/metrics.jsonl").size() == 3);
