@@ -10,6 +10,7 @@
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "eval/evaluate.h"

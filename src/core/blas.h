@@ -27,8 +27,7 @@ std::string blas_kernels();
 // forces; measured: half the sgemm speed on Zen 5), else empty.
 std::string blas_kernel_advice();
 
-// Threads bcnn uses (OpenMP); set once by the front ends from --threads.
-void set_threads(int threads);
-int threads();
+// Keeps OpenBLAS single-threaded (once per process); every BLAS call here does it first.
+void blas_single_threaded();
 
 }  // namespace bcnn
