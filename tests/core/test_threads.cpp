@@ -191,6 +191,10 @@ TEST_CASE("threads: the same --threads gives the same bits with fewer threads in
                      {{{"type", "conv2d"}, {"filters", 16}, {"kernel", 3}, {"padding", "same"}},
                       {{"type", "batchnorm"}},
                       {{"type", "relu"}},
+                      // Its per-sample products (32 x 256 x 144) are large enough to split when the
+                      // loop over samples runs plain, and not when it runs in a parallel region.
+                      {{"type", "conv2d"}, {"filters", 32}, {"kernel", 3}, {"padding", "same"}},
+                      {{"type", "relu"}},
                       {{"type", "bc_conv2d"}, {"filters", 32}, {"kernel", 3}, {"padding", "same"}, {"block", 8}},
                       {{"type", "batchnorm"}},
                       {{"type", "relu"}},
