@@ -11,7 +11,8 @@
 #              keep: OPENBLAS_CORETYPE as it is);
 #              for the under-load group (4): LOAD_ROUNDS (2; 0 skips it), LOAD_STEPS (200) for the MLP,
 #              LOAD_CNN_STEPS (10) for the CNN, LOAD_CONFIGS ("mnist_mlp_bc cifar10_cnn_bc"),
-#              UNDER_LOAD_ONLY (1: run group 4 alone, about 4 minutes)
+#              UNDER_LOAD_ONLY (1: run group 4 alone; an estimated 4 minutes on a quiet machine, 14.6
+#              minutes for one round on a loaded one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
