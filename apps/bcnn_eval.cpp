@@ -12,6 +12,7 @@
 #include "core/blas.h"
 #include "core/error.h"
 #include "core/stale_temp_files.h"
+#include "core/threads.h"
 #include "core/tool_main.h"
 #include "data/dataset.h"
 #include "data/normalize.h"

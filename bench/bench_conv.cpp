@@ -13,6 +13,7 @@
 #include "bench_common.h"
 #include "core/blas.h"
 #include "core/tensor.h"
+#include "core/threads.h"
 #include "net/network.h"
 
 namespace {

@@ -12,6 +12,7 @@
 #include "core/blas.h"
 #include "bench_common.h"
 #include "core/tensor.h"
+#include "core/threads.h"
 #include "net/network.h"
 
 namespace {

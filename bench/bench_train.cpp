@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "core/error.h"
 #include "core/random.h"
 #include "core/tensor.h"
+#include "core/threads.h"
 #include "layers/softmax_cross_entropy.h"
 #include "net/json_reader.h"
 #include "net/network.h"
@@ -71,7 +73,8 @@ int main(int argc, char** argv) {
   std::string config_path, json_path;
   int threads = 2, batch = 128, steps = 200, warmup = 20;
   app.add_option("config", config_path, "network config (JSON)")->required();
-  app.add_option("--threads", threads, "OpenMP threads")->check(CLI::Range(1, 1024));
+  app.add_option("--threads", threads, "most OpenMP threads (fewer while other processes load the cores, unless "
+                 "BCNN_ADAPTIVE_THREADS=0)")->check(CLI::Range(1, 1024));
   app.add_option("--batch", batch, "images per step")->check(CLI::Range(1, 1 << 16));
   app.add_option("--steps", steps, "timed optimizer steps")->check(CLI::Range(1, 10000000));
   app.add_option("--warmup", warmup, "untimed steps first")->check(CLI::Range(0, 10000000));
@@ -119,26 +122,37 @@ int main(int argc, char** argv) {
     for (int i = 0; i < warmup; ++i) train_step(i);
     std::vector<double> step_ms;
     step_ms.reserve(static_cast<std::size_t>(steps));
+    std::map<int, int> steps_by_threads;  // the thread count each timed step ran with (it follows the load)
     const auto start = clock_type::now();
     for (int i = 0; i < steps; ++i) {
       const auto t0 = clock_type::now();
       train_step(warmup + i);
       step_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+      ++steps_by_threads[bcnn::active_threads()];
     }
     const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     const double images_per_s = static_cast<double>(batch) * steps / seconds;
     const double median_step_ms = median(step_ms);
 
-    std::printf("bench_train %s: batch %d, %d threads, OpenBLAS %s, %d steps after %d warm-up: %.0f images/s "
-                "(median step %.3f ms, final loss %.4f)\n",
-                config_path.c_str(), batch, threads, bcnn::blas_kernels().c_str(), steps, warmup, images_per_s,
-                median_step_ms, last_loss);
+    std::string threads_used;
+    nlohmann::json threads_json = nlohmann::json::object();
+    for (const auto& [n, count] : steps_by_threads) {
+      threads_used += " " + std::to_string(n) + ":" + std::to_string(count);
+      threads_json[std::to_string(n)] = count;
+    }
+    std::printf("bench_train %s: batch %d, %d threads %s (timed steps by threads used:%s), OpenBLAS %s, %d steps after "
+                "%d warm-up: %.0f images/s (median step %.3f ms, final loss %.4f)\n",
+                config_path.c_str(), batch, threads, bcnn::adaptive_threads() ? "adaptive" : "fixed",
+                threads_used.c_str(), bcnn::blas_kernels().c_str(), steps, warmup, images_per_s, median_step_ms,
+                last_loss);
     if (!json_path.empty())
       write_json_atomically(json_path, {{"benchmark", "bench_train"},
                                         {"framework", "bcnn"},
                                         {"config", config_path},
                                         {"batch", batch},
                                         {"threads", threads},
+                                        {"adaptive_threads", bcnn::adaptive_threads()},
+                                        {"steps_by_threads", threads_json},
                                         {"blas_kernels", bcnn::blas_kernels()},
                                         {"steps", steps},
                                         {"warmup", warmup},

@@ -8,7 +8,11 @@
 #              THREADS (2), BATCH (128), STEPS (200), ROUNDS (3) for the MLP configs,
 #              CNN_STEPS (15), CNN_ROUNDS (2) for the CIFAR-10 configs (0 rounds skip a group),
 #              CORETYPE (auto: OpenBLAS chooses its kernels from the CPU, OPENBLAS_CORETYPE unset;
-#              keep: OPENBLAS_CORETYPE as it is)
+#              keep: OPENBLAS_CORETYPE as it is);
+#              for the under-load group (4): LOAD_ROUNDS (2; 0 skips it), LOAD_STEPS (200) for the MLP,
+#              LOAD_CNN_STEPS (10) for the CNN, LOAD_CONFIGS ("mnist_mlp_bc cifar10_cnn_bc"),
+#              UNDER_LOAD_ONLY (1: run group 4 alone; an estimated 4 minutes on a quiet machine, 14.6
+#              minutes for one round on a loaded one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +26,11 @@ rounds=${ROUNDS:-3}
 cnn_steps=${CNN_STEPS:-15}
 cnn_rounds=${CNN_ROUNDS:-2}
 coretype=${CORETYPE:-auto}
+load_rounds=${LOAD_ROUNDS:-2}
+load_steps=${LOAD_STEPS:-200}
+load_cnn_steps=${LOAD_CNN_STEPS:-10}
+read -r -a load_configs <<<"${LOAD_CONFIGS:-mnist_mlp_bc cifar10_cnn_bc}"
+under_load_only=${UNDER_LOAD_ONLY:-0}
 out_dir=${1:-$build_dir/bench-results}
 mlp_configs=(mnist_mlp_dense mnist_mlp_bc mnist_mlp_bc16)
 cnn_configs=(cifar10_cnn_dense cifar10_cnn_bc)
@@ -31,13 +40,13 @@ fail() { echo "run_benchmarks: $*" >&2; exit 1; }
 for tool in bench_layers bench_conv bench_train; do
   [ -x "$build_dir/bench/$tool" ] || fail "$build_dir/bench/$tool not found: build first (scripts/setup.sh)"
 done
-for name in "${mlp_configs[@]}" "${cnn_configs[@]}"; do
+for name in "${mlp_configs[@]}" "${cnn_configs[@]}" "${load_configs[@]}"; do
   [ -f "$config_dir/$name.json" ] || fail "$config_dir/$name.json not found (set CONFIG_DIR to the configs' folder)"
 done
 "$python" -c "import torch" 2>/dev/null || fail "$python cannot import torch (apt-get install python3-torch)"
 mkdir -p "$out_dir"
 # Results of an earlier run must not mix into this run's summary.
-rm -f "$out_dir"/layers.json "$out_dir"/conv.json "$out_dir"/bcnn_*.json "$out_dir"/torch*_*.json
+rm -f "$out_dir"/layers.json "$out_dir"/conv.json "$out_dir"/bcnn_*.json "$out_dir"/torch*_*.json "$out_dir"/load_*.json
 
 # OpenBLAS kernels: the same for bcnn and PyTorch, chosen by OpenBLAS from the CPU. PyTorch's
 # convolutions run on oneDNN, which uses AVX-512 whenever the CPU has it; an OPENBLAS_CORETYPE=Haswell
@@ -64,6 +73,7 @@ if load > 0.10:
           "other processes will distort these figures")
 EOF
 
+if [ "$under_load_only" != 1 ]; then
 echo "== 1. bc_dense vs dense (bench_layers)"
 "$build_dir/bench/bench_layers" --threads "$threads" --batch "$batch" --json "$out_dir/layers.json"
 
@@ -163,4 +173,102 @@ for how, meaning in (("wall", "images over the wall time of all timed steps"),
         if name in targets:
             verdict = "met" if ours / fastest >= targets[name] else "NOT met"
             print(f"{'':<18} target bcnn >= {targets[name]}x PyTorch (fastest variant): {verdict}")
+EOF
+fi  # UNDER_LOAD_ONLY
+
+[ "$load_rounds" -gt 0 ] || exit 0
+echo
+echo "== 4. under load: one busy process beside bcnn and beside PyTorch, and the same runs on the quiet machine"
+# Users share machines: one process spinning on one core (a Python busy loop) runs beside each
+# training program. bcnn runs three ways: its default (the thread count follows the load,
+# core/threads.h), the behaviour before that (BCNN_ADAPTIVE_THREADS=0: a fixed THREADS threads), and
+# one thread. PyTorch runs its two fastest ways on these networks: 1 intra-op thread, and THREADS
+# intra-op threads with OPENBLAS_NUM_THREADS=1; the bc layers by FFT for the MLP and by their
+# dense weight for the CNN (its faster form there, see group 3). Every condition and variant runs
+# back to back, LOAD_ROUNDS times, and the summary takes each variant's best round.
+busy_pid=
+stop_busy() {
+  if [ -n "$busy_pid" ]; then
+    kill "$busy_pid" 2>/dev/null || true
+    wait "$busy_pid" 2>/dev/null || true
+    busy_pid=
+  fi
+}
+trap stop_busy EXIT
+run_load_variants() {  # name steps warmup condition round
+  local name=$1 n=$2 w=$3 cond=$4 r=$5 config="$config_dir/$1.json" impl=fft
+  grep -q '"bc_conv2d"' "$config" && impl=dense
+  local common=(--batch "$batch" --steps "$n" --warmup "$w") tag="${cond}_${name}_r$r"
+  "$build_dir/bench/bench_train" "$config" --threads "$threads" "${common[@]}" \
+    --json "$out_dir/load_bcnn-adaptive_$tag.json" | tail -n 1
+  BCNN_ADAPTIVE_THREADS=0 "$build_dir/bench/bench_train" "$config" --threads "$threads" "${common[@]}" \
+    --json "$out_dir/load_bcnn-fixed_$tag.json" | tail -n 1
+  "$build_dir/bench/bench_train" "$config" --threads 1 "${common[@]}" \
+    --json "$out_dir/load_bcnn-1t_$tag.json" | tail -n 1
+  "$python" bench/torch_net.py "$config" "${common[@]}" --bc-impl "$impl" --threads 1 \
+    --json "$out_dir/load_torch-1t_$tag.json"
+  OPENBLAS_NUM_THREADS=1 "$python" bench/torch_net.py "$config" "${common[@]}" --bc-impl "$impl" --threads "$threads" \
+    --json "$out_dir/load_torch-ob1_$tag.json"
+}
+for round in $(seq "$load_rounds"); do
+  for name in "${load_configs[@]}"; do
+    steps_here=$load_steps warmup_here=20
+    if grep -q '"conv2d"\|"bc_conv2d"' "$config_dir/$name.json"; then steps_here=$load_cnn_steps warmup_here=3; fi
+    echo "-- round $round, $name, quiet"
+    run_load_variants "$name" "$steps_here" "$warmup_here" quiet "$round"
+    echo "-- round $round, $name, beside one busy process"
+    "$python" -c 'while True: pass' &
+    busy_pid=$!
+    sleep 0.5
+    run_load_variants "$name" "$steps_here" "$warmup_here" loaded "$round"
+    stop_busy
+  done
+done
+
+echo
+echo "== under-load summary"
+"$python" - "$out_dir" "$load_rounds" "${load_configs[@]}" <<'EOF'
+import glob, json, sys
+out_dir, rounds, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+def best(variant, cond, name):
+    runs = [json.load(open(p)) for p in sorted(glob.glob(f"{out_dir}/load_{variant}_{cond}_{name}_r*.json"))]
+    return max(r["images_per_s"] for r in runs) if runs else None
+
+variants = ["bcnn-adaptive", "bcnn-fixed", "bcnn-1t", "torch-1t", "torch-ob1"]
+print(f"training images/s (wall), best of {rounds} rounds; bcnn-adaptive = the default (threads follow the load), "
+      "bcnn-fixed = the behaviour before (BCNN_ADAPTIVE_THREADS=0), 1t = one thread, "
+      "torch-ob1 = PyTorch, 2 threads with OPENBLAS_NUM_THREADS=1")
+print(f"{'config':<16} {'condition':<9} " + " ".join(f"{v:>13}" for v in variants) +
+      f" {'adapt/1t':>8} {'adapt/fixed':>11} {'adapt/torch':>11}")
+summary = []
+for name in names:
+    for cond in ("quiet", "loaded"):
+        v = {k: best(k, cond, name) for k in variants}
+        if any(x is None for x in v.values()):
+            continue
+        torch_best = max(v["torch-1t"], v["torch-ob1"])
+        row = {"config": name, "condition": cond, "images_per_s": v,
+               "adaptive_over_1t": v["bcnn-adaptive"] / v["bcnn-1t"],
+               "adaptive_over_fixed": v["bcnn-adaptive"] / v["bcnn-fixed"],
+               "adaptive_over_torch": v["bcnn-adaptive"] / torch_best}
+        summary.append(row)
+        print(f"{name:<16} {cond:<9} " + " ".join(f"{v[k]:13.0f}" for k in variants) +
+              f" {row['adaptive_over_1t']:7.2f}x {row['adaptive_over_fixed']:10.2f}x"
+              f" {row['adaptive_over_torch']:10.2f}x")
+
+def verdict(ratio, target):
+    return "met" if ratio >= target else ("within 5%, the noise of a round" if ratio >= 0.95 * target else "NOT met")
+
+for row in summary:
+    name = row["config"]
+    if row["condition"] == "loaded":
+        a, t = row["adaptive_over_1t"], row["adaptive_over_torch"]
+        print(f"{name}: beside a busy process, default threads >= --threads 1: {a:.2f}x ({verdict(a, 1)}); "
+              f">= 3x PyTorch: {t:.2f}x ({verdict(t, 3)})")
+    else:
+        f = row["adaptive_over_fixed"]
+        print(f"{name}: quiet, default threads against the fixed threads of before: {f:.2f}x ({verdict(f, 1)})")
+with open(f"{out_dir}/load_summary.json", "w") as out:
+    json.dump(summary, out, indent=2)
 EOF

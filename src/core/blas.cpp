@@ -3,9 +3,12 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <string>
+
+#include "core/threads.h"
 
 // OpenBLAS built with DYNAMIC_ARCH (Debian's) picks its kernels once, at load time, from the CPU,
 // unless OPENBLAS_CORETYPE names them. The name of the kernels in use is reported (weak, so that a
@@ -21,11 +24,6 @@ bool cpu_has_avx512() {
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
 }
 
-void single_threaded_blas() {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
-}
-
 CBLAS_TRANSPOSE to_cblas(ComplexOp op) {
   switch (op) {
     case ComplexOp::none: return CblasNoTrans;
@@ -38,15 +36,13 @@ CBLAS_TRANSPOSE to_cblas(ComplexOp op) {
 
 }  // namespace
 
-void set_threads(int n) {
-  single_threaded_blas();
-  omp_set_num_threads(n < 1 ? 1 : n);
+void blas_single_threaded() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
 }
 
-int threads() { return omp_get_max_threads(); }
-
 std::string blas_kernels() {
-  single_threaded_blas();
+  blas_single_threaded();
   return gotoblas_corename ? gotoblas_corename() : "single-architecture build";
 }
 
@@ -67,23 +63,23 @@ std::string blas_kernel_advice() {
 
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {
-  single_threaded_blas();
+  blas_single_threaded();
   auto ta = trans_a ? CblasTrans : CblasNoTrans;
   auto tb = trans_b ? CblasTrans : CblasNoTrans;
-  int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
-  if (static_cast<long>(M) * N * K < (1L << 18)) nt = 1;
-  if (nt <= 1) {
+  // OpenBLAS rounds a product of a part of the rows differently from the whole: the parts follow
+  // the configured thread count, whatever number of threads runs them (core/threads.h).
+  int parts = split_count();
+  if (static_cast<long>(M) * N * K < (1L << 18)) parts = 1;
+  if (parts <= 1) {
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   bool split_rows = M >= N;
-#pragma omp parallel num_threads(nt)
-  {
-    int t = omp_get_thread_num();
-    int n_threads = omp_get_num_threads();
+#pragma omp parallel for schedule(static) num_threads(std::min(parts, active_threads()))
+  for (int t = 0; t < parts; ++t) {
     int total = split_rows ? M : N;
-    int begin = static_cast<int>(static_cast<long>(total) * t / n_threads);
-    int end = static_cast<int>(static_cast<long>(total) * (t + 1) / n_threads);
+    int begin = static_cast<int>(static_cast<long>(total) * t / parts);
+    int end = static_cast<int>(static_cast<long>(total) * (t + 1) / parts);
     if (end > begin) {
       if (split_rows) {
         // Rows [begin, end) of op(A): row i of A, or column i of A when transposed.
@@ -100,7 +96,7 @@ void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const fl
 
 void cgemm(ComplexOp op_a, ComplexOp op_b, int M, int N, int K, const std::complex<float>* A, int lda,
            const std::complex<float>* B, int ldb, float beta, std::complex<float>* C, int ldc) {
-  single_threaded_blas();
+  blas_single_threaded();
   const std::complex<float> one(1.0f, 0.0f), b(beta, 0.0f);
   cblas_cgemm(CblasRowMajor, to_cblas(op_a), to_cblas(op_b), M, N, K, &one, A, lda, B, ldb, &b, C, ldc);
 }

@@ -1,8 +1,9 @@
 #pragma once
 // Matrix products through OpenBLAS. OpenBLAS runs single-threaded here and bcnn splits the work
 // over its own OpenMP threads: one thread pool for the whole program, a split that depends only
-// on the thread count (so results are reproducible), and no oversubscription when BLAS is
-// called from inside a parallel loop.
+// on the configured thread count, not on how many threads the load leaves in use (so results are
+// reproducible; core/threads.h), and no oversubscription when BLAS is called from inside a
+// parallel loop.
 #include <complex>
 #include <string>
 
@@ -27,8 +28,7 @@ std::string blas_kernels();
 // forces; measured: half the sgemm speed on Zen 5), else empty.
 std::string blas_kernel_advice();
 
-// Threads bcnn uses (OpenMP); set once by the front ends from --threads.
-void set_threads(int threads);
-int threads();
+// Keeps OpenBLAS single-threaded (once per process); every BLAS call here does it first.
+void blas_single_threaded();
 
 }  // namespace bcnn

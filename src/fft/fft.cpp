@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/simd.h"
+#include "core/threads.h"
 
 namespace bcnn::fft {
 namespace {
@@ -108,22 +109,21 @@ bool use_half_length(const RealBatch& b) { return b.k >= 4 && b.k % 2 == 0 && b.
 
 template <class Run>
 void run_split(const RealBatch& batch, Run&& run) {
-  int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  int parts = split_count();
   // Below a few hundred small transforms the fork costs more than it saves.
-  if (threads > 1 && static_cast<long>(batch.count) * batch.k < 16384) threads = 1;
-  if (threads <= 1) {
+  if (parts > 1 && static_cast<long>(batch.count) * batch.k < 16384) parts = 1;
+  if (parts <= 1) {
     run(0, batch.count);
     return;
   }
-#pragma omp parallel num_threads(threads)
-  {
-    int t = omp_get_thread_num();
-    int nt = omp_get_num_threads();
-    // Chunks start at multiples of 8 transforms, so that they keep the SIMD alignment of the
-    // whole batch and share its plans.
+  // One chunk per configured thread, whatever number of threads runs them (core/threads.h): FFTW
+  // plans batches of other sizes, and nothing may depend on the load. Chunks start at multiples of
+  // 8 transforms, so that they keep the SIMD alignment of the whole batch and share its plans.
+#pragma omp parallel for schedule(static) num_threads(std::min(parts, active_threads()))
+  for (int t = 0; t < parts; ++t) {
     const long units = (batch.count + 7) / 8;
-    int begin = static_cast<int>(std::min<long>(batch.count, 8 * (units * t / nt)));
-    int end = static_cast<int>(std::min<long>(batch.count, 8 * (units * (t + 1) / nt)));
+    int begin = static_cast<int>(std::min<long>(batch.count, 8 * (units * t / parts)));
+    int end = static_cast<int>(std::min<long>(batch.count, 8 * (units * (t + 1) / parts)));
     if (end > begin) run(begin, end);
   }
 }

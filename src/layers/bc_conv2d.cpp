@@ -5,6 +5,7 @@
 #include "core/blas.h"
 #include "core/error.h"
 #include "core/simd.h"
+#include "core/threads.h"
 #include "layers/bc_dense.h"
 #include "layers/conv2d.h"
 #include "layers/init.h"
@@ -212,18 +213,17 @@ void BcConv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
   const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
   const std::ptrdiff_t ldw = fft::bin_stride(static_cast<std::ptrdiff_t>(p_) * Kc);
   const long macs = 4L * bins_ * p_ * Kc * B * P;
-  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
+  // The transforms inside split their batches when the loop runs plain (core/threads.h).
+  const int parts = macs < min_parallel_macs ? 1 : split_count();
   compute_weight_spectra();
   ensure_size(in_spectra_, static_cast<std::size_t>(s.in_stride) * s.groups);
-  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * nt);
-  ensure_size(columns_, static_cast<std::size_t>(s.col_stride) * nt);
-  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * nt);
+  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * parts);
+  ensure_size(columns_, static_cast<std::size_t>(s.col_stride) * parts);
+  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * parts);
   y.resize(B, output_shape());
   const float* bias = param(1).data();
 
-#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && s.tasks > 1)
-  for (int task = 0; task < s.tasks; ++task) {
-    const int thread = omp_get_thread_num();
+  for_each_task(parts, s.tasks, [&](int task, int thread) {
     float* real = real_.data() + thread * s.real_stride;
     fft::complex* col = columns_.data() + thread * s.col_stride;
     fft::complex* out = out_spectra_.data() + thread * s.out_stride;
@@ -243,7 +243,7 @@ void BcConv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
       fft::inverse({k_, p_ * cols, k_, 1, s.ldy}, out, real);
       unpack_output(real, n0, count, p_, k_, filters_, P, bias, y);
     }
-  }
+  });
 }
 
 void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* dx) {
@@ -254,17 +254,15 @@ void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* 
   const BatchSplit s = split_batch(B, g_, p_, q_, k_, bins_);
   const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>(p_) * Kc, ldw = fft::bin_stride(blocks);
   const long macs = 4L * bins_ * p_ * Kc * B * P;
-  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
-  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * nt);
-  ensure_size(columns_, static_cast<std::size_t>(s.col_stride) * nt);
-  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * nt);
+  const int parts = macs < min_parallel_macs ? 1 : split_count();
+  ensure_size(real_, static_cast<std::size_t>(s.real_stride) * parts);
+  ensure_size(columns_, static_cast<std::size_t>(s.col_stride) * parts);
+  ensure_size(out_spectra_, static_cast<std::size_t>(s.out_stride) * parts);
   ensure_size(weight_grad_partials_, static_cast<std::size_t>(blocks) * bins_ * s.tasks);
   bias_grad_partials_.assign(static_cast<std::size_t>(filters_) * s.tasks, 0.0);
   if (dx) dx->resize(B, input_shape());
 
-#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && s.tasks > 1)
-  for (int task = 0; task < s.tasks; ++task) {
-    const int thread = omp_get_thread_num();
+  for_each_task(parts, s.tasks, [&](int task, int thread) {
     float* real = real_.data() + thread * s.real_stride;
     fft::complex* col = columns_.data() + thread * s.col_stride;
     fft::complex* grad_spectra = out_spectra_.data() + thread * s.out_stride;
@@ -297,7 +295,7 @@ void BcConv2d::backward(const Tensor&, const Tensor&, const Tensor& dy, Tensor* 
       fft::inverse({k_, count * q_ * HW, k_, 1, s.lds}, spectra, real);
       unpack_input_grad(real, n0, count, q_, k_, C, HW, *dx);
     }
-  }
+  });
 
   finish_gradients(s.tasks);
 }
@@ -316,7 +314,7 @@ void BcConv2d::forward_direct(const Tensor& x, Tensor& y) {
   const std::ptrdiff_t x_plane = 2 * plan.x_stride, x_bin = q_ * x_plane, x_sample = bins_ * x_bin;
   const std::ptrdiff_t y_plane = 2 * plan.y_stride, y_bin = p_ * y_plane;
   const long macs = 4L * bins_ * p_ * Kc * B * P;
-  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
+  const int nt = macs < min_parallel_macs ? 1 : std::min(split_count(), active_threads());
   compute_weight_spectra();
   ensure_size(in_planes_, static_cast<std::size_t>(x_sample) * s.group * s.groups);
   ensure_size(plane_scratch_, static_cast<std::size_t>(bins_ * y_bin) * nt);
@@ -351,7 +349,7 @@ void BcConv2d::backward_direct(const Tensor& dy, Tensor* dx) {
   const std::ptrdiff_t d_plane = 2 * plan.d_stride, d_bin = q_ * d_plane;
   const std::ptrdiff_t scratch = s.group * g_sample + bins_ * d_bin;
   const long macs = 4L * bins_ * p_ * Kc * B * P;
-  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
+  const int nt = macs < min_parallel_macs ? 1 : std::min(split_count(), active_threads());
   ensure_size(plane_scratch_, static_cast<std::size_t>(scratch) * nt);
   ensure_size(weight_grad_partials_, static_cast<std::size_t>(blocks) * bins_ * s.tasks);
   bias_grad_partials_.assign(static_cast<std::size_t>(filters_) * s.tasks, 0.0);

@@ -7,6 +7,7 @@
 #include "core/blas.h"
 #include "core/error.h"
 #include "core/small_cgemm.h"
+#include "core/threads.h"
 #include "layers/init.h"
 
 #include "layers/shape_check.h"
@@ -21,12 +22,14 @@ void ensure_size(V& v, std::size_t n) {
 
 // Runs fn(bin, row_begin, row_end) over every frequency bin, splitting rows too when there are
 // fewer bins than threads. Each (bin, rows) task writes its own output rows, so the result does
-// not depend on the schedule.
+// not depend on the schedule; the row split follows the configured thread count, not the number
+// of threads running it (the products of part of the rows may round differently).
 template <class Fn>
 void for_each_bin(int bins, int rows, Fn&& fn) {
-  int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
-  int row_chunks = bins >= 2 * nt ? 1 : std::max(1, std::min(rows, (2 * nt + bins - 1) / bins));
+  const int parts = split_count();
+  int row_chunks = bins >= 2 * parts ? 1 : std::max(1, std::min(rows, (2 * parts + bins - 1) / bins));
   int tasks = bins * row_chunks;
+  const int nt = std::min(parts, active_threads());
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && tasks > 1)
   for (int t = 0; t < tasks; ++t) {
     int f = t / row_chunks, c = t % row_chunks;

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include "core/blas.h"
+#include "core/threads.h"
 #include "layers/init.h"
 
 namespace bcnn {
@@ -67,17 +68,16 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
   const bool pointwise = g_.is_pointwise();
   y.resize(B, output_shape());
   const long macs = static_cast<long>(B) * filters_ * K * P;
-  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
-  if (!pointwise) ensure_size(columns_, static_cast<std::size_t>(col_size) * nt);
+  const int parts = macs < min_parallel_macs ? 1 : split_count();
+  if (!pointwise) ensure_size(columns_, static_cast<std::size_t>(col_size) * parts);
   const float* w = param(0).data();
   const float* bias = param(1).data();
   // One sample per iteration, each thread with its own columns: a sample's result does not depend
   // on which thread computes it. With a single sample the gemm itself uses the threads.
-#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && B > 1)
-  for (int n = 0; n < B; ++n) {
+  for_each_task(parts, B, [&](int n, int thread) {
     const float* col = x.sample(n);
     if (!pointwise) {
-      float* own = columns_.data() + omp_get_thread_num() * col_size;
+      float* own = columns_.data() + thread * col_size;
       im2col(g_, C, x.sample(n), g_.input_pixels(), own, P);
       col = own;
     }
@@ -85,7 +85,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const ForwardContext&) {
     for (int o = 0; o < filters_; ++o)
       std::fill(out + static_cast<std::ptrdiff_t>(o) * P, out + static_cast<std::ptrdiff_t>(o + 1) * P, bias[o]);
     gemm(false, false, filters_, P, K, 1.0f, w, K, col, P, 1.0f, out, P);
-  }
+  });
 }
 
 void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
@@ -95,7 +95,8 @@ void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
   const std::ptrdiff_t weight_size = static_cast<std::ptrdiff_t>(filters_) * K;
   const bool pointwise = g_.is_pointwise();
   const long macs = static_cast<long>(B) * filters_ * K * P;
-  const int nt = omp_in_parallel() || macs < min_parallel_macs ? 1 : omp_get_max_threads();
+  const int parts = macs < min_parallel_macs ? 1 : split_count();
+  const int nt = std::min(parts, active_threads());
   const float* w = param(0).data();
 
   // dL/db: per channel, in sample order.
@@ -118,11 +119,10 @@ void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
   float* weight_grad = grad(0).data();
   if (groups > 1) ensure_size(weight_grad_partials_, static_cast<std::size_t>(weight_size) * groups);
   // Two column buffers per thread: the input's im2col and dL/d(columns).
-  if (!pointwise) ensure_size(columns_, static_cast<std::size_t>(col_size) * 2 * nt);
-#pragma omp parallel for schedule(dynamic) num_threads(nt) if (nt > 1 && groups > 1)
-  for (int group = 0; group < groups; ++group) {
+  if (!pointwise) ensure_size(columns_, static_cast<std::size_t>(col_size) * 2 * parts);
+  for_each_task(parts, groups, [&](int group, int thread) {
     float* partial = groups > 1 ? weight_grad_partials_.data() + group * weight_size : weight_grad;
-    float* own = pointwise ? nullptr : columns_.data() + omp_get_thread_num() * 2 * col_size;
+    float* own = pointwise ? nullptr : columns_.data() + thread * 2 * col_size;
     const int n0 = static_cast<int>(static_cast<long>(B) * group / groups);
     const int n1 = static_cast<int>(static_cast<long>(B) * (group + 1) / groups);
     for (int n = n0; n < n1; ++n) {
@@ -145,7 +145,7 @@ void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
       std::fill(image, image + static_cast<std::ptrdiff_t>(C) * HW, 0.0f);
       col2im(g_, C, dcol, P, image, HW);
     }
-  }
+  });
   if (groups > 1) {
     const float* partials = weight_grad_partials_.data();
 #pragma omp parallel for simd schedule(static) num_threads(nt) if (nt > 1 && weight_size * groups > (1L << 16))

@@ -9,6 +9,7 @@
 #include "core/checked_math.h"
 #include "core/error.h"
 #include "core/memory.h"
+#include "core/threads.h"
 #include "layers/registry.h"
 #include "net/json_reader.h"
 
@@ -159,6 +160,9 @@ const Tensor& Network::forward(const Tensor& x, const ForwardContext& ctx) {
   if (x.sample_shape() != input_shape_)
     throw Error("network input: expected samples of shape " + shape_string(input_shape_) + ", found " +
                 shape_string(x.sample_shape()));
+  // Once per batch, between parallel regions: the place where the thread count can follow the
+  // machine's load for training, evaluation and calibration alike.
+  adapt_threads_to_load();
   input_ = &x;
   const Tensor* in = &x;
   if (layer_seconds_.size() != layers_.size()) layer_seconds_.assign(layers_.size(), 0.0);

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/stale_temp_files.h"
+#include "core/threads.h"
 #include "data/dataset.h"
 #include "eval/evaluate.h"
 #include "io/durable_file.h"
@@ -218,10 +219,12 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
       preparation += ", random crops (padding " + std::to_string(spec.augment.crop_padding) + ")";
     if (spec.augment.flip) preparation += ", random flips";
     std::fprintf(stderr,
-                 "data: %s, %d training / %d validation / %d test images%s; %d steps per epoch, %d threads, "
+                 "data: %s, %d training / %d validation / %d test images%s; %d steps per epoch, %d threads%s, "
                  "OpenBLAS %s kernels\n",
                  spec.dataset.c_str(), N, split.validation.size(), test.size(), preparation.c_str(), steps_per_epoch,
-                 spec.threads, blas_kernels().c_str());
+                 spec.threads, adaptive_threads() && spec.threads > 1 ? " (fewer while other processes load the cores)"
+                                                                      : "",
+                 blas_kernels().c_str());
     if (const std::string advice = blas_kernel_advice(); !advice.empty()) spdlog::info("{}", advice);
   }
 

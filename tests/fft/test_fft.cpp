@@ -6,6 +6,7 @@
 #include "core/blas.h"
 #include "core/random.h"
 #include "core/tensor.h"
+#include "core/threads.h"
 #include "fft/fft.h"
 
 using namespace bcnn;
