@@ -26,7 +26,7 @@ TEST_CASE("json text: a value nested 100,000 levels deep is refused with the byt
                                       "}");
   // Building the network would describe the "input" value in its error message (a recursive dump).
   const std::string message = error_message([&] { bcnn::load_train_config(path); });
-  CHECK(message.rfind(path + ": invalid JSON: at byte offset 114: ", 0) == 0);
+  CHECK(message.rfind(path + ": invalid JSON: at byte offset 113: ", 0) == 0);
   CHECK(contains(message, "expected at most 64 levels of nested arrays and objects, found more"));
 }
 
