@@ -20,7 +20,7 @@ cmake --build build-asan -j"$(nproc)"
 # halt_on_error: the first report ends the process (UBSan's too: the build adds
 # -fno-sanitize-recover). Leaks are reported; tests/sanitizers/lsan.supp names the libraries' own
 # one-time allocations that are never freed, and why.
-export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1:check_initialization_order=1:detect_stack_use_after_return=0"
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:strict_string_checks=1:check_initialization_order=1"
 export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 start=$(date +%s)

@@ -15,7 +15,10 @@ using bcnn::testing::TempDir;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string nested_arrays(int depth) { return std::string(static_cast<std::size_t>(depth), '[') + std::string(static_cast<std::size_t>(depth), ']'); }
+std::string nested_arrays(int depth) {
+  const auto n = static_cast<std::size_t>(depth);
+  return std::string(n, '[') + std::string(n, ']');
+}
 
 }  // namespace
 
