@@ -128,6 +128,18 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& origi
     std::string what = e.what();
     auto pos = what.find("] ");
     throw Error(origin + ": invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond a double's range ("1e400") is valid JSON that nlohmann::json refuses with
+    // out_of_range 406 "number overflow parsing '<token>'", without a position: find the token.
+    const std::string what = e.what();
+    const auto open = what.find('\'');
+    const auto close = what.rfind('\'');
+    const std::string token = open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : "";
+    const auto offset = token.empty() ? std::string::npos : text.find(token);
+    throw Error(origin + ": invalid JSON: " +
+                (offset == std::string::npos ? "" : "at byte offset " + std::to_string(offset) + ": ") +
+                "expected a number within the range of a double (about 1.8e308), found " +
+                (token.empty() ? what : token));
   }
 }
 

@@ -67,3 +67,12 @@ TEST_CASE("json text: a key given twice in one object is refused with its JSON p
   bcnn::testing::write_text(path, R"({"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 3}, {"k": 4}]})");
   CHECK(bcnn::read_json_file(path).at("c").size() == 2);
 }
+
+TEST_CASE("json text: a number beyond a double's range is refused with its byte offset") {
+  TempDir tmp("json-overflow");
+  const std::string path = tmp.file("huge.json");
+  bcnn::testing::write_text(path, R"({"train": {"optimizer": {"lr": 1e400}}})");
+  CHECK(error_message([&] { bcnn::read_json_file(path); }) ==
+        path + ": invalid JSON: at byte offset 31: expected a number within the range of a double (about 1.8e308), "
+               "found 1e400");
+}
