@@ -81,10 +81,17 @@ for h in "${harnesses[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
+  # -fork=N prints no final stats; its progress lines read "#N: cov: C ft: F ... exec/s E ...".
+  [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\):.*/\1/p' <<<"$last")
+  [ -n "$rate" ] || rate=$(sed -n 's/.* exec\/s \([0-9]*\).*/\1/p' <<<"$last")
+  crashes=$(sed -n 's/.*oom\/timeout\/crash: \([0-9/]*\).*/\1/p' <<<"$last")
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   result=ok
-  if [ "$status" -ne 0 ]; then
+  if [ -n "$crashes" ] && [ "$crashes" != "0/0/0" ]; then
+    result="FOUND oom/timeout/crash $crashes (-fork): see $log; inputs kept in $regressions/"
+    failed+=("$h")
+  elif [ "$status" -ne 0 ]; then
     result="FOUND A CRASH (status $status): see $log; input kept in $regressions/"
     failed+=("$h")
   fi
