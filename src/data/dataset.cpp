@@ -64,19 +64,27 @@ Dataset load_idx_dataset(const IdxDatasetInfo& info, const std::string& dir, Spl
                 "; get them with: " + info.fetch_script + " " + dir);
   }
 
-  IdxArray images = read_idx(images_path, 3);
-  if (images.dims[1] != idx_image_side || images.dims[2] != idx_image_side) {
-    throw Error(images_path + ": images are " + std::to_string(images.dims[1]) + "x" +
-                std::to_string(images.dims[2]) + ", expected " + std::to_string(idx_image_side) + "x" +
-                std::to_string(idx_image_side) + " for " + info.name);
+  // Both headers are checked before any data is read, so that a mismatch costs no decompression.
+  const IdxHeader images_header = read_idx_header(images_path, 3);
+  const std::vector<std::uint32_t>& image_dims = images_header.dims;
+  if (image_dims[1] != idx_image_side || image_dims[2] != idx_image_side) {
+    throw Error(images_path + ": images are " + std::to_string(image_dims[1]) + "x" + std::to_string(image_dims[2]) +
+                ", expected " + std::to_string(idx_image_side) + "x" + std::to_string(idx_image_side) + " for " +
+                info.name);
   }
-  if (images.dims[0] > static_cast<std::uint32_t>(std::numeric_limits<int>::max())) {
-    throw Error(images_path + ": " + std::to_string(images.dims[0]) + " images, more than this program can index");
+  if (image_dims[0] > static_cast<std::uint32_t>(std::numeric_limits<int>::max())) {
+    throw Error(images_path + ": " + std::to_string(image_dims[0]) + " images, more than this program can index");
+  }
+  const IdxHeader labels_header = read_idx_header(labels_path, 1);
+  if (labels_header.dims[0] != image_dims[0]) {
+    throw Error(images_path + " holds " + std::to_string(image_dims[0]) + " images but " + labels_path + " holds " +
+                std::to_string(labels_header.dims[0]) + " labels; expected equal counts");
   }
   IdxArray labels = read_idx(labels_path, 1);
-  if (labels.dims[0] != images.dims[0]) {
-    throw Error(images_path + " holds " + std::to_string(images.dims[0]) + " images but " + labels_path +
-                " holds " + std::to_string(labels.dims[0]) + " labels; expected equal counts");
+  IdxArray images = read_idx(images_path, 3);
+  // The files may have changed between the header reads and now.
+  if (images.dims != image_dims || labels.dims != labels_header.dims) {
+    throw Error(images_path + " and " + labels_path + " changed while they were being read");
   }
 
   const int count = static_cast<int>(images.dims[0]);

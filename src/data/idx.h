@@ -13,9 +13,19 @@ struct IdxArray {
   std::vector<std::uint8_t> data;  // product(dims) elements
 };
 
+struct IdxHeader {
+  std::vector<std::uint32_t> dims;
+};
+
+// Reads only the header of an unsigned-byte IDX file of rank `expected_rank` (cheap even for a
+// large gzip file), so that callers can check dimensions before any data is inflated.
+IdxHeader read_idx_header(const std::string& path, int expected_rank);
+
 // Reads an unsigned-byte IDX file of rank `expected_rank`. Throws bcnn::Error naming `path` when
 // the file is missing, is not IDX, has another element type or rank, or is shorter or longer than
-// its header says.
+// its header says. A header promising more than the file can hold (its size when raw, 1032 times
+// its size when gzip) is refused before any data is read; trailing bytes are not inflated to be
+// counted.
 IdxArray read_idx(const std::string& path, int expected_rank);
 
 // Writes an unsigned-byte IDX file (raw; gzip when `gzip` is set). For tests and fixtures.

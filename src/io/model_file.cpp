@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "io/hdf5.h"
+#include "net/json_reader.h"
 #include "train/config.h"
 
 namespace bcnn {
@@ -13,13 +14,9 @@ namespace {
 std::vector<std::uint64_t> dims_of(const Shape& shape) { return {shape.begin(), shape.end()}; }
 
 nlohmann::json parse_stored_json(const h5::File& file, const std::string& attr) {
-  std::string text = file.read_attr_string("/", attr);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(file.path() + ": root attribute \"" + attr + "\": expected JSON, found text that does not parse (" +
-                e.what() + ")");
-  }
+  // Nesting depth and duplicate keys are checked as in a config file: a value nested 100,000
+  // levels deep would overflow the stack in the first recursive walk over it.
+  return parse_json_text(file.read_attr_string("/", attr), file.path() + ": root attribute \"" + attr + "\"");
 }
 
 }  // namespace

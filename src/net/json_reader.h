@@ -46,6 +46,18 @@ class JsonObject {
   std::set<std::string> read_;
 };
 
+// The deepest nesting of arrays and objects that parse_json_text accepts. Configurations need about
+// five levels; the bound keeps every recursive walk of a parsed value (dump, copy, comparison,
+// destruction) far from the end of the stack.
+inline constexpr int max_json_depth = 64;
+
+// Parses the JSON text of a configuration read from `origin` (a file name, or a file and an
+// attribute). Throws bcnn::Error naming `origin` for a syntax error (with line and column), for
+// nesting deeper than max_json_depth (with the byte offset; checked on the bytes before the parser
+// builds anything) and for a key that appears twice in one object (with its JSON pointer; JSON
+// leaves the meaning open and nlohmann::json would silently keep the last).
+nlohmann::json parse_json_text(const std::string& text, const std::string& origin);
+
 // "found" text for an error: the JSON value, shortened.
 std::string describe_json(const nlohmann::json& value);
 // The candidate with the smallest edit distance to `word`, when close enough to be a likely typo.

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "data/dataset.h"
+#include "net/json_reader.h"
 #include "train/memory_estimate.h"
 
 namespace bcnn {
@@ -58,13 +59,7 @@ nlohmann::json read_json_file(const std::string& path) {
   if (!in) throw Error(path + ": cannot open the file");
   std::stringstream text;
   text << in.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    auto pos = what.find("] ");
-    throw Error(path + ": invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
-  }
+  return parse_json_text(text.str(), path);
 }
 
 TrainConfig make_train_config(const nlohmann::json& config, const std::string& origin, const TrainOverrides& o) {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -164,6 +165,21 @@ TEST_CASE("dataset: image and label counts must agree") {
   CHECK(contains(message, dir.file("train-labels-idx1-ubyte")));
   CHECK(contains(message, "5 images"));
   CHECK(contains(message, "4 labels"));
+}
+
+TEST_CASE("dataset: image and label counts are compared before any image is read") {
+  TempDir dir;
+  write_split(dir, "t10k", image_array(50), label_array({1, 2, 3}), true);
+  // Cut the images after their header: reading them would report the truncation first.
+  const std::string images = dir.file("t10k-images-idx3-ubyte.gz");
+  std::vector<unsigned char> bytes = {0, 0, 0x08, 3, 0, 0, 0, 50, 0, 0, 0, 28, 0, 0, 0, 28};
+  gzFile file = gzopen(images.c_str(), "wb");
+  REQUIRE(file != nullptr);
+  CHECK(gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())) == static_cast<int>(bytes.size()));
+  REQUIRE(gzclose(file) == Z_OK);
+  std::string message = error_message([&] { bcnn::load_dataset("mnist", dir.str(), bcnn::Split::test); });
+  CHECK(message == images + " holds 50 images but " + dir.file("t10k-labels-idx1-ubyte.gz") +
+                       " holds 3 labels; expected equal counts");
 }
 
 TEST_CASE("dataset: images of another size are refused") {

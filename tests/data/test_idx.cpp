@@ -206,6 +206,32 @@ TEST_CASE("idx: bytes after the payload are refused") {
   CHECK(contains(message, "found 15"));
 }
 
+TEST_CASE("idx: a gzip file cannot promise more than deflate expands to, and is refused before inflating") {
+  TempDir dir;
+  const std::string path = dir.file("bomb.gz");
+  // 4,000,000 images of 28x28 promised; 1 MiB of zeros follow, about 1 KB once compressed.
+  std::vector<unsigned char> bytes = {0, 0, 0x08, 3, 0x00, 0x3d, 0x09, 0x00, 0, 0, 0, 28, 0, 0, 0, 28};
+  bytes.resize(bytes.size() + (std::size_t{1} << 20), 0);
+  write_gzip_bytes(path, bytes);
+  const std::string size = std::to_string(fs::file_size(path));
+  std::string message = error_message([&] { bcnn::read_idx(path, 3); });
+  CHECK(message.rfind(path + ": header promises 3136000000 data bytes (4000000x28x28), more than this " + size +
+                          "-byte gzip file can hold (deflate expands at most 1032:1)",
+                      0) == 0);
+}
+
+TEST_CASE("idx: a long gzip stream after the data is not inflated to be counted") {
+  TempDir dir;
+  const std::string path = dir.file("long.gz");
+  std::vector<unsigned char> bytes = {0, 0, 0x08, 1, 0, 0, 0, 10};
+  bytes.resize(bytes.size() + 10 + (std::size_t{32} << 20), 0);
+  write_gzip_bytes(path, bytes);
+  std::string message = error_message([&] { bcnn::read_idx(path, 1); });
+  CHECK(message.rfind(path + ": at least 4096 bytes after the data: header promises 10 data bytes (10), found at "
+                             "least 4106",
+                      0) == 0);
+}
+
 TEST_CASE("idx: write_idx refuses data that disagrees with its dims") {
   TempDir dir;
   const std::string path = dir.file("bad-write");

@@ -84,7 +84,8 @@ SavedModel save_model_with(const std::string& path, const json& layers, const st
   m.network = std::move(train.network);
   m.network->init_params(seed);
   for (const auto& range : m.network->param_ranges()) {
-    const auto& spec = m.network->layers()[range.layer]->param_specs()[range.spec];
+    // A copy: param_specs() returns a temporary vector, so a reference into it would dangle.
+    const bcnn::ParamSpec spec = m.network->layers()[range.layer]->param_specs()[range.spec];
     if (spec.name != "bias") continue;
     for (std::size_t i = 0; i < range.size; ++i)
       m.network->params()[range.offset + i] = 0.05f * static_cast<float>(static_cast<int>(i % 7) - 3);
