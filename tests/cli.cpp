@@ -118,6 +118,12 @@ ToolResult run_eval(const std::vector<std::string>& args, const std::string& wor
   return run_tool(BCNN_EVAL_EXE, args, work_dir);
 }
 
+std::string compile_exe() {
+  const std::string train = BCNN_TRAIN_EXE;
+  const auto slash = train.rfind('/');
+  return (slash == std::string::npos ? std::string() : train.substr(0, slash + 1)) + "bcnn-compile";
+}
+
 BackgroundTool::BackgroundTool(const std::string& exe, const std::vector<std::string>& args,
                                const std::string& work_dir)
     : command_(join_command(exe, args)), capture_(std::make_unique<TempDir>("capture")) {

@@ -54,6 +54,8 @@ ToolResult run_tool(const std::string& exe, const std::vector<std::string>& args
                     double timeout_s = 120);
 ToolResult run_train(const std::vector<std::string>& args, const std::string& work_dir);
 ToolResult run_eval(const std::vector<std::string>& args, const std::string& work_dir);
+// bcnn-compile, which sits beside bcnn-train in the build tree.
+std::string compile_exe();
 
 // A tool started in the background; its output goes to files that can be read while it runs.
 class BackgroundTool {

@@ -144,13 +144,25 @@ void restamp_superblock_checksum(std::string& image, const std::string& name) {
   for (int i = 0; i < 4; ++i) bytes[checked + i] = static_cast<unsigned char>(sum >> (8 * i));
 }
 
+// Links kept in the group's object header (compact storage), which the v2 header checksums, never
+// in dense storage: a fractal heap's direct blocks carry no checksum by default, and a damaged
+// byte there made HDF5 1.10.8 free a wild pointer (seen under AddressSanitizer in the corruption
+// test). 65,535 links is HDF5's most, far beyond any network's layers.
+Handle compact_link_creation_list(hid_t property_class) {
+  Handle list(H5Pcreate(property_class), H5Pclose);
+  if (list.id() < 0 || H5Pset_link_phase_change(list.id(), 65535, 65535) < 0)
+    throw Error("HDF5: cannot keep a group's links in its object header (" + current_failure().reason + ")");
+  return list;
+}
+
 }  // namespace
 
 File File::create_in_memory(const std::string& name) {
   silence_hdf5();
   Handle fapl = writing_access_list();
   H5Pset_fapl_core(fapl.id(), 1 << 20, /*backing_store=*/false);
-  hid_t id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id());
+  Handle fcpl = compact_link_creation_list(H5P_FILE_CREATE);
+  hid_t id = H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.id(), fapl.id());
   if (id < 0) throw Error(name + ": cannot create the file in memory (HDF5: " + current_failure().reason + ")");
   return File(name, Handle(id, H5Fclose), /*in_memory=*/true);
 }
@@ -227,7 +239,7 @@ bool File::exists(const std::string& object_path) const {
 }
 
 void File::create_group(const std::string& object_path) {
-  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  Handle gcpl = compact_link_creation_list(H5P_GROUP_CREATE);
   H5Pset_obj_track_times(gcpl.id(), false);
   Handle g(H5Gcreate2(id(), object_path.c_str(), H5P_DEFAULT, gcpl.id(), H5P_DEFAULT), H5Gclose);
   if (g.id() < 0) fail_hdf5(object_path, "cannot create the group");

@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 using namespace bcnn::testing;
 using nlohmann::json;
 
-std::string compile_exe() {
-  std::string train = BCNN_TRAIN_EXE;
-  return train.substr(0, train.rfind('/') + 1) + "bcnn-compile";
-}
-
 void check_clean_failure(const ToolResult& r, const std::string& tool, const std::vector<std::string>& parts) {
   INFO(r.command, "\nstderr:\n", r.err);
   CHECK(r.signal == 0);

@@ -28,13 +28,6 @@ namespace fs = std::filesystem;
 using namespace bcnn::testing;
 using nlohmann::json;
 
-// bcnn-compile sits beside bcnn-train in the build tree.
-std::string compile_exe() {
-  std::string train = BCNN_TRAIN_EXE;
-  const auto slash = train.rfind('/');
-  return (slash == std::string::npos ? std::string() : train.substr(0, slash + 1)) + "bcnn-compile";
-}
-
 ToolResult run_compile(const std::vector<std::string>& args, const std::string& work_dir) {
   return run_tool(compile_exe(), args, work_dir, 300);
 }
