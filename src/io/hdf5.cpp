@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include "core/error.h"
 
@@ -194,11 +196,39 @@ void File::close() {
   if (handle_.close_checked() < 0) fail_hdf5("/", "cannot close the file");
 }
 
-File File::open(const std::string& path) {
+// The version of the superblock, found where HDF5 looks for it: at offset 0, 512, 1024, 2048, ...
+// (a file may start with a user block); nullopt when there is no signature.
+std::optional<int> superblock_version(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  static const char signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  for (std::uint64_t offset = 0; offset + 9 <= size; offset = offset ? 2 * offset : 512) {
+    char head[9];
+    in.seekg(static_cast<std::streamoff>(offset));
+    if (!in.read(head, sizeof head)) return std::nullopt;
+    if (std::memcmp(head, signature, 8) == 0) return static_cast<unsigned char>(head[8]);
+  }
+  return std::nullopt;
+}
+
+File File::open(const std::string& path, Layouts layouts) {
   silence_hdf5();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(path + ": no such file");
   if (std::filesystem::is_directory(path, ec)) throw Error(path + ": expected an HDF5 file, found a directory");
+  // The superblock is checked before HDF5 sees the file: the earliest format has no checksums, and
+  // HDF5 1.10.8 hangs or crashes on some damaged files of it (docs/robustness.md, "Findings").
+  const std::optional<int> version = superblock_version(path);
+  if (!version) throw Error(path + ": expected an HDF5 file, found something else (no HDF5 signature)");
+  const bool first_layout = *version < 2;
+  if (first_layout && layouts == Layouts::checksummed_only)
+    throw Error(path + ": expected an HDF5 file with checksums (superblock version 2 or later, as bcnn writes), "
+                "found superblock version " + std::to_string(*version) +
+                " (HDF5's earliest format, bcnn's first model layout), which bcnn does not read directly: on a "
+                "damaged file of that format the HDF5 library can hang or crash. Convert a bcnn model or checkpoint "
+                "of that layout once with: bcnn-upgrade " + path + " -o NEW.h5");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path + ": expected an HDF5 file, found something else (no HDF5 signature)");
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) {
@@ -208,7 +238,7 @@ File File::open(const std::string& path) {
     throw Error(path + ": expected a readable HDF5 file, found a damaged or truncated one (HDF5: " + failure.reason +
                 ")");
   }
-  return File(path, Handle(id, H5Fclose));
+  return File(path, Handle(id, H5Fclose), /*in_memory=*/false, first_layout);
 }
 
 void File::fail(const std::string& object_path, const std::string& message) const {
@@ -425,8 +455,13 @@ std::string File::read_attr_string(const std::string& object_path, const std::st
   if (type.id() < 0) fail_hdf5(object_path, "cannot read attribute \"" + name + "\"");
   if (H5Tget_class(type.id()) != H5T_STRING)
     fail(object_path, "attribute \"" + name + "\": expected a string, found " + type_name(type.id()));
-  // Files written before checksums (format version 1, unchanged) hold variable-length strings.
-  if (H5Tis_variable_str(type.id()) > 0) {
+  // Files of the first layout hold variable-length strings, in HDF5's global heap, which has no
+  // checksum and on which HDF5 1.10.8 can hang: read only when converting such a file.
+  const htri_t variable = H5Tis_variable_str(type.id());
+  if (variable < 0) fail_hdf5(object_path, "cannot read attribute \"" + name + "\"");
+  if (variable > 0 && !first_layout_)
+    fail(object_path, "attribute \"" + name + "\": expected a fixed-length string, found a variable-length one");
+  if (variable > 0) {
     char* value = nullptr;
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.id(), H5T_VARIABLE);
@@ -484,6 +519,49 @@ std::vector<std::string> File::list(const std::string& group_path) const {
     names.push_back(name);
   }
   return names;
+}
+
+File::ObjectKind File::object_kind(const std::string& object_path) const {
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(id(), object_path.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    fail_hdf5(object_path, "cannot read the object");
+  if (info.type == H5O_TYPE_GROUP) return ObjectKind::group;
+  if (info.type == H5O_TYPE_DATASET) return ObjectKind::dataset;
+  return ObjectKind::other;
+}
+
+std::vector<std::string> File::attribute_names(const std::string& object_path) const {
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(id(), object_path.c_str(), &info, H5O_INFO_NUM_ATTRS, H5P_DEFAULT) < 0)
+    fail_hdf5(object_path, "cannot read the object's attributes");
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.num_attrs; ++i) {
+    auto name_of = [&](char* out, std::size_t size) {
+      return H5Aget_name_by_idx(id(), object_path.c_str(), H5_INDEX_NAME, H5_ITER_INC, i, out, size, H5P_DEFAULT);
+    };
+    const ssize_t size = name_of(nullptr, 0);
+    if (size < 0) fail_hdf5(object_path, "cannot read the object's attributes");
+    std::string name(static_cast<std::size_t>(size), '\0');
+    if (name_of(name.data(), name.size() + 1) < 0) fail_hdf5(object_path, "cannot read the object's attributes");
+    names.push_back(name);
+  }
+  return names;
+}
+
+H5T_class_t File::attribute_class(const std::string& object_path, const std::string& name) const {
+  Handle attr(H5Aopen_by_name(id(), object_path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (attr.id() < 0) fail_hdf5(object_path, "cannot open attribute \"" + name + "\"");
+  Handle type(H5Aget_type(attr.id()), H5Tclose);
+  if (type.id() < 0) fail_hdf5(object_path, "cannot read attribute \"" + name + "\"");
+  return H5Tget_class(type.id());
+}
+
+bool File::dataset_type_is(const std::string& object_path, hid_t file_type) const {
+  Handle set(H5Dopen2(id(), object_path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (set.id() < 0) fail_hdf5(object_path, "cannot open the dataset");
+  Handle type(H5Dget_type(set.id()), H5Tclose);
+  if (type.id() < 0) fail_hdf5(object_path, "cannot read the dataset's type");
+  return H5Tequal(type.id(), file_type) > 0;
 }
 
 }  // namespace bcnn::h5

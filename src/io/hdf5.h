@@ -10,6 +10,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,10 @@ class Handle {
   herr_t (*close_)(hid_t) = nullptr;
 };
 
+// The version of a file's superblock, found where HDF5 looks for it (offset 0, 512, 1024, 2048,
+// ...: a file may start with a user block); nullopt when the file has no HDF5 signature.
+std::optional<int> superblock_version(const std::string& path);
+
 class File {
  public:
   // A new file built in memory (HDF5's core driver without a backing store): nothing reaches the
@@ -63,8 +68,14 @@ class File {
   // Creates (truncates) `path` on disk directly, in the same format: for tests and tools that craft
   // files. The library writes through write_atomically.
   static File create(const std::string& path);
-  // Opens `path` read-only; throws when it is missing or not an HDF5 file.
-  static File open(const std::string& path);
+  // Which file layouts open() accepts. bcnn's first layout (HDF5's earliest format: superblock 0,
+  // no metadata checksums, variable-length strings in the global heap) is read only to convert it
+  // (io/model_upgrade.h): on a damaged file of that layout HDF5 1.10.8 can loop forever or crash.
+  enum class Layouts { checksummed_only, also_first };
+  // Opens `path` read-only; throws when it is missing or not an HDF5 file, and, unless `layouts`
+  // says otherwise, when its superblock is older than version 2 (a file of the first layout, with
+  // the command that converts it).
+  static File open(const std::string& path, Layouts layouts = Layouts::checksummed_only);
 
   const std::string& path() const { return path_; }
   hid_t id() const { return handle_.id(); }
@@ -98,14 +109,22 @@ class File {
   // Names of the links in a group, in creation order.
   std::vector<std::string> list(const std::string& group_path) const;
 
+  // For walking a whole file (io/model_upgrade.h): the kind of an object, the names of its
+  // attributes, the class of an attribute's type, whether a dataset's type is exactly `file_type`.
+  enum class ObjectKind { group, dataset, other };
+  ObjectKind object_kind(const std::string& object_path) const;
+  std::vector<std::string> attribute_names(const std::string& object_path) const;
+  H5T_class_t attribute_class(const std::string& object_path, const std::string& name) const;
+  bool dataset_type_is(const std::string& object_path, hid_t file_type) const;
+
   // The complete file as bytes (in-memory files only), for write_file_atomically.
   std::string image();
   // Closes the file; throws when HDF5 cannot flush or close it.
   void close();
 
  private:
-  File(std::string path, Handle handle, bool in_memory = false)
-      : path_(std::move(path)), handle_(std::move(handle)), in_memory_(in_memory) {}
+  File(std::string path, Handle handle, bool in_memory = false, bool first_layout = false)
+      : path_(std::move(path)), handle_(std::move(handle)), in_memory_(in_memory), first_layout_(first_layout) {}
   [[noreturn]] void fail(const std::string& object_path, const std::string& message) const;
   // For a failed HDF5 call: the message with HDF5's reason, "the file is corrupt" on a checksum
   // mismatch. Must be called right after the failing call, while HDF5's error stack holds its story.
@@ -115,6 +134,7 @@ class File {
   std::string path_;
   Handle handle_;
   bool in_memory_ = false;
+  bool first_layout_ = false;  // opened with Layouts::also_first: variable-length strings are read
 };
 
 // Writes a file atomically: `write` fills a file in memory, whose bytes write_file_atomically puts

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "io/hdf5.h"
 #include "io/model_file.h"
+#include "io/model_upgrade.h"
 #include "net/network.h"
 #include "train/optimizer.h"
 
@@ -150,6 +151,16 @@ TEST_CASE("model file: a checkpoint round-trips optimizer state and the training
     REQUIRE(m.optimizer_state.count(name) == 1);
     check_bit_identical(m.optimizer_state.at(name), std::span<const float>(buffer->data(), buffer->size()));
   }
+
+  // bcnn-upgrade's conversion (io/model_upgrade.h) copies every part of a checkpoint.
+  const auto result = bcnn::upgrade_model_file(path, tmp.file("copy.h5"), 60);
+  CHECK(result.is_checkpoint);
+  bcnn::LoadedModel copy = bcnn::load_model(tmp.file("copy.h5"));
+  check_bit_identical(copy.network->params(), net->params());
+  CHECK(copy.optimizer_type == "adam");
+  CHECK(copy.state.to_json() == state.to_json());
+  CHECK(copy.optimizer_state == m.optimizer_state);
+  CHECK(copy.config == m.config);
 }
 
 TEST_CASE("model file: a failed save leaves neither the target nor a temporary file") {

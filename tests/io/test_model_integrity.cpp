@@ -1,25 +1,34 @@
 // Integrity of model files: HDF5 verifies the checksums bcnn writes (metadata and Fletcher-32), a
 // mismatch is reported as corruption; arrays and attributes of any type but the exact one are
-// refused rather than converted; files of the first layout (no checksums) are still read.
+// refused rather than converted; files of the first layout (no checksums) are refused with the
+// command that converts them (io/model_upgrade.h), which is tested here too.
 #include <doctest/doctest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <set>
 #include <string>
 
 #include "cli.h"
 #include "io/hdf5.h"
 #include "io/model_file.h"
+#include "io/model_upgrade.h"
+#include "io/hand_written_model.h"
 #include "net/network.h"
 
 namespace {
 
 using bcnn::testing::contains;
 using bcnn::testing::error_message;
+using bcnn::testing::list_tree;
 using bcnn::testing::read_text;
 using bcnn::testing::TempDir;
 using bcnn::testing::write_text;
 using nlohmann::json;
+using bcnn::testing::Layout;
+using bcnn::testing::write_by_hand;
 
 std::unique_ptr<bcnn::Network> integrity_network() {
   json description = {{"format", "bcnn-network"},
@@ -35,57 +44,9 @@ std::unique_ptr<bcnn::Network> integrity_network() {
   return net;
 }
 
-void write_vlen_string(hid_t loc, const char* name, const std::string& value) {
-  hid_t type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, H5T_VARIABLE);
-  H5Tset_cset(type, H5T_CSET_UTF8);
-  hid_t space = H5Screate(H5S_SCALAR);
-  hid_t attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-  const char* text = value.c_str();
-  H5Awrite(attr, type, &text);
-  H5Aclose(attr);
-  H5Sclose(space);
-  H5Tclose(type);
-}
-
-// A model as bcnn wrote it before checksums: HDF5's default (earliest) format, variable-length
-// strings, contiguous arrays; `bias_type` and `version_type` let a test store other types.
-void write_first_layout(const std::string& path, const bcnn::Network& net, hid_t bias_type = H5T_IEEE_F32LE,
-                        hid_t version_type = H5T_STD_I64LE) {
-  hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  REQUIRE(file >= 0);
-  write_vlen_string(file, "format", "bcnn-model");
-  {
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = H5Acreate2(file, "version", version_type, space, H5P_DEFAULT, H5P_DEFAULT);
-    const std::int64_t version = 1;
-    H5Awrite(attr, H5T_NATIVE_INT64, &version);
-    H5Aclose(attr);
-    H5Sclose(space);
-  }
-  write_vlen_string(file, "kind", "model");
-  write_vlen_string(file, "config", net.description().dump());
-  write_vlen_string(file, "training", "{}");
-  H5Gclose(H5Gcreate2(file, "/layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  for (const auto& layer : net.layers()) {
-    auto specs = layer->param_specs();
-    if (specs.empty()) continue;
-    const std::string group = "/layers/" + layer->name();
-    hid_t g = H5Gcreate2(file, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    write_vlen_string(g, "type", std::string(layer->type()));
-    H5Gclose(g);
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      std::vector<hsize_t> dims(specs[i].shape.begin(), specs[i].shape.end());
-      hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
-      const hid_t type = specs[i].name == "bias" ? bias_type : H5T_IEEE_F32LE;
-      const std::string object = group + "/" + specs[i].name;
-      hid_t set = H5Dcreate2(file, object.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-      H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, layer->param(static_cast<int>(i)).data());
-      H5Dclose(set);
-      H5Sclose(space);
-    }
-  }
-  REQUIRE(H5Fclose(file) >= 0);
+bool same_params(const bcnn::Network& a, const bcnn::Network& b) {
+  return a.params().size() == b.params().size() &&
+         std::memcmp(a.params().data(), b.params().data(), a.params().size() * sizeof(float)) == 0;
 }
 
 // Offset of `needle` in the file's bytes (which must hold it once).
@@ -98,21 +59,48 @@ std::size_t find_once(const std::string& haystack, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("model file: files of the first layout (no checksums, variable-length strings) are still read") {
+TEST_CASE("model file: files of the first layout are refused with the command that converts them") {
   TempDir tmp("model-first-layout");
   auto net = integrity_network();
-  write_first_layout(tmp.file("old.h5"), *net);
-  bcnn::LoadedModel m = bcnn::load_model(tmp.file("old.h5"));
-  REQUIRE(m.network->params().size() == net->params().size());
-  CHECK(std::memcmp(m.network->params().data(), net->params().data(), net->params().size() * sizeof(float)) == 0);
-  CHECK(m.config == net->description());
+  write_by_hand(tmp.file("old.h5"), *net, Layout::first);
+  CHECK(bcnn::h5::superblock_version(tmp.file("old.h5")) == 0);
+  const std::string message = error_message([&] { bcnn::load_model(tmp.file("old.h5")); });
+  CHECK(contains(message, "old.h5: expected an HDF5 file with checksums"));
+  CHECK(contains(message, "found superblock version 0"));
+  CHECK(contains(message, "bcnn-upgrade " + tmp.file("old.h5") + " -o NEW.h5"));
+
+  SUBCASE("and converted: the same parameters and configuration, in the checksummed layout") {
+    const auto result = bcnn::upgrade_model_file(tmp.file("old.h5"), tmp.file("new.h5"), 60);
+    CHECK(result.was_first_layout);
+    CHECK_FALSE(result.is_checkpoint);
+    CHECK(result.parameters == net->params().size());
+    CHECK(bcnn::h5::superblock_version(tmp.file("new.h5")) == 3);
+    bcnn::LoadedModel m = bcnn::load_model(tmp.file("new.h5"));
+    CHECK(same_params(*m.network, *net));
+    CHECK(m.config == net->description());
+    CHECK(list_tree(tmp.path().string()) == std::set<std::string>{"old.h5", "new.h5"});
+  }
+  SUBCASE("a file of the current layout converts to the same content") {
+    bcnn::save_model(tmp.file("current.h5"), {net.get(), net->description(), json::object()});
+    const auto result = bcnn::upgrade_model_file(tmp.file("current.h5"), tmp.file("again.h5"), 60);
+    CHECK_FALSE(result.was_first_layout);
+    CHECK(same_params(*bcnn::load_model(tmp.file("again.h5")).network, *net));
+  }
+}
+
+TEST_CASE("model file: a variable-length string in a checksummed file is refused (HDF5's global heap has no checksum)") {
+  TempDir tmp("model-vlen");
+  auto net = integrity_network();
+  write_by_hand(tmp.file("vlen.h5"), *net, Layout::current, H5T_IEEE_F32LE, H5T_STD_I64LE, /*variable_strings=*/true);
+  const std::string message = error_message([&] { bcnn::load_model(tmp.file("vlen.h5")); });
+  CHECK(contains(message, "vlen.h5: /: attribute \"format\": expected a fixed-length string, found a variable-length one"));
 }
 
 TEST_CASE("model file: arrays and attributes of another type are refused, not converted") {
   TempDir tmp("model-types");
   auto net = integrity_network();
   SUBCASE("a float64 bias") {
-    write_first_layout(tmp.file("f64.h5"), *net, H5T_IEEE_F64LE);
+    write_by_hand(tmp.file("f64.h5"), *net, Layout::current, H5T_IEEE_F64LE);
     const std::string message = error_message([&] { bcnn::load_model(tmp.file("f64.h5")); });
     CHECK(contains(message, "f64.h5"));
     CHECK(contains(message, "/layers/fc1/bias"));
@@ -120,15 +108,23 @@ TEST_CASE("model file: arrays and attributes of another type are refused, not co
     CHECK(contains(message, "found float64"));
   }
   SUBCASE("a big-endian float32 bias") {
-    write_first_layout(tmp.file("be.h5"), *net, H5T_IEEE_F32BE);
+    write_by_hand(tmp.file("be.h5"), *net, Layout::current, H5T_IEEE_F32BE);
     CHECK(contains(error_message([&] { bcnn::load_model(tmp.file("be.h5")); }), "found float32 big-endian"));
   }
   SUBCASE("an int32 version") {
-    write_first_layout(tmp.file("i32.h5"), *net, H5T_IEEE_F32LE, H5T_STD_I32LE);
+    write_by_hand(tmp.file("i32.h5"), *net, Layout::current, H5T_IEEE_F32LE, H5T_STD_I32LE);
     const std::string message = error_message([&] { bcnn::load_model(tmp.file("i32.h5")); });
     CHECK(contains(message, "\"version\""));
     CHECK(contains(message, "expected an int64"));
     CHECK(contains(message, "found int32"));
+  }
+  SUBCASE("by the conversion too: a float64 bias in a first-layout file") {
+    write_by_hand(tmp.file("old-f64.h5"), *net, Layout::first, H5T_IEEE_F64LE);
+    const std::string message =
+        error_message([&] { bcnn::upgrade_model_file(tmp.file("old-f64.h5"), tmp.file("new.h5"), 60); });
+    CHECK(contains(message, "old-f64.h5: /layers/fc1/bias: expected float32 values"));
+    CHECK(contains(message, "found float64"));
+    CHECK_FALSE(std::filesystem::exists(tmp.file("new.h5")));
   }
 }
 
