@@ -69,6 +69,13 @@ std::string run_isolated(const std::function<std::string()>& work, double timeou
   }
   if (child == 0) {
     ::close(fds[0]);
+    // The child speaks through the pipe only: what a crashing library (or a sanitizer) prints on
+    // its way down is not the user's message, which the parent composes.
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+    }
     run_child(fds[1], work);
   }
   ::close(fds[1]);

@@ -20,7 +20,7 @@ class ChildFailure : public Error {
 // back as a bcnn::Error with its message. A child that ends by a signal or with another exit status
 // before returning, or that runs longer than `timeout_s` (it is then killed), is a ChildFailure
 // whose message begins with `what`; an interrupt (core/interrupt.h) while waiting kills the child
-// and throws Interrupted. Call it before the
+// and throws Interrupted. The child's stdout and stderr go to /dev/null. Call it before the
 // process starts threads: the child has only the calling thread.
 std::string run_isolated(const std::function<std::string()>& work, double timeout_s, const std::string& what);
 
