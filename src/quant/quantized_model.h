@@ -19,13 +19,10 @@ std::string format_name(const FixedFormat& f);
 // for anything else or for an impossible format (width 0 or above 64).
 FixedFormat parse_format(const std::string& text, const std::string& what);
 
-enum class QuantLayerKind { bc_dense, dense, relu, flatten, dropout };
-
-// The JSON layer type of a kind ("bc_dense", ...).
-std::string layer_kind_name(QuantLayerKind kind);
-
+// One layer in fixed point. Its hardware kind (src/hw/, found by `type` in hw/registry) chooses,
+// checks, emulates, estimates and writes the fields below that it uses; the others stay default.
 struct QuantLayer {
-  QuantLayerKind kind;
+  std::string type;  // the JSON layer type, the name of its hardware kind ("bc_dense", ...)
   std::string name;
   int n_in = 0, n_out = 0;
 

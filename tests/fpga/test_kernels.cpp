@@ -52,7 +52,6 @@ namespace {
 using bcnn::FixedEmulator;
 using bcnn::QuantizedModel;
 using bcnn::QuantLayer;
-using bcnn::QuantLayerKind;
 using bcnn_hls::fixed;
 using bcnn_hls::format;
 using bcnn_hls::format_of;
@@ -182,7 +181,7 @@ template <class CFG>
 QuantLayer bc_dense_layer(const std::vector<float>& w, const std::vector<float>& bias) {
   constexpr int K = CFG::block, bins = K / 2 + 1;
   QuantLayer layer;
-  layer.kind = QuantLayerKind::bc_dense;
+  layer.type = "bc_dense";
   layer.name = "fc_bc";
   layer.n_in = CFG::n_in;
   layer.n_out = CFG::n_out;
@@ -240,7 +239,7 @@ void load_bc_dense(const QuantLayer& layer) {
 template <class CFG>
 QuantLayer dense_layer(const std::vector<double>& weights, const std::vector<double>& bias) {
   QuantLayer layer;
-  layer.kind = QuantLayerKind::dense;
+  layer.type = "dense";
   layer.name = "fc_dense";
   layer.n_in = CFG::n_in;
   layer.n_out = CFG::n_out;
@@ -265,9 +264,9 @@ void load_dense(const QuantLayer& layer) {
   }
 }
 
-QuantLayer simple_layer(QuantLayerKind kind, const char* name, int n, const format& in, const format& out) {
+QuantLayer simple_layer(const char* type, const char* name, int n, const format& in, const format& out) {
   QuantLayer layer;
-  layer.kind = kind;
+  layer.type = type;
   layer.name = name;
   layer.n_in = layer.n_out = n;
   layer.in = in;
@@ -338,11 +337,11 @@ struct Network {
     model.n_in = n_in;
     model.n_out = n_out;
     model.input = format_of<typename BC::in_t>();
-    model.layers.push_back(simple_layer(QuantLayerKind::flatten, "flatten", n_in, model.input, model.input));
+    model.layers.push_back(simple_layer("flatten", "flatten", n_in, model.input, model.input));
     model.layers.push_back(bc_dense_layer<BC>(w, b));
     const format hidden = format_of<typename RELU::out_t>();
-    model.layers.push_back(simple_layer(QuantLayerKind::relu, "relu", BC::n_out, model.layers[1].out, hidden));
-    model.layers.push_back(simple_layer(QuantLayerKind::dropout, "dropout", BC::n_out, hidden, hidden));
+    model.layers.push_back(simple_layer("relu", "relu", BC::n_out, model.layers[1].out, hidden));
+    model.layers.push_back(simple_layer("dropout", "dropout", BC::n_out, hidden, hidden));
     model.layers.push_back(dense_layer<DENSE>(uniform(DENSE::n_out * DENSE::n_in, dense_weight, rng),
                                               uniform(DENSE::n_out, bias, rng)));
     return model;

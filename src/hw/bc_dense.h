@@ -1,0 +1,39 @@
+#pragma once
+// bc_dense in hardware (bcnn_hls/bc_dense.h): forward FFT of every input block, frequency-domain
+// multiply-accumulate against the stored weight spectra, inverse FFT per block row, y * K + bias.
+// Formats in, spec, weight, acc, ifft, bias, twiddle, out; knobs block_rows_parallel and
+// bins_parallel. docs/fpga.md, "bc_dense".
+#include "hw/hw_layer.h"
+
+namespace bcnn::hw {
+
+class HwBcDense : public HwLayer {
+ public:
+  std::string_view type() const override { return "bc_dense"; }
+  std::vector<std::string> format_fields() const override;
+  void check_supported(const Layer& layer, const QuantContext& ctx) const override;
+  void quantize(const Layer& layer, QuantLayer& q, QuantContext& ctx, const std::string& in_origin,
+                const std::optional<FixedFormat>& out_override) const override;
+  void check_widths(const QuantLayer& q, const QuantContext& ctx) const override;
+
+  void validate(const QuantLayer& q) const override;
+  std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+
+  std::string parallelism_description() const override { return "block rows and bins in parallel apply"; }
+  bool uses_parallelism(const LayerParallelism& p) const override;
+  void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
+  bool has_parallelism() const override { return true; }
+  StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;
+  void choose_parallelism(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                          const std::function<void(std::int64_t)>& out_of_reach) const override;
+
+  std::map<std::string, std::string> table_cells(const QuantLayer& q) const override;
+  void describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const override;
+  std::string config_struct(const QuantLayer& q, const ProjectNames& names) const override;
+  std::string parameter_tables(const QuantLayer& q, const ProjectNames& names) const override;
+
+ private:
+  TemplateValues values(const QuantLayer& q, const ProjectNames& names) const;
+};
+
+}  // namespace bcnn::hw
