@@ -13,7 +13,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -333,51 +332,26 @@ std::string choices_table(const QuantReport& report) {
 std::string report_md(const ProjectSpec& spec, const TbData& tb) {
   const QuantizedModel& m = *spec.model;
   const DesignEstimate& e = *spec.estimate;
-  std::ostringstream s;
-  s << "# bcnn-compile report\n\n"
-    << "Model `" << spec.model_path << "`, part `" << e.part.name << "` (" << e.part.description << "), clock "
-    << number(e.clock_ns) << " ns, interface " << interface_name(e.interface) << ".\n\n"
-    << "Generated with `" << spec.command_line << "`.\n\n"
-    << "## Accuracy on tb_data (" << tb.images << " images of " << spec.test_data_description << ")\n\n"
-    << "- fixed point (bcnn's FixedEmulator, what the C simulation must reproduce bit for bit): "
-    << accuracy_percent(tb.fixed_accuracy) << "\n";
-  if (tb.float_accuracy >= 0) s << "- float model: " << accuracy_percent(tb.float_accuracy) << "\n";
-  s << "\n## Layers\n\n" << format_table(m, true) << "\n"
-    << "`<W,I>` is `ap_fixed<W, I, AP_RND, AP_SAT>`; `<W,I exact>` is `ap_fixed<W, I, AP_TRN, AP_WRAP>`, "
-    << "whose integer bits come from a proven bound so that it never wraps.\n\n"
-    << "## Formats against ranges\n\n";
-  if (spec.report) {
-    s << "Calibration: " << spec.report->calibration_images << " training images (" << spec.report->calibration_source
-      << "). *covered* is the range the integer bits were chosen for: the observed range for activations, a bound "
-      << "computed from the weights for accumulators, the constants' own range for weights. Values outside the "
-      << "representable range saturate (AP_SAT).\n\n"
-      << choices_table(*spec.report) << "\n";
-  }
-  s << "## Estimate\n\n" << estimate_table(e, true) << "\n";
-  return s.str();
-}
-
-std::string interface_section(HlsInterface interface, const QuantizedModel& m) {
-  std::ostringstream s;
-  if (interface == HlsInterface::m_axi) {
-    s << "`void bcnn_top(const input_word_t* in, result_word_t* out, int batch)`: a Vitis kernel. `in` and `out` "
-      << "are AXI masters (bundles `gmem0`, `gmem1`), `batch` and the block control are on AXI4-Lite. One call "
-      << "runs `batch` images: " << m.n_in << " input words per image from `in`, " << m.n_out
-      << " raw logits per image to `out`. The image loop is a DATAFLOW region, so consecutive images overlap in "
-      << "the layer pipeline.\n\n"
-      << "`host/host.cpp` is the XRT driver: `xrt::device`, `load_xclbin`, `xrt::kernel(\"bcnn_top\")`, one "
-      << "`xrt::bo` per direction sized for a batch (group ids of arguments 0 and 1), sync, run, wait. Build it "
-      << "as its header comment says (or `cmake -DBCNN_XRT_HOST=ON`) and link the kernel with "
-      << "`v++ -l -t hw --platform PLATFORM bcnn_prj/solution1/impl/export.xo -o bcnn_top.xclbin`.";
-  } else {
-    s << "`void bcnn_top(input_stream_t& in, result_stream_t& out)`: AXI4-Stream ports (`axis`), block control "
-      << "`ap_ctrl_hs`. One call reads " << m.n_in << " input words and writes " << m.n_out
-      << " raw logits; the body is a DATAFLOW region. Export it as an IP (`export=1`) and connect the streams "
-      << "to an AXI DMA in a Vivado block design. `host/host.cpp` runs here in software emulation "
-      << "(`bcnn_host_sw_emu`); its XRT mode needs an m_axi kernel: regenerate with `--interface m_axi` for the "
-      << "Vitis kernel flow.";
-  }
-  return s.str();
+  hw::TemplateValues values;
+  values.set("MODEL", spec.model_path)
+      .set("PART", e.part.name)
+      .set("PART_DESCRIPTION", e.part.description)
+      .set("CLOCK_NS", number(e.clock_ns))
+      .set("INTERFACE", interface_name(e.interface))
+      .set("COMMAND", spec.command_line)
+      .set("TB_IMAGES", tb.images)
+      .set("TB_DATA", spec.test_data_description)
+      .set("FIXED_ACCURACY", accuracy_percent(tb.fixed_accuracy))
+      .show("FLOAT", tb.float_accuracy >= 0)
+      .set("FLOAT_ACCURACY", accuracy_percent(tb.float_accuracy))
+      .set("LAYER_TABLE", format_table(m, true))
+      .show("CALIBRATION", spec.report != nullptr)
+      .set("ESTIMATE_TABLE", estimate_table(e, true));
+  if (spec.report)
+    values.set("CALIBRATION_IMAGES", spec.report->calibration_images)
+        .set("CALIBRATION_SOURCE", spec.report->calibration_source)
+        .set("CHOICES_TABLE", choices_table(*spec.report));
+  return hw::fill_template(hw::template_file("templates/report.md"), values, "report.md");
 }
 
 std::string readme(const ProjectSpec& spec, const TbData& tb) {
@@ -404,7 +378,7 @@ std::string readme(const ProjectSpec& spec, const TbData& tb) {
   values.set("N_OUT", std::to_string(m.n_out));
   values.set("EXPORT_DESCRIPTION", m_axi ? "export a Vitis kernel (.xo)" : "export a Vivado IP (ip_catalog)");
   values.set("FLOW_TARGET", m_axi ? "vitis" : "vivado");
-  values.set("INTERFACE_SECTION", interface_section(e.interface, m));
+  values.show("M_AXI", m_axi).show("AXIS", !m_axi);
   values.set("INPUT_FORMAT", format_name(m.input));
   values.set("INPUT_WORD", word_type(m.input.width));
   values.set("RESULT_FORMAT", format_name(result));
