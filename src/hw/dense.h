@@ -5,6 +5,14 @@
 
 namespace bcnn::hw {
 
+// A dense layer's part of QuantLayer (QuantLayer::params).
+struct DenseParams {
+  FixedFormat weight{}, acc{}, bias{};
+  std::vector<std::int64_t> weights;   // (n_out, n_in) raw in `weight`
+  std::vector<std::int64_t> bias_raw;  // n_out, in `bias`
+  int reuse_factor = 1;  // multipliers shared by this many products (hardware only)
+};
+
 class HwDense : public HwLayer {
  public:
   std::string_view type() const override { return "dense"; }

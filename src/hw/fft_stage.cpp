@@ -61,7 +61,8 @@ FixedFormat choose_ifft_format(const std::string& layer, double cover, int block
 FixedFormat choose_twiddles(const std::string& layer, int block, QuantContext& ctx, std::vector<std::int64_t>& re,
                             std::vector<std::int64_t>& im) {
   const FixedFormat f =
-      ctx.choose_constant(layer, "twiddle", data_format(ctx.options().weight_width, 2), "covers [-1, 1] exactly", -1, 1);
+      ctx.choose_constant(layer, "twiddle", data_format(ctx.options().weight_width, 2), "covers [-1, 1] exactly",
+                          -1, 1);
   std::vector<double> cos_table, sin_table;
   fft_angle_tables(block, cos_table, sin_table);
   re.resize(block / 2);
@@ -81,7 +82,8 @@ void check_fft_widths(const std::string& layer, const FixedFormat& spec, const F
 }
 
 void validate_fft(const QuantLayer& q, int block, const FixedFormat& spec, const FixedFormat& ifft,
-                  const FixedFormat& twiddle, const std::vector<std::int64_t>& re, const std::vector<std::int64_t>& im) {
+                  const FixedFormat& twiddle, const std::vector<std::int64_t>& re,
+                  const std::vector<std::int64_t>& im) {
   require_raw(q, re, block / 2, twiddle, "twiddle_re");
   require_raw(q, im, block / 2, twiddle, "twiddle_im");
   require_exact_width(q, butterfly_format(spec, twiddle), "the forward FFT butterfly (spec + spec * twiddle)");

@@ -38,6 +38,11 @@ std::string HwLayer::top_call(const QuantLayer& q, const ProjectNames& names, co
   return fill_part("call", v);
 }
 
+void throw_missing_params(const QuantLayer& q) {
+  throw Error("layer '" + q.name + "': its " + q.type +
+              " parameters are missing (QuantLayer::params holds none, or another kind's)");
+}
+
 void require(bool ok, const QuantLayer& q, const std::string& what) {
   if (!ok) throw Error("fixed-point emulator: layer '" + q.name + "': " + what);
 }

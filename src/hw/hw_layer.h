@@ -106,6 +106,20 @@ class HwLayer {
   std::string fill_part(const std::string& part, const TemplateValues& values) const;
 };
 
+// The kind's parameters of a layer (QuantLayer::params); throws bcnn::Error naming the layer when
+// they are missing or of another kind.
+[[noreturn]] void throw_missing_params(const QuantLayer& q);
+template <class P>
+P& params_of(QuantLayer& q) {
+  if (P* p = std::any_cast<P>(&q.params)) return *p;
+  throw_missing_params(q);
+}
+template <class P>
+const P& params_of(const QuantLayer& q) {
+  if (const P* p = std::any_cast<P>(&q.params)) return *p;
+  throw_missing_params(q);
+}
+
 // --- helpers for validate() ---------------------------------------------------------------------
 // Each throws "fixed-point emulator: layer 'NAME': ..." when its check fails.
 void require(bool ok, const QuantLayer& q, const std::string& what);

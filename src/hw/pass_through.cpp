@@ -5,7 +5,8 @@
 namespace bcnn::hw {
 
 void HwPassThrough::quantize(const Layer& /*layer*/, QuantLayer& q, QuantContext& /*ctx*/,
-                             const std::string& /*in_origin*/, const std::optional<FixedFormat>& /*out_override*/) const {
+                             const std::string& /*in_origin*/,
+                             const std::optional<FixedFormat>& /*out_override*/) const {
   q.out = q.in;
 }
 

@@ -15,6 +15,8 @@
 #include "bcnn_hls/bcnn_hls.h"
 #include "core/random.h"
 #include "hls/estimate.h"
+#include "hw/bc_dense.h"
+#include "hw/dense.h"
 #include "hw/fixed_format.h"
 #include "hw/registry.h"
 
@@ -88,24 +90,25 @@ QuantLayer base_layer(const char* type, int n_in, int n_out, const format& in, c
 QuantLayer make_bc_dense(bcnn::Rng& rng) {
   using C = BcDenseCfg;
   QuantLayer q = base_layer("bc_dense", C::n_in, C::n_out, format_of<C::in_t>(), format_of<C::out_t>());
-  q.spec = format_of<C::spec_t>();
-  q.weight = format_of<C::weight_t>();
-  q.acc = format_of<C::acc_t>();
-  q.ifft = format_of<C::ifft_t>();
-  q.bias = format_of<C::bias_t>();
-  q.twiddle = format_of<C::twiddle_t>();
-  q.block = C::block;
-  q.p = C::p;
-  q.q = C::q;
-  q.block_rows_parallel = C::block_rows_parallel;
-  q.bins_parallel = C::bins_parallel;
+  auto& bc = q.params.emplace<bcnn::hw::BcDenseParams>();
+  bc.spec = format_of<C::spec_t>();
+  bc.weight = format_of<C::weight_t>();
+  bc.acc = format_of<C::acc_t>();
+  bc.ifft = format_of<C::ifft_t>();
+  bc.bias = format_of<C::bias_t>();
+  bc.twiddle = format_of<C::twiddle_t>();
+  bc.block = C::block;
+  bc.p = C::p;
+  bc.q = C::q;
+  bc.block_rows_parallel = C::block_rows_parallel;
+  bc.bins_parallel = C::bins_parallel;
   const int spectra = C::p * C::q * (C::block / 2 + 1);
-  q.weight_re = random_raw(spectra, q.weight, rng);
-  q.weight_im = random_raw(spectra, q.weight, rng);
-  q.bias_raw = random_raw(C::n_out, q.bias, rng);
+  bc.weight_re = random_raw(spectra, bc.weight, rng);
+  bc.weight_im = random_raw(spectra, bc.weight, rng);
+  bc.bias_raw = random_raw(C::n_out, bc.bias, rng);
   for (int j = 0; j < C::block / 2; ++j) {
-    q.twiddle_re.push_back(bcnn_hls::from_double(std::cos(2 * M_PI * j / C::block), q.twiddle));
-    q.twiddle_im.push_back(bcnn_hls::from_double(-std::sin(2 * M_PI * j / C::block), q.twiddle));
+    bc.twiddle_re.push_back(bcnn_hls::from_double(std::cos(2 * M_PI * j / C::block), bc.twiddle));
+    bc.twiddle_im.push_back(bcnn_hls::from_double(-std::sin(2 * M_PI * j / C::block), bc.twiddle));
   }
   return q;
 }
@@ -113,12 +116,13 @@ QuantLayer make_bc_dense(bcnn::Rng& rng) {
 QuantLayer make_dense(bcnn::Rng& rng) {
   using C = DenseCfg;
   QuantLayer q = base_layer("dense", C::n_in, C::n_out, format_of<C::in_t>(), format_of<C::out_t>());
-  q.weight = format_of<C::weight_t>();
-  q.bias = format_of<C::bias_t>();
-  q.acc = format_of<C::acc_t>();
-  q.reuse_factor = C::reuse_factor;
-  q.weights = random_raw(C::n_in * C::n_out, q.weight, rng);
-  q.bias_raw = random_raw(C::n_out, q.bias, rng);
+  auto& d = q.params.emplace<bcnn::hw::DenseParams>();
+  d.weight = format_of<C::weight_t>();
+  d.bias = format_of<C::bias_t>();
+  d.acc = format_of<C::acc_t>();
+  d.reuse_factor = C::reuse_factor;
+  d.weights = random_raw(C::n_in * C::n_out, d.weight, rng);
+  d.bias_raw = random_raw(C::n_out, d.bias, rng);
   return q;
 }
 
@@ -152,17 +156,18 @@ void load_raw(T (&values)[N], const std::vector<std::int64_t>& raw) {
 
 std::vector<std::int64_t> run_bc_dense(const QuantLayer& q, const std::vector<std::int64_t>& in) {
   using C = BcDenseCfg;
+  const auto& bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(q);
   const int bins = C::block / 2 + 1;
   for (int i = 0; i < C::p; ++i)
     for (int j = 0; j < C::q; ++j)
       for (int f = 0; f < bins; ++f) {
         const std::size_t index = (static_cast<std::size_t>(i) * C::q + j) * bins + f;
-        C::w_re[i][j][f] = from_raw_bits<C::weight_t>(q.weight_re[index]);
-        C::w_im[i][j][f] = from_raw_bits<C::weight_t>(q.weight_im[index]);
+        C::w_re[i][j][f] = from_raw_bits<C::weight_t>(bc.weight_re[index]);
+        C::w_im[i][j][f] = from_raw_bits<C::weight_t>(bc.weight_im[index]);
       }
-  load_raw(C::bias, q.bias_raw);
-  load_raw(C::tw_re, q.twiddle_re);
-  load_raw(C::tw_im, q.twiddle_im);
+  load_raw(C::bias, bc.bias_raw);
+  load_raw(C::tw_re, bc.twiddle_re);
+  load_raw(C::tw_im, bc.twiddle_im);
   C::in_t x[C::n_in];
   C::out_t y[C::n_out];
   load_raw(x, in);
@@ -172,10 +177,11 @@ std::vector<std::int64_t> run_bc_dense(const QuantLayer& q, const std::vector<st
 
 std::vector<std::int64_t> run_dense(const QuantLayer& q, const std::vector<std::int64_t>& in) {
   using C = DenseCfg;
+  const auto& d = bcnn::hw::params_of<bcnn::hw::DenseParams>(q);
   for (int o = 0; o < C::n_out; ++o)
     for (int i = 0; i < C::n_in; ++i)
-      C::weights[o][i] = from_raw_bits<C::weight_t>(q.weights[static_cast<std::size_t>(o) * C::n_in + i]);
-  load_raw(C::bias, q.bias_raw);
+      C::weights[o][i] = from_raw_bits<C::weight_t>(d.weights[static_cast<std::size_t>(o) * C::n_in + i]);
+  load_raw(C::bias, d.bias_raw);
   C::in_t x[C::n_in];
   C::out_t y[C::n_out];
   load_raw(x, in);
