@@ -66,6 +66,7 @@ for model in mnist_mlp_bc mnist_mlp_dense mnist_mlp_bc16; do
   compile "$model" "${model}_layer_precision" \
     --layer-precision "relu1.out=ap_fixed<14, 3, AP_RND, AP_SAT>" \
     --layer-precision "fc3.acc=ap_fixed<48, 12>" --layer-precision "fc3.out=ap_fixed<12, 6, AP_RND_CONV, AP_SAT_SYM>"
+  compile "$model" "${model}_units" --parallelism fc1=2 --parallelism fc3=8
   if [ "$model" = mnist_mlp_dense ]; then
     compile "$model" "${model}_parallel" --reuse fc1=16 --reuse fc3=4
   else

@@ -222,6 +222,7 @@ void HwBcDense::apply_parallelism(const LayerParallelism& p, QuantLayer& q) cons
     bc.block_rows_parallel = parallelism_in_range(q, *p.block_rows_parallel, bc.p, "block rows in parallel");
   if (p.bins_parallel)
     bc.bins_parallel = parallelism_in_range(q, *p.bins_parallel, bc.block / 2 + 1, "frequency bins in parallel");
+  if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
 }
 
 StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) const {

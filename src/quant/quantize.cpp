@@ -125,6 +125,9 @@ std::map<std::string, FixedFormat> Quantizer::parse_overrides() const {
     if (it == kinds.end())
       throw Error("--parallelism " + layer + ": expected a layer of " + options_.model_path + " (" +
                   join(names, ", ") + "), found \"" + layer + "\"");
+    if (par.units && !it->second->has_parallelism())
+      throw Error("--parallelism " + layer + ": " + layer + " is a " + std::string(it->second->type()) +
+                  " layer, which has no parallelism to set");
     for (const hw::HwLayer* owner : hw::hw_layers())
       if (owner != it->second && owner->uses_parallelism(par))
         throw Error("--parallelism " + layer + ": " + owner->parallelism_description() + " to " +

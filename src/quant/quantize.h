@@ -14,11 +14,14 @@
 
 namespace bcnn {
 
-// Parallelism of one layer; unset fields keep the default of 1.
+// Parallelism of one layer; unset fields keep the kind's default.
 struct LayerParallelism {
   std::optional<int> block_rows_parallel;  // bc_dense
   std::optional<int> bins_parallel;        // bc_dense
   std::optional<int> reuse_factor;         // dense
+  // --parallelism LAYER=N: about N units at once in the kind's own terms (bc_dense: N block rows;
+  // dense: about N multipliers); it wins over the kind's explicit knobs.
+  std::optional<int> units;
 };
 
 struct QuantOptions {

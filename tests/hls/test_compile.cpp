@@ -337,6 +337,18 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
     options.parallelism.clear();
     options.parallelism["fc1"].block_rows_parallel = 99;
     CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "expected block rows in parallel in 1..4"));
+    options.parallelism.clear();
+    options.parallelism["relu1"].units = 2;
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }),
+                   "--parallelism relu1: relu1 is a relu layer, which has no parallelism to set"));
+  }
+  SUBCASE("--parallelism LAYER=N: block rows for bc_dense, about N multipliers for dense") {
+    options.parallelism["fc1"].units = 2;
+    options.parallelism["fc2"].units = 3;
+    const bcnn::QuantizedModel o = bcnn::quantize_model(model, options);
+    CHECK(bcnn::hw::params_of<bcnn::hw::BcDenseParams>(o.layers[1]).block_rows_parallel == 2);
+    const int n_in = o.layers[4].n_in;
+    CHECK(bcnn::hw::params_of<bcnn::hw::DenseParams>(o.layers[4]).reuse_factor == (n_in + 2) / 3);
   }
 }
 
