@@ -27,7 +27,7 @@ std::vector<std::string> HwBcDense::format_fields() const {
 }
 
 void HwBcDense::check_supported(const Layer& layer, const QuantContext& ctx) const {
-  if (!is_supported_hls_block(layer.block_size()))
+  if (!is_supported_fft_block(layer.block_size()))
     ctx.fail("unsupported layer " + layer.name() + " (bc_dense with block " + std::to_string(layer.block_size()) +
              "): the HLS FFT supports power-of-two blocks 4..256");
 }
@@ -152,7 +152,7 @@ void HwBcDense::check_widths(const QuantLayer& q, const QuantContext& ctx) const
 void HwBcDense::validate(const QuantLayer& q) const {
   const BcDenseParams& bc = params_of<BcDenseParams>(q);
   const int k = bc.block;
-  require(is_supported_hls_block(k), q, "block " + std::to_string(k) + " is not supported (expected 4, 8, ..., 256)");
+  require(is_supported_fft_block(k), q, "block " + std::to_string(k) + " is not supported (expected 4, 8, ..., 256)");
   require(bc.p == (q.n_out + k - 1) / k && bc.q == (q.n_in + k - 1) / k, q,
           "p = " + std::to_string(bc.p) + ", q = " + std::to_string(bc.q) +
               " do not match ceil(n_out / block), ceil(n_in / block)");

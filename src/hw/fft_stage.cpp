@@ -31,6 +31,8 @@ int bit_reverse(int i, int bits) {
 
 }  // namespace
 
+bool is_supported_fft_block(int block) { return block >= 4 && block <= 256 && (block & (block - 1)) == 0; }
+
 int fft_stage_width(int data_width, int block) { return std::min(max_stage_width, data_width + log2_ceil(block)); }
 
 void fft_angle_tables(int block, std::vector<double>& cos_table, std::vector<double>& sin_table) {

@@ -12,6 +12,9 @@
 
 namespace bcnn::hw {
 
+// The transform lengths of bcnn_hls/fft.h: powers of two 4..256.
+bool is_supported_fft_block(int block);
+
 // The stage formats' width: the data width plus log2(block) (the halving stages shift one bit
 // each), at most one DSP48E2 port (27 bits) so that a product with an 18-bit weight or twiddle
 // is one multiplier.

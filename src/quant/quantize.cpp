@@ -306,8 +306,6 @@ int integer_bits_for_range(double lo, double hi, int width) {
   return integer;
 }
 
-bool is_supported_hls_block(int block) { return block >= 4 && block <= 256 && (block & (block - 1)) == 0; }
-
 QuantizedModel quantize_model(const LoadedModel& model, const QuantOptions& options, QuantReport* report) {
   Quantizer q(model, options, report);
   return q.run();

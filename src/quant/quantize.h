@@ -88,7 +88,4 @@ Calibration calibrate_model(LoadedModel& model, const std::string& data_dir, int
 // of [lo, hi]: -2^(I-1) <= lo and hi <= 2^(I-1) - 2^(I-width).
 int integer_bits_for_range(double lo, double hi, int width);
 
-// The supported bc_dense block sizes of the HLS library: powers of two 4..256.
-bool is_supported_hls_block(int block);
-
 }  // namespace bcnn
