@@ -125,13 +125,8 @@ int main(int argc, char** argv) {
           explicit_layers.push_back(layer);
         }
       };
-      // --parallelism needs the layer kind; it is resolved after loading the model.
-      std::vector<std::pair<std::string, int>> generic;
-      for (const auto& text : parallelisms) {
-        auto [layer, value] = split_assignment(text, "--parallelism", "N");
-        generic.emplace_back(layer, parse_positive(value, "--parallelism " + layer));
-        explicit_layers.push_back(layer);
-      }
+      // --parallelism: the layer's kind decides what N units are (quantize_model).
+      parallel_option(parallelisms, "--parallelism", [](bcnn::LayerParallelism& p, int n) { p.units = n; });
       parallel_option(block_rows, "--block-rows", [](bcnn::LayerParallelism& p, int n) { p.block_rows_parallel = n; });
       parallel_option(bins, "--bins", [](bcnn::LayerParallelism& p, int n) { p.bins_parallel = n; });
       parallel_option(reuses, "--reuse", [](bcnn::LayerParallelism& p, int n) { p.reuse_factor = n; });
@@ -143,15 +138,6 @@ int main(int argc, char** argv) {
       bcnn::check_output_dir(output_dir, force);
 
       bcnn::LoadedModel model = bcnn::load_model(model_path);
-      for (const auto& [layer, n] : generic) {
-        const bcnn::Layer* l = model.network->find_layer(layer);
-        if (l && l->type() == "dense") {
-          const int n_in = static_cast<int>(bcnn::shape_size(l->input_shape()));
-          options.parallelism[layer].reuse_factor = (n_in + n - 1) / n;
-        } else {
-          options.parallelism[layer].block_rows_parallel = n;  // quantize_model checks the layer
-        }
-      }
       const bcnn::StoredData stored = bcnn::stored_train_data(model.config, model_path + ": stored configuration");
       const std::string& dataset = stored.dataset;
       bcnn::QuantReport report;

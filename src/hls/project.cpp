@@ -13,7 +13,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -21,6 +20,9 @@
 #include "eval/evaluate.h"
 #include "eval/fixed_eval.h"
 #include "hls/embedded_files.h"
+#include "hw/fixed_format.h"
+#include "hw/registry.h"
+#include "hw/template_writer.h"
 #include "quant/emulator.h"
 
 namespace bcnn {
@@ -30,23 +32,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // --- small text helpers ------------------------------------------------------------------------
-
-std::string cpp_type(const FixedFormat& f) {
-  return "bcnn_hls::fixed<" + std::to_string(f.width) + ", " + std::to_string(f.integer) + ", " +
-         bcnn_hls::ap_name(f.q) + ", " + bcnn_hls::ap_name(f.o) + ">";
-}
-
-bool is_data_default(const FixedFormat& f) {
-  return f.q == bcnn_hls::quant_mode::rnd && f.o == bcnn_hls::overflow_mode::sat;
-}
-
-// <16,2> for AP_RND/AP_SAT, <43,8 exact> for AP_TRN/AP_WRAP, the modes spelled out otherwise.
-std::string short_format(const FixedFormat& f) {
-  std::string s = std::string("<") + std::to_string(f.width) + "," + std::to_string(f.integer);
-  if (is_data_default(f)) return s + ">";
-  if (f.q == bcnn_hls::quant_mode::trn && f.o == bcnn_hls::overflow_mode::wrap) return s + " exact>";
-  return s + "," + bcnn_hls::ap_name(f.q) + "," + bcnn_hls::ap_name(f.o) + ">";
-}
 
 std::string number(double v) {
   char buffer[64];
@@ -114,38 +99,9 @@ std::string render_table(const std::vector<std::string>& header, const std::vect
   return out;
 }
 
-bool has_hardware(QuantLayerKind kind) { return kind != QuantLayerKind::flatten && kind != QuantLayerKind::dropout; }
-
 // The smallest C integer type holding `width` bits.
 std::string word_type(int width) {
   return width <= 8 ? "int8_t" : width <= 16 ? "int16_t" : width <= 32 ? "int32_t" : "int64_t";
-}
-
-// {{KEY}} -> value for every key; a placeholder without a value is a bug in bcnn.
-std::string fill_template(std::string_view text, const std::map<std::string, std::string>& values,
-                          const std::string& name) {
-  std::string out;
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t open = text.find("{{", pos);
-    if (open == std::string_view::npos) break;
-    const std::size_t close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) break;
-    const std::string key(text.substr(open + 2, close - open - 2));
-    auto it = values.find(key);
-    if (it == values.end()) throw Error("internal error: template " + name + " uses {{" + key + "}}, which has no value");
-    out.append(text.substr(pos, open - pos));
-    out += it->second;
-    pos = close + 2;
-  }
-  out.append(text.substr(pos));
-  return out;
-}
-
-std::string_view embedded_text(const std::string& path) {
-  for (const auto& f : embedded::files())
-    if (f.path == path) return f.text;
-  throw Error("internal error: " + path + " is not embedded in bcnn-compile");
 }
 
 // --- the directory being written ---------------------------------------------------------------
@@ -174,14 +130,11 @@ class ProjectWriter {
 };
 
 // --- firmware ----------------------------------------------------------------------------------
+// Every file comes from a template under fpga/templates/firmware/; each layer's struct, call and
+// tables from its kind's template (hw/).
 
-struct LayerNames {
-  std::string id;      // C identifier
-  std::string config;  // <id>_config
-};
-
-std::vector<LayerNames> layer_names(const QuantizedModel& m) {
-  std::vector<LayerNames> names;
+std::vector<hw::ProjectNames> layer_names(const QuantizedModel& m) {
+  std::vector<hw::ProjectNames> names;
   std::set<std::string> used{"input", "result", "bcnn"};
   for (const auto& l : m.layers) {
     std::string id = c_identifier(l.name);
@@ -195,247 +148,77 @@ std::vector<LayerNames> layer_names(const QuantizedModel& m) {
 
 FixedFormat result_format(const QuantizedModel& m) { return m.layers.empty() ? m.input : m.layers.back().out; }
 
-std::string defines_h(const QuantizedModel& m, HlsInterface interface) {
+// The values every firmware template knows.
+hw::TemplateValues firmware_values(const QuantizedModel& m, HlsInterface interface) {
+  const bool m_axi = interface == HlsInterface::m_axi;
   const FixedFormat result = result_format(m);
-  std::ostringstream s;
-  s << "// Sizes, formats and interface words of the generated network (bcnn-compile).\n"
-    << "#ifndef BCNN_DEFINES_H\n#define BCNN_DEFINES_H\n\n"
-    << "#include <stdint.h>\n\n#include \"bcnn_hls/fixed.h\"\n\n"
-    << "#define BCNN_N_IN " << m.n_in << "    // network inputs per image (C x H x W)\n"
-    << "#define BCNN_N_OUT " << m.n_out << "   // logits per image\n"
-    << "#define BCNN_INTERFACE_M_AXI " << (interface == HlsInterface::m_axi ? 1 : 0) << "\n"
-    << "#define BCNN_INTERFACE_AXIS " << (interface == HlsInterface::axis ? 1 : 0) << "\n\n"
-    << "// The network input and the logits.\n"
-    << "typedef " << cpp_type(m.input) << " input_t;\n"
-    << "typedef " << cpp_type(result) << " result_t;\n"
-    << "// Interface words: the raw two's complement bits of input_t and result_t.\n"
-    << "typedef " << word_type(m.input.width) << " input_word_t;\n"
-    << "typedef " << word_type(result.width) << " result_word_t;\n\n"
-    << "#endif  // BCNN_DEFINES_H\n";
-  return s.str();
+  hw::TemplateValues v;
+  v.set("n_in", m.n_in)
+      .set("n_out", m.n_out)
+      .set("is_m_axi", m_axi ? 1 : 0)
+      .set("is_axis", m_axi ? 0 : 1)
+      .set("input_t", hw::cpp_type(m.input))
+      .set("result_t", hw::cpp_type(result))
+      .set("input_word_t", word_type(m.input.width))
+      .set("result_word_t", word_type(result.width))
+      .show("m_axi", m_axi)
+      .show("axis", !m_axi);
+  return v;
 }
 
-std::string bcnn_top_h(HlsInterface interface) {
-  std::ostringstream s;
-  s << "// The top function of the generated network (bcnn-compile).\n"
-    << "#ifndef BCNN_TOP_H\n#define BCNN_TOP_H\n\n#include \"defines.h\"\n\n";
-  if (interface == HlsInterface::m_axi) {
-    s << "// Vitis kernel: `batch` images, BCNN_N_IN input words each, from `in` (AXI master), their\n"
-      << "// BCNN_N_OUT raw logits to `out` (AXI master); batch and the control on AXI4-Lite.\n"
-      << "void bcnn_top(const input_word_t* in, result_word_t* out, int batch);\n";
-  } else {
-    s << "#include \"bcnn_hls/stream.h\"\n\n"
-      << "typedef bcnn_hls::stream<input_word_t, BCNN_N_IN> input_stream_t;\n"
-      << "typedef bcnn_hls::stream<result_word_t, BCNN_N_OUT> result_stream_t;\n\n"
-      << "// One image per call: reads BCNN_N_IN input words from `in`, writes BCNN_N_OUT raw logits to\n"
-      << "// `out` (AXI4-Stream).\n"
-      << "void bcnn_top(input_stream_t& in, result_stream_t& out);\n";
-  }
-  s << "\n#endif  // BCNN_TOP_H\n";
-  return s.str();
+std::string fill_firmware(const std::string& file, const hw::TemplateValues& values) {
+  return hw::fill_template(hw::template_file("templates/firmware/" + file), values, "firmware/" + file);
 }
 
 // Batch depth the m_axi ports declare for co-simulation: the test bench's batch.
 constexpr int tb_batch = 64;
 
-std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<LayerNames>& names, HlsInterface interface) {
-  std::ostringstream s;
-  s << "// The top function of the generated network (bcnn-compile): reads an image, runs the layers\n"
-    << "// as a DATAFLOW pipeline of bcnn_hls kernels, writes the raw logits.\n"
-    << "#include \"bcnn_top.h\"\n\n#include \"parameters.h\"\n\n";
-  const bool m_axi = interface == HlsInterface::m_axi;
-  if (m_axi) {
-    s << "static void read_input(const input_word_t* in, int image, input_t x[BCNN_N_IN]) {\n"
-      << "  for (int i = 0; i < BCNN_N_IN; ++i) {\n"
-      << "    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)\n"
-      << "    x[i] = bcnn_hls::from_raw_bits<input_t>(in[image * BCNN_N_IN + i]);\n  }\n}\n\n"
-      << "static void write_output(const result_t y[BCNN_N_OUT], result_word_t* out, int image) {\n"
-      << "  for (int i = 0; i < BCNN_N_OUT; ++i) {\n"
-      << "    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)\n"
-      << "    out[image * BCNN_N_OUT + i] = static_cast<result_word_t>(bcnn_hls::raw_bits(y[i]));\n  }\n}\n\n";
-  } else {
-    s << "static void read_input(input_stream_t& in, input_t x[BCNN_N_IN]) {\n"
-      << "  for (int i = 0; i < BCNN_N_IN; ++i) {\n"
-      << "    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)\n"
-      << "    x[i] = bcnn_hls::from_raw_bits<input_t>(in.read());\n  }\n}\n\n"
-      << "static void write_output(const result_t y[BCNN_N_OUT], result_stream_t& out) {\n"
-      << "  for (int i = 0; i < BCNN_N_OUT; ++i) {\n"
-      << "    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)\n"
-      << "    out.write(static_cast<result_word_t>(bcnn_hls::raw_bits(y[i])));\n  }\n}\n\n";
+// Each line of `text` indented; without the last line end (the template line has it).
+std::string indented(const std::string& text, const std::string& indent) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    if (!out.empty()) out += '\n';
+    out += indent + text.substr(pos, end - pos);
+    pos = end + 1;
   }
+  return out;
+}
 
-  // The body: one array per value, one kernel call per layer with hardware.
-  std::ostringstream body;
-  const std::string indent = m_axi ? "    " : "  ";
+std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectNames>& names,
+                         HlsInterface interface) {
+  hw::TemplateValues v = firmware_values(m, interface);
+  const std::string indent = interface == HlsInterface::m_axi ? "    " : "  ";
+  // One array per value: a layer with hardware writes a new one, the others pass theirs on.
   std::string current = "x_input";
-  body << indent << "input_t x_input[BCNN_N_IN];\n";
-  body << indent << (m_axi ? "read_input(in, image, x_input);\n" : "read_input(in, x_input);\n");
   for (std::size_t i = 0; i < m.layers.size(); ++i) {
-    const QuantLayer& l = m.layers[i];
-    if (!has_hardware(l.kind)) {
-      body << indent << "// " << l.name << " (" << layer_kind_name(l.kind) << "): no hardware, the same array\n";
-      continue;
-    }
-    const std::string out = "x_" + names[i].id;
-    body << indent << names[i].config << "::out_t " << out << "[" << l.n_out << "];\n";
-    const std::string kernel = l.kind == QuantLayerKind::bc_dense ? "bc_dense" : l.kind == QuantLayerKind::dense ? "dense" : "relu";
-    body << indent << "bcnn_hls::" << kernel << "<" << names[i].config << ">(" << current << ", " << out << ");\n";
+    const hw::HwLayer& kind = hw::hw_layer_of(m.layers[i]);
+    const std::string out = kind.has_hardware() ? "x_" + names[i].id : current;
+    hw::TemplateValues layer;
+    layer.set("call", indented(kind.top_call(m.layers[i], names[i], current, out), indent));
+    v.add("layers", std::move(layer));
     current = out;
   }
-  if (m_axi) {
-    body << indent << "write_output(" << current << ", out, image);\n";
-    s << "void bcnn_top(const input_word_t* in, result_word_t* out, int batch) {\n"
-      << "  BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=in offset=slave bundle=gmem0 depth=" << tb_batch * m.n_in
-      << ")\n"
-      << "  BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=out offset=slave bundle=gmem1 depth=" << tb_batch * m.n_out
-      << ")\n"
-      << "  BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=batch)\n"
-      << "  BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=return)\n"
-      << "  // Dataflow over the images: each stage works on the next image as soon as it is free.\n"
-      << "  for (int image = 0; image < batch; ++image) {\n"
-      << "    BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max=" << tb_batch << ")\n"
-      << "    BCNN_HLS_PRAGMA(HLS DATAFLOW)\n"
-      << body.str() << "  }\n}\n";
-  } else {
-    body << indent << "write_output(" << current << ", out);\n";
-    s << "void bcnn_top(input_stream_t& in, result_stream_t& out) {\n"
-      << "  BCNN_HLS_PRAGMA(HLS INTERFACE axis port=in)\n"
-      << "  BCNN_HLS_PRAGMA(HLS INTERFACE axis port=out)\n"
-      << "  BCNN_HLS_PRAGMA(HLS DATAFLOW)\n"
-      << body.str() << "}\n";
-  }
-  return s.str();
+  v.set("result", current).set("in_depth", tb_batch * m.n_in).set("out_depth", tb_batch * m.n_out).set("tb_batch",
+                                                                                                       tb_batch);
+  return fill_firmware("bcnn_top.cpp", v);
 }
 
-std::string parameters_h(const QuantizedModel& m, const std::vector<LayerNames>& names) {
-  std::ostringstream s;
-  s << "// One configuration struct per layer for the bcnn_hls kernels (bcnn-compile). Included by\n"
-    << "// bcnn_top.cpp only: it defines the weight tables (weights/*.h).\n"
-    << "#ifndef BCNN_PARAMETERS_H\n#define BCNN_PARAMETERS_H\n\n"
-    << "#include \"bcnn_hls/bcnn_hls.h\"\n#include \"defines.h\"\n\n";
+std::string parameters_h(const QuantizedModel& m, const std::vector<hw::ProjectNames>& names,
+                         HlsInterface interface) {
+  hw::TemplateValues v = firmware_values(m, interface);
+  v.show("layers", false).show("tables", false);
   for (std::size_t i = 0; i < m.layers.size(); ++i) {
-    const QuantLayer& l = m.layers[i];
-    if (!has_hardware(l.kind)) continue;
-    const std::string& c = names[i].config;
-    if (l.kind == QuantLayerKind::bc_dense) {
-      s << "// " << l.name << ": bc_dense " << l.n_in << " -> " << l.n_out << ", block " << l.block << " (p = " << l.p
-        << " block rows, q = " << l.q << " block columns)\n"
-        << "struct " << c << " {\n"
-        << "  static const int n_in = " << l.n_in << ";\n"
-        << "  static const int n_out = " << l.n_out << ";\n"
-        << "  static const int block = " << l.block << ";\n"
-        << "  static const int p = " << l.p << ";\n"
-        << "  static const int q = " << l.q << ";\n"
-        << "  static const int block_rows_parallel = " << l.block_rows_parallel << ";\n"
-        << "  static const int bins_parallel = " << l.bins_parallel << ";\n"
-        << "  typedef " << cpp_type(l.in) << " in_t;\n"
-        << "  typedef " << cpp_type(l.spec) << " spec_t;\n"
-        << "  typedef " << cpp_type(l.weight) << " weight_t;\n"
-        << "  typedef " << cpp_type(l.acc) << " acc_t;\n"
-        << "  typedef " << cpp_type(l.ifft) << " ifft_t;\n"
-        << "  typedef " << cpp_type(l.bias) << " bias_t;\n"
-        << "  typedef " << cpp_type(l.out) << " out_t;\n"
-        << "  typedef " << cpp_type(l.twiddle) << " twiddle_t;\n"
-        << "  static const weight_t w_re[" << l.p << "][" << l.q << "][" << l.block / 2 + 1 << "];\n"
-        << "  static const weight_t w_im[" << l.p << "][" << l.q << "][" << l.block / 2 + 1 << "];\n"
-        << "  static const bias_t bias[" << l.n_out << "];\n"
-        << "  static const twiddle_t tw_re[" << l.block / 2 << "];\n"
-        << "  static const twiddle_t tw_im[" << l.block / 2 << "];\n"
-        << "};\n\n";
-    } else if (l.kind == QuantLayerKind::dense) {
-      s << "// " << l.name << ": dense " << l.n_in << " -> " << l.n_out << "\n"
-        << "struct " << c << " {\n"
-        << "  static const int n_in = " << l.n_in << ";\n"
-        << "  static const int n_out = " << l.n_out << ";\n"
-        << "  static const int reuse_factor = " << l.reuse_factor << ";\n"
-        << "  typedef " << cpp_type(l.in) << " in_t;\n"
-        << "  typedef " << cpp_type(l.weight) << " weight_t;\n"
-        << "  typedef " << cpp_type(l.bias) << " bias_t;\n"
-        << "  typedef " << cpp_type(l.acc) << " acc_t;\n"
-        << "  typedef " << cpp_type(l.out) << " out_t;\n"
-        << "  static const weight_t weights[" << l.n_out << "][" << l.n_in << "];\n"
-        << "  static const bias_t bias[" << l.n_out << "];\n"
-        << "};\n\n";
-    } else {
-      s << "// " << l.name << ": relu " << l.n_in << "\n"
-        << "struct " << c << " {\n"
-        << "  static const int n = " << l.n_in << ";\n"
-        << "  typedef " << cpp_type(l.in) << " in_t;\n"
-        << "  typedef " << cpp_type(l.out) << " out_t;\n"
-        << "};\n\n";
-    }
+    const hw::HwLayer& kind = hw::hw_layer_of(m.layers[i]);
+    const std::string text = kind.config_struct(m.layers[i], names[i]);
+    if (!text.empty()) v.add("layers", hw::TemplateValues().set("struct", text));
   }
-  for (std::size_t i = 0; i < m.layers.size(); ++i) {
-    const auto kind = m.layers[i].kind;
-    if (kind == QuantLayerKind::bc_dense || kind == QuantLayerKind::dense)
-      s << "#include \"weights/" << names[i].id << ".h\"\n";
-  }
-  s << "\n#endif  // BCNN_PARAMETERS_H\n";
-  return s.str();
-}
-
-// `values` (raw, in format f) as rows of `row` literals, each row in braces, nested `depth` deep
-// by the dims.
-void write_array(std::string& out, const std::vector<std::int64_t>& values, const FixedFormat& f,
-                 const std::vector<int>& dims) {
-  // Recursive over dims; the last dim is one line.
-  std::vector<std::size_t> strides(dims.size(), 1);
-  for (int d = static_cast<int>(dims.size()) - 2; d >= 0; --d) strides[d] = strides[d + 1] * dims[d + 1];
-  auto rec = [&](auto&& self, int d, std::size_t offset, const std::string& indent) -> void {
-    if (d + 1 == static_cast<int>(dims.size())) {
-      out += indent + "{";
-      for (int i = 0; i < dims[d]; ++i) {
-        if (i) out += ", ";
-        out += exact_literal(values[offset + i], f);
-      }
-      out += "}";
-      return;
-    }
-    out += indent + "{\n";
-    for (int i = 0; i < dims[d]; ++i) {
-      self(self, d + 1, offset + i * strides[d], indent + "  ");
-      out += i + 1 < dims[d] ? ",\n" : "\n";
-    }
-    out += indent + "}";
-  };
-  rec(rec, 0, 0, "");
-  out += ";\n\n";
-}
-
-std::string weights_h(const QuantLayer& l, const LayerNames& n) {
-  std::string s;
-  const std::string& c = n.config;
-  s += "// " + l.name + ": exact values of the quantized parameters (bcnn-compile). Included once, by\n";
-  s += "// parameters.h.\n";
-  if (l.kind == QuantLayerKind::bc_dense) {
-    const int bins = l.block / 2 + 1;
-    s += "// Weight spectra W_ij[f] = DFT(w_ij)[f] (unscaled), w_re[i][j][f] and w_im[i][j][f], in " +
-         format_name(l.weight) + ".\n";
-    s += "const " + c + "::weight_t " + c + "::w_re[" + std::to_string(l.p) + "][" + std::to_string(l.q) + "][" +
-         std::to_string(bins) + "] =\n";
-    write_array(s, l.weight_re, l.weight, {l.p, l.q, bins});
-    s += "const " + c + "::weight_t " + c + "::w_im[" + std::to_string(l.p) + "][" + std::to_string(l.q) + "][" +
-         std::to_string(bins) + "] =\n";
-    write_array(s, l.weight_im, l.weight, {l.p, l.q, bins});
-    s += "// Bias, in " + format_name(l.bias) + ".\n";
-    s += "const " + c + "::bias_t " + c + "::bias[" + std::to_string(l.n_out) + "] =\n";
-    write_array(s, l.bias_raw, l.bias, {l.n_out});
-    s += "// Twiddles cos(2 pi j / " + std::to_string(l.block) + ") and -sin(2 pi j / " + std::to_string(l.block) +
-         "), j < " + std::to_string(l.block / 2) + ", in " + format_name(l.twiddle) + ".\n";
-    s += "const " + c + "::twiddle_t " + c + "::tw_re[" + std::to_string(l.block / 2) + "] =\n";
-    write_array(s, l.twiddle_re, l.twiddle, {l.block / 2});
-    s += "const " + c + "::twiddle_t " + c + "::tw_im[" + std::to_string(l.block / 2) + "] =\n";
-    write_array(s, l.twiddle_im, l.twiddle, {l.block / 2});
-  } else {
-    s += "// Weights weights[o][i], in " + format_name(l.weight) + ".\n";
-    s += "const " + c + "::weight_t " + c + "::weights[" + std::to_string(l.n_out) + "][" + std::to_string(l.n_in) +
-         "] =\n";
-    write_array(s, l.weights, l.weight, {l.n_out, l.n_in});
-    s += "// Bias, in " + format_name(l.bias) + ".\n";
-    s += "const " + c + "::bias_t " + c + "::bias[" + std::to_string(l.n_out) + "] =\n";
-    write_array(s, l.bias_raw, l.bias, {l.n_out});
-  }
-  return s;
+  for (std::size_t i = 0; i < m.layers.size(); ++i)
+    if (!hw::hw_layer_of(m.layers[i]).parameter_tables(m.layers[i], names[i]).empty())
+      v.add("tables", hw::TemplateValues().set("id", names[i].id));
+  return fill_firmware("parameters.h", v);
 }
 
 // --- tb_data -----------------------------------------------------------------------------------
@@ -464,8 +247,8 @@ TbData make_tb_data(const ProjectSpec& spec) {
 
 // --- reports -----------------------------------------------------------------------------------
 
-double format_min(const FixedFormat& f) { return std::ldexp(static_cast<double>(f.min_raw()), -f.fraction_bits()); }
-double format_max(const FixedFormat& f) { return std::ldexp(static_cast<double>(f.max_raw()), -f.fraction_bits()); }
+using hw::format_max;
+using hw::format_min;
 
 json format_json(const FixedFormat& f) {
   return {{"spelling", format_name(f)}, {"width", f.width}, {"integer", f.integer},
@@ -501,24 +284,11 @@ std::string report_json(const ProjectSpec& spec, const TbData& tb) {
   const QuantizedModel& m = *spec.model;
   json layers = json::array();
   for (const auto& l : m.layers) {
-    json j = {{"name", l.name}, {"type", layer_kind_name(l.kind)}, {"n_in", l.n_in}, {"n_out", l.n_out},
+    json j = {{"name", l.name}, {"type", l.type}, {"n_in", l.n_in}, {"n_out", l.n_out},
               {"observed", {{"in_min", l.observed_in_min}, {"in_max", l.observed_in_max},
                             {"out_min", l.observed_out_min}, {"out_max", l.observed_out_max}}}};
     json formats = {{"in", format_name(l.in)}, {"out", format_name(l.out)}};
-    if (l.kind == QuantLayerKind::bc_dense) {
-      j["block"] = l.block;
-      j["p"] = l.p;
-      j["q"] = l.q;
-      j["block_rows_parallel"] = l.block_rows_parallel;
-      j["bins_parallel"] = l.bins_parallel;
-      for (const auto& [k, f] : {std::pair{"spec", l.spec}, {"weight", l.weight}, {"acc", l.acc}, {"ifft", l.ifft},
-                                 {"bias", l.bias}, {"twiddle", l.twiddle}})
-        formats[k] = format_name(f);
-    } else if (l.kind == QuantLayerKind::dense) {
-      j["reuse_factor"] = l.reuse_factor;
-      for (const auto& [k, f] : {std::pair{"weight", l.weight}, {"acc", l.acc}, {"bias", l.bias}})
-        formats[k] = format_name(f);
-    }
+    hw::hw_layer_of(l).describe(l, j, formats);
     j["formats"] = formats;
     layers.push_back(j);
   }
@@ -562,51 +332,26 @@ std::string choices_table(const QuantReport& report) {
 std::string report_md(const ProjectSpec& spec, const TbData& tb) {
   const QuantizedModel& m = *spec.model;
   const DesignEstimate& e = *spec.estimate;
-  std::ostringstream s;
-  s << "# bcnn-compile report\n\n"
-    << "Model `" << spec.model_path << "`, part `" << e.part.name << "` (" << e.part.description << "), clock "
-    << number(e.clock_ns) << " ns, interface " << interface_name(e.interface) << ".\n\n"
-    << "Generated with `" << spec.command_line << "`.\n\n"
-    << "## Accuracy on tb_data (" << tb.images << " images of " << spec.test_data_description << ")\n\n"
-    << "- fixed point (bcnn's FixedEmulator, what the C simulation must reproduce bit for bit): "
-    << accuracy_percent(tb.fixed_accuracy) << "\n";
-  if (tb.float_accuracy >= 0) s << "- float model: " << accuracy_percent(tb.float_accuracy) << "\n";
-  s << "\n## Layers\n\n" << format_table(m, true) << "\n"
-    << "`<W,I>` is `ap_fixed<W, I, AP_RND, AP_SAT>`; `<W,I exact>` is `ap_fixed<W, I, AP_TRN, AP_WRAP>`, "
-    << "whose integer bits come from a proven bound so that it never wraps.\n\n"
-    << "## Formats against ranges\n\n";
-  if (spec.report) {
-    s << "Calibration: " << spec.report->calibration_images << " training images (" << spec.report->calibration_source
-      << "). *covered* is the range the integer bits were chosen for: the observed range for activations, a bound "
-      << "computed from the weights for accumulators, the constants' own range for weights. Values outside the "
-      << "representable range saturate (AP_SAT).\n\n"
-      << choices_table(*spec.report) << "\n";
-  }
-  s << "## Estimate\n\n" << estimate_table(e, true) << "\n";
-  return s.str();
-}
-
-std::string interface_section(HlsInterface interface, const QuantizedModel& m) {
-  std::ostringstream s;
-  if (interface == HlsInterface::m_axi) {
-    s << "`void bcnn_top(const input_word_t* in, result_word_t* out, int batch)`: a Vitis kernel. `in` and `out` "
-      << "are AXI masters (bundles `gmem0`, `gmem1`), `batch` and the block control are on AXI4-Lite. One call "
-      << "runs `batch` images: " << m.n_in << " input words per image from `in`, " << m.n_out
-      << " raw logits per image to `out`. The image loop is a DATAFLOW region, so consecutive images overlap in "
-      << "the layer pipeline.\n\n"
-      << "`host/host.cpp` is the XRT driver: `xrt::device`, `load_xclbin`, `xrt::kernel(\"bcnn_top\")`, one "
-      << "`xrt::bo` per direction sized for a batch (group ids of arguments 0 and 1), sync, run, wait. Build it "
-      << "as its header comment says (or `cmake -DBCNN_XRT_HOST=ON`) and link the kernel with "
-      << "`v++ -l -t hw --platform PLATFORM bcnn_prj/solution1/impl/export.xo -o bcnn_top.xclbin`.";
-  } else {
-    s << "`void bcnn_top(input_stream_t& in, result_stream_t& out)`: AXI4-Stream ports (`axis`), block control "
-      << "`ap_ctrl_hs`. One call reads " << m.n_in << " input words and writes " << m.n_out
-      << " raw logits; the body is a DATAFLOW region. Export it as an IP (`export=1`) and connect the streams "
-      << "to an AXI DMA in a Vivado block design. `host/host.cpp` runs here in software emulation "
-      << "(`bcnn_host_sw_emu`); its XRT mode needs an m_axi kernel: regenerate with `--interface m_axi` for the "
-      << "Vitis kernel flow.";
-  }
-  return s.str();
+  hw::TemplateValues values;
+  values.set("MODEL", spec.model_path)
+      .set("PART", e.part.name)
+      .set("PART_DESCRIPTION", e.part.description)
+      .set("CLOCK_NS", number(e.clock_ns))
+      .set("INTERFACE", interface_name(e.interface))
+      .set("COMMAND", spec.command_line)
+      .set("TB_IMAGES", tb.images)
+      .set("TB_DATA", spec.test_data_description)
+      .set("FIXED_ACCURACY", accuracy_percent(tb.fixed_accuracy))
+      .show("FLOAT", tb.float_accuracy >= 0)
+      .set("FLOAT_ACCURACY", accuracy_percent(tb.float_accuracy))
+      .set("LAYER_TABLE", format_table(m, true))
+      .show("CALIBRATION", spec.report != nullptr)
+      .set("ESTIMATE_TABLE", estimate_table(e, true));
+  if (spec.report)
+    values.set("CALIBRATION_IMAGES", spec.report->calibration_images)
+        .set("CALIBRATION_SOURCE", spec.report->calibration_source)
+        .set("CHOICES_TABLE", choices_table(*spec.report));
+  return hw::fill_template(hw::template_file("templates/report.md"), values, "report.md");
 }
 
 std::string readme(const ProjectSpec& spec, const TbData& tb) {
@@ -619,37 +364,37 @@ std::string readme(const ProjectSpec& spec, const TbData& tb) {
   else
     for (const auto& w : e.warnings) fit += "**Warning:** " + w + "\n\n";
   const bool m_axi = e.interface == HlsInterface::m_axi;
-  std::map<std::string, std::string> values{
-      {"MODEL", spec.model_path},
-      {"COMMAND", spec.command_line},
-      {"PART", e.part.name},
-      {"CLOCK_NS", number(e.clock_ns)},
-      {"INTERFACE_SHORT", m_axi ? "AXI master ports (the Vitis kernel flow)" : "AXI4-Stream ports"},
-      {"TB_IMAGES", std::to_string(tb.images)},
-      {"LAYER_TABLE", format_table(m, true)},
-      {"ESTIMATE_TABLE", estimate_table(e, true)},
-      {"FIT", fit},
-      {"N_IN", std::to_string(m.n_in)},
-      {"N_OUT", std::to_string(m.n_out)},
-      {"EXPORT_DESCRIPTION", m_axi ? "export a Vitis kernel (.xo)" : "export a Vivado IP (ip_catalog)"},
-      {"FLOW_TARGET", m_axi ? "vitis" : "vivado"},
-      {"INTERFACE_SECTION", interface_section(e.interface, m)},
-      {"INPUT_FORMAT", format_name(m.input)},
-      {"INPUT_WORD", word_type(m.input.width)},
-      {"RESULT_FORMAT", format_name(result)},
-      {"RESULT_WORD", word_type(result.width)},
-  };
-  return fill_template(embedded_text("templates/README.md"), values, "README.md");
+  hw::TemplateValues values;
+  values.set("MODEL", spec.model_path);
+  values.set("COMMAND", spec.command_line);
+  values.set("PART", e.part.name);
+  values.set("CLOCK_NS", number(e.clock_ns));
+  values.set("INTERFACE_SHORT", m_axi ? "AXI master ports (the Vitis kernel flow)" : "AXI4-Stream ports");
+  values.set("TB_IMAGES", std::to_string(tb.images));
+  values.set("LAYER_TABLE", format_table(m, true));
+  values.set("ESTIMATE_TABLE", estimate_table(e, true));
+  values.set("FIT", fit);
+  values.set("N_IN", std::to_string(m.n_in));
+  values.set("N_OUT", std::to_string(m.n_out));
+  values.set("EXPORT_DESCRIPTION", m_axi ? "export a Vitis kernel (.xo)" : "export a Vivado IP (ip_catalog)");
+  values.set("FLOW_TARGET", m_axi ? "vitis" : "vivado");
+  values.show("M_AXI", m_axi).show("AXIS", !m_axi);
+  values.set("INPUT_FORMAT", format_name(m.input));
+  values.set("INPUT_WORD", word_type(m.input.width));
+  values.set("RESULT_FORMAT", format_name(result));
+  values.set("RESULT_WORD", word_type(result.width));
+  return hw::fill_template(hw::template_file("templates/README.md"), values, "README.md");
 }
 
 std::string build_tcl(const DesignEstimate& e) {
   const bool m_axi = e.interface == HlsInterface::m_axi;
-  std::map<std::string, std::string> values{{"PART", e.part.name},
-                                            {"CLOCK_NS", number(e.clock_ns)},
-                                            {"INTERFACE", interface_name(e.interface)},
-                                            {"FLOW_TARGET", m_axi ? "vitis" : "vivado"},
-                                            {"EXPORT_FORMAT", m_axi ? "xo" : "ip_catalog"}};
-  return fill_template(embedded_text("templates/build_prj.tcl"), values, "build_prj.tcl");
+  hw::TemplateValues values;
+  values.set("PART", e.part.name)
+      .set("CLOCK_NS", number(e.clock_ns))
+      .set("INTERFACE", interface_name(e.interface))
+      .set("FLOW_TARGET", m_axi ? "vitis" : "vivado")
+      .set("EXPORT_FORMAT", m_axi ? "xo" : "ip_catalog");
+  return hw::fill_template(hw::template_file("templates/build_prj.tcl"), values, "build_prj.tcl");
 }
 
 // --- atomic directory replacement --------------------------------------------------------------
@@ -670,35 +415,35 @@ std::string c_identifier(const std::string& name) {
   return id;
 }
 
-std::string exact_literal(std::int64_t raw, const FixedFormat& f) {
-  if (raw == 0) return "0";
-  const double value = std::ldexp(static_cast<double>(raw), -f.fraction_bits());
-  char buffer[64];
-  auto r = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, r.ptr);
-}
-
 std::string format_table(const QuantizedModel& m, bool markdown) {
+  const std::vector<std::string> header{"layer", "type", "n_in", "n_out", "block", "in", "out", "spec", "weight",
+                                        "acc", "ifft", "bias", "parallelism"};
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"input", "", "", std::to_string(m.n_in), "", short_format(m.input), "", "", "", "", "", "", ""});
+  rows.push_back({"input", "", "", std::to_string(m.n_in), "", hw::short_format(m.input), "", "", "", "", "", "", ""});
   for (const auto& l : m.layers) {
-    std::vector<std::string> r{l.name, layer_kind_name(l.kind), std::to_string(l.n_in), std::to_string(l.n_out), "",
-                               short_format(l.in), short_format(l.out)};
-    if (l.kind == QuantLayerKind::bc_dense) {
-      r[4] = std::to_string(l.block);
-      for (const auto& f : {l.spec, l.weight, l.acc, l.ifft, l.bias}) r.push_back(short_format(f));
-      r.push_back(std::to_string(l.block_rows_parallel) + " rows x " + std::to_string(l.bins_parallel) + " bins");
-    } else if (l.kind == QuantLayerKind::dense) {
-      r.insert(r.end(), {"", short_format(l.weight), short_format(l.acc), "", short_format(l.bias)});
-      r.push_back("reuse " + std::to_string(l.reuse_factor));
-    } else {
-      r.insert(r.end(), {"", "", "", "", "", ""});
+    const auto cells = hw::hw_layer_of(l).table_cells(l);
+    std::vector<std::string> r;
+    for (const auto& column : header) {
+      if (column == "layer")
+        r.push_back(l.name);
+      else if (column == "type")
+        r.push_back(l.type);
+      else if (column == "n_in")
+        r.push_back(std::to_string(l.n_in));
+      else if (column == "n_out")
+        r.push_back(std::to_string(l.n_out));
+      else if (column == "in")
+        r.push_back(hw::short_format(l.in));
+      else if (column == "out")
+        r.push_back(hw::short_format(l.out));
+      else {
+        auto it = cells.find(column);
+        r.push_back(it == cells.end() ? "" : it->second);
+      }
     }
     rows.push_back(r);
   }
-  return render_table({"layer", "type", "n_in", "n_out", "block", "in", "out", "spec", "weight", "acc", "ifft", "bias",
-                       "parallelism"},
-                      rows, markdown);
+  return render_table(header, rows, markdown);
 }
 
 std::string estimate_table(const DesignEstimate& e, bool markdown) {
@@ -766,7 +511,16 @@ ProjectSummary write_project(const ProjectSpec& spec) {
   // Staging directories of compilers killed with SIGKILL are removed before this one is made.
   remove_stale_temp_files(parent.string());
   const std::string suffix = std::to_string(static_cast<long long>(getpid()));
-  const fs::path staging = parent / ("." + target.filename().string() + ".tmp-" + suffix);
+  // Hidden names beside the target, appended piece by piece (GCC 12's -Wrestrict false positive on
+  // "." + string + ...).
+  auto beside = [&](const char* kind) {
+    std::string name = ".";
+    name += target.filename().string();
+    name += kind;
+    name += suffix;
+    return parent / name;
+  };
+  const fs::path staging = beside(".tmp-");
   fs::remove_all(staging, ec);
   if (!fs::create_directory(staging, ec) || ec) {
     remove_created();
@@ -787,19 +541,18 @@ ProjectSummary write_project(const ProjectSpec& spec) {
       if (f.path.substr(0, prefix.size()) == prefix)
         w.write("firmware/bcnn_hls/" + std::string(f.path.substr(prefix.size())), f.text);
     }
-    w.write("firmware/defines.h", defines_h(m, interface));
-    w.write("firmware/bcnn_top.h", bcnn_top_h(interface));
+    w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, interface)));
+    w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top.h", firmware_values(m, interface)));
     w.write("firmware/bcnn_top.cpp", bcnn_top_cpp(m, names, interface));
-    w.write("firmware/parameters.h", parameters_h(m, names));
+    w.write("firmware/parameters.h", parameters_h(m, names, interface));
     for (std::size_t i = 0; i < m.layers.size(); ++i) {
-      const auto kind = m.layers[i].kind;
-      if (kind == QuantLayerKind::bc_dense || kind == QuantLayerKind::dense)
-        w.write("firmware/weights/" + names[i].id + ".h", weights_h(m.layers[i], names[i]));
+      const std::string tables = hw::hw_layer_of(m.layers[i]).parameter_tables(m.layers[i], names[i]);
+      if (!tables.empty()) w.write("firmware/weights/" + names[i].id + ".h", tables);
     }
     // Test bench, host, builds.
-    w.write("tb/bcnn_tb.cpp", embedded_text("templates/tb/bcnn_tb.cpp"));
-    w.write("host/host.cpp", embedded_text("templates/host/host.cpp"));
-    w.write("CMakeLists.txt", embedded_text("templates/CMakeLists.txt"));
+    w.write("tb/bcnn_tb.cpp", hw::template_file("templates/tb/bcnn_tb.cpp"));
+    w.write("host/host.cpp", hw::template_file("templates/host/host.cpp"));
+    w.write("CMakeLists.txt", hw::template_file("templates/CMakeLists.txt"));
     w.write("build_prj.tcl", build_tcl(*spec.estimate));
     // tb_data/ and the reports.
     const TbData tb = make_tb_data(spec);
@@ -815,7 +568,7 @@ ProjectSummary write_project(const ProjectSpec& spec) {
     summary.float_accuracy = tb.float_accuracy;
 
     // Commit: the old project (if any) moves aside, the new one takes its name.
-    const fs::path old = parent / ("." + target.filename().string() + ".old-" + suffix);
+    const fs::path old = beside(".old-");
     if (fs::exists(target, ec)) {
       fs::remove_all(old, ec);
       fs::rename(target, old, ec);

@@ -64,8 +64,5 @@ TbFiles make_tb_files(const QuantizedModel& model, const Dataset& data, int imag
 
 // A C++ identifier made from a layer name (letters, digits and underscores).
 std::string c_identifier(const std::string& name);
-// An exact C++ literal for the fixed-point value raw * 2^-F (F = f.width - f.integer): the
-// shortest decimal that converts to that value as a double (exact for widths up to 53 bits).
-std::string exact_literal(std::int64_t raw, const FixedFormat& f);
 
 }  // namespace bcnn

@@ -8,6 +8,9 @@
 #include "quant/quantized_model.h"
 
 namespace bcnn {
+namespace hw {
+class HwLayer;
+}
 
 class FixedEmulator {
  public:
@@ -25,6 +28,7 @@ class FixedEmulator {
 
  private:
   const QuantizedModel& model_;
+  std::vector<const hw::HwLayer*> kinds_;  // the kind of every layer, from hw/registry
 };
 
 }  // namespace bcnn

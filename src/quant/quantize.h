@@ -14,11 +14,14 @@
 
 namespace bcnn {
 
-// Parallelism of one layer; unset fields keep the default of 1.
+// Parallelism of one layer; unset fields keep the kind's default.
 struct LayerParallelism {
   std::optional<int> block_rows_parallel;  // bc_dense
   std::optional<int> bins_parallel;        // bc_dense
   std::optional<int> reuse_factor;         // dense
+  // --parallelism LAYER=N: about N units at once in the kind's own terms (bc_dense: N block rows;
+  // dense: about N multipliers); it wins over the kind's explicit knobs.
+  std::optional<int> units;
 };
 
 struct QuantOptions {
@@ -84,8 +87,5 @@ Calibration calibrate_model(LoadedModel& model, const std::string& data_dir, int
 // The smallest number of integer bits I (at least 1) such that fixed<width, I> holds every value
 // of [lo, hi]: -2^(I-1) <= lo and hi <= 2^(I-1) - 2^(I-width).
 int integer_bits_for_range(double lo, double hi, int width);
-
-// The supported bc_dense block sizes of the HLS library: powers of two 4..256.
-bool is_supported_hls_block(int block);
 
 }  // namespace bcnn

@@ -21,6 +21,8 @@
 #include "core/random.h"
 #include "harness.h"
 #include "layers/bc_dense.h"
+#include "hw/bc_dense.h"
+#include "hw/dense.h"
 #include "quant/emulator.h"
 #include "quant/quantized_model.h"
 
@@ -52,7 +54,6 @@ namespace {
 using bcnn::FixedEmulator;
 using bcnn::QuantizedModel;
 using bcnn::QuantLayer;
-using bcnn::QuantLayerKind;
 using bcnn_hls::fixed;
 using bcnn_hls::format;
 using bcnn_hls::format_of;
@@ -182,23 +183,24 @@ template <class CFG>
 QuantLayer bc_dense_layer(const std::vector<float>& w, const std::vector<float>& bias) {
   constexpr int K = CFG::block, bins = K / 2 + 1;
   QuantLayer layer;
-  layer.kind = QuantLayerKind::bc_dense;
+  layer.type = "bc_dense";
   layer.name = "fc_bc";
   layer.n_in = CFG::n_in;
   layer.n_out = CFG::n_out;
   layer.in = format_of<typename CFG::in_t>();
   layer.out = format_of<typename CFG::out_t>();
-  layer.spec = format_of<typename CFG::spec_t>();
-  layer.weight = format_of<typename CFG::weight_t>();
-  layer.acc = format_of<typename CFG::acc_t>();
-  layer.ifft = format_of<typename CFG::ifft_t>();
-  layer.bias = format_of<typename CFG::bias_t>();
-  layer.twiddle = format_of<typename CFG::twiddle_t>();
-  layer.block = K;
-  layer.p = CFG::p;
-  layer.q = CFG::q;
-  layer.block_rows_parallel = CFG::block_rows_parallel;
-  layer.bins_parallel = CFG::bins_parallel;
+  auto& bc = layer.params.emplace<bcnn::hw::BcDenseParams>();
+  bc.spec = format_of<typename CFG::spec_t>();
+  bc.weight = format_of<typename CFG::weight_t>();
+  bc.acc = format_of<typename CFG::acc_t>();
+  bc.ifft = format_of<typename CFG::ifft_t>();
+  bc.bias = format_of<typename CFG::bias_t>();
+  bc.twiddle = format_of<typename CFG::twiddle_t>();
+  bc.block = K;
+  bc.p = CFG::p;
+  bc.q = CFG::q;
+  bc.block_rows_parallel = CFG::block_rows_parallel;
+  bc.bins_parallel = CFG::bins_parallel;
   std::vector<double> re, im;
   for (int b = 0; b < CFG::p * CFG::q; ++b)
     for (int f = 0; f < bins; ++f) {
@@ -207,67 +209,70 @@ QuantLayer bc_dense_layer(const std::vector<float>& w, const std::vector<float>&
       re.push_back(s.real());
       im.push_back(s.imag());
     }
-  layer.weight_re = quantize_all(re, layer.weight);
-  layer.weight_im = quantize_all(im, layer.weight);
+  bc.weight_re = quantize_all(re, bc.weight);
+  bc.weight_im = quantize_all(im, bc.weight);
   std::vector<double> c, s;
   for (int j = 0; j < K / 2; ++j) {
     c.push_back(std::cos(2 * M_PI * j / K));
     s.push_back(-std::sin(2 * M_PI * j / K));
   }
-  layer.twiddle_re = quantize_all(c, layer.twiddle);
-  layer.twiddle_im = quantize_all(s, layer.twiddle);
-  layer.bias_raw = quantize_all(std::vector<double>(bias.begin(), bias.end()), layer.bias);
+  bc.twiddle_re = quantize_all(c, bc.twiddle);
+  bc.twiddle_im = quantize_all(s, bc.twiddle);
+  bc.bias_raw = quantize_all(std::vector<double>(bias.begin(), bias.end()), bc.bias);
   return layer;
 }
 
 template <class CFG>
 void load_bc_dense(const QuantLayer& layer) {
+  const auto& bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(layer);
   constexpr int bins = CFG::block / 2 + 1;
   for (int i = 0; i < CFG::p; ++i)
     for (int j = 0; j < CFG::q; ++j)
       for (int f = 0; f < bins; ++f) {
         const std::size_t index = (static_cast<std::size_t>(i) * CFG::q + j) * bins + f;
-        CFG::w_re[i][j][f] = from_raw_bits<typename CFG::weight_t>(layer.weight_re[index]);
-        CFG::w_im[i][j][f] = from_raw_bits<typename CFG::weight_t>(layer.weight_im[index]);
+        CFG::w_re[i][j][f] = from_raw_bits<typename CFG::weight_t>(bc.weight_re[index]);
+        CFG::w_im[i][j][f] = from_raw_bits<typename CFG::weight_t>(bc.weight_im[index]);
       }
-  for (int o = 0; o < CFG::n_out; ++o) CFG::bias[o] = from_raw_bits<typename CFG::bias_t>(layer.bias_raw[o]);
+  for (int o = 0; o < CFG::n_out; ++o) CFG::bias[o] = from_raw_bits<typename CFG::bias_t>(bc.bias_raw[o]);
   for (int j = 0; j < CFG::block / 2; ++j) {
-    CFG::tw_re[j] = from_raw_bits<typename CFG::twiddle_t>(layer.twiddle_re[j]);
-    CFG::tw_im[j] = from_raw_bits<typename CFG::twiddle_t>(layer.twiddle_im[j]);
+    CFG::tw_re[j] = from_raw_bits<typename CFG::twiddle_t>(bc.twiddle_re[j]);
+    CFG::tw_im[j] = from_raw_bits<typename CFG::twiddle_t>(bc.twiddle_im[j]);
   }
 }
 
 template <class CFG>
 QuantLayer dense_layer(const std::vector<double>& weights, const std::vector<double>& bias) {
   QuantLayer layer;
-  layer.kind = QuantLayerKind::dense;
+  layer.type = "dense";
   layer.name = "fc_dense";
   layer.n_in = CFG::n_in;
   layer.n_out = CFG::n_out;
   layer.in = format_of<typename CFG::in_t>();
   layer.out = format_of<typename CFG::out_t>();
-  layer.weight = format_of<typename CFG::weight_t>();
-  layer.bias = format_of<typename CFG::bias_t>();
-  layer.acc = format_of<typename CFG::acc_t>();
-  layer.reuse_factor = CFG::reuse_factor;
-  layer.weights = quantize_all(weights, layer.weight);
-  layer.bias_raw = quantize_all(bias, layer.bias);
+  auto& d = layer.params.emplace<bcnn::hw::DenseParams>();
+  d.weight = format_of<typename CFG::weight_t>();
+  d.bias = format_of<typename CFG::bias_t>();
+  d.acc = format_of<typename CFG::acc_t>();
+  d.reuse_factor = CFG::reuse_factor;
+  d.weights = quantize_all(weights, d.weight);
+  d.bias_raw = quantize_all(bias, d.bias);
   return layer;
 }
 
 template <class CFG>
 void load_dense(const QuantLayer& layer) {
+  const auto& d = bcnn::hw::params_of<bcnn::hw::DenseParams>(layer);
   for (int o = 0; o < CFG::n_out; ++o) {
     for (int i = 0; i < CFG::n_in; ++i)
       CFG::weights[o][i] =
-          from_raw_bits<typename CFG::weight_t>(layer.weights[static_cast<std::size_t>(o) * CFG::n_in + i]);
-    CFG::bias[o] = from_raw_bits<typename CFG::bias_t>(layer.bias_raw[o]);
+          from_raw_bits<typename CFG::weight_t>(d.weights[static_cast<std::size_t>(o) * CFG::n_in + i]);
+    CFG::bias[o] = from_raw_bits<typename CFG::bias_t>(d.bias_raw[o]);
   }
 }
 
-QuantLayer simple_layer(QuantLayerKind kind, const char* name, int n, const format& in, const format& out) {
+QuantLayer simple_layer(const char* type, const char* name, int n, const format& in, const format& out) {
   QuantLayer layer;
-  layer.kind = kind;
+  layer.type = type;
   layer.name = name;
   layer.n_in = layer.n_out = n;
   layer.in = in;
@@ -338,11 +343,11 @@ struct Network {
     model.n_in = n_in;
     model.n_out = n_out;
     model.input = format_of<typename BC::in_t>();
-    model.layers.push_back(simple_layer(QuantLayerKind::flatten, "flatten", n_in, model.input, model.input));
+    model.layers.push_back(simple_layer("flatten", "flatten", n_in, model.input, model.input));
     model.layers.push_back(bc_dense_layer<BC>(w, b));
     const format hidden = format_of<typename RELU::out_t>();
-    model.layers.push_back(simple_layer(QuantLayerKind::relu, "relu", BC::n_out, model.layers[1].out, hidden));
-    model.layers.push_back(simple_layer(QuantLayerKind::dropout, "dropout", BC::n_out, hidden, hidden));
+    model.layers.push_back(simple_layer("relu", "relu", BC::n_out, model.layers[1].out, hidden));
+    model.layers.push_back(simple_layer("dropout", "dropout", BC::n_out, hidden, hidden));
     model.layers.push_back(dense_layer<DENSE>(uniform(DENSE::n_out * DENSE::n_in, dense_weight, rng),
                                               uniform(DENSE::n_out, bias, rng)));
     return model;
@@ -441,10 +446,11 @@ void check_bc_dense_against_float(std::uint64_t seed) {
   layer->forward(x, y, {});
 
   double largest_weight_spectrum = 0;
-  for (std::size_t i = 0; i < quant.weight_re.size(); ++i)
+  const auto& bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(quant);
+  for (std::size_t i = 0; i < bc.weight_re.size(); ++i)
     largest_weight_spectrum = std::max(
-        largest_weight_spectrum, std::abs(std::complex<double>(bcnn_hls::to_double(quant.weight_re[i], quant.weight),
-                                                               bcnn_hls::to_double(quant.weight_im[i], quant.weight))));
+        largest_weight_spectrum, std::abs(std::complex<double>(bcnn_hls::to_double(bc.weight_re[i], bc.weight),
+                                                               bcnn_hls::to_double(bc.weight_im[i], bc.weight))));
   double worst_ratio = 0, largest_output = 0;
   for (int s = 0; s < batch; ++s) {
     const float* xs = x.sample(s);
@@ -729,22 +735,23 @@ TEST_CASE("hls kernel emulator: a malformed QuantizedModel is rejected with the 
   };
   {
     QuantizedModel bad = good;
-    bad.layers[1].weight_re.pop_back();
+    bcnn::hw::params_of<bcnn::hw::BcDenseParams>(bad.layers[1]).weight_re.pop_back();
     const std::string text = message(bad);
     CHECK(text.find("fc_bc") != std::string::npos);
     CHECK(text.find("weight_re") != std::string::npos);
   }
   {
     QuantizedModel bad = good;
-    bad.layers[1].spec = format{40, 2, quant_mode::rnd, bcnn_hls::overflow_mode::sat};
-    bad.layers[1].twiddle = format{30, 2, quant_mode::rnd, bcnn_hls::overflow_mode::sat};
+    auto& bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(bad.layers[1]);
+    bc.spec = format{40, 2, quant_mode::rnd, bcnn_hls::overflow_mode::sat};
+    bc.twiddle = format{30, 2, quant_mode::rnd, bcnn_hls::overflow_mode::sat};
     const std::string text = message(bad);
     CHECK(text.find("fc_bc") != std::string::npos);
     CHECK(text.find("64 bits") != std::string::npos);
   }
   {
     QuantizedModel bad = good;
-    bad.layers[1].block = 12;
+    bcnn::hw::params_of<bcnn::hw::BcDenseParams>(bad.layers[1]).block = 12;
     CHECK(message(bad).find("block 12") != std::string::npos);
   }
   {
@@ -756,9 +763,21 @@ TEST_CASE("hls kernel emulator: a malformed QuantizedModel is rejected with the 
   }
   {
     QuantizedModel bad = good;
-    bad.layers[4].weights[5] = std::int64_t{1} << 40;
+    bcnn::hw::params_of<bcnn::hw::DenseParams>(bad.layers[4]).weights[5] = std::int64_t{1} << 40;
     const std::string text = message(bad);
     CHECK(text.find("weights[5]") != std::string::npos);
+  }
+  {
+    QuantizedModel bad = good;
+    bad.layers[1].params.reset();
+    const std::string text = message(bad);
+    CHECK(text.find("fc_bc") != std::string::npos);
+    CHECK(text.find("bc_dense parameters are missing") != std::string::npos);
+  }
+  {
+    QuantizedModel bad = good;
+    bad.layers[3].type = "conv2d";
+    CHECK(message(bad).find("has type \"conv2d\", which has no hardware") != std::string::npos);
   }
   {
     QuantizedModel bad = good;

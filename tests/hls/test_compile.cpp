@@ -17,6 +17,8 @@
 #include "eval/evaluate.h"
 #include "hls/estimate.h"
 #include "hls/project.h"
+#include "hw/bc_dense.h"
+#include "hw/dense.h"
 #include "io/model_file.h"
 #include "quant/emulator.h"
 #include "quant/quantize.h"
@@ -236,6 +238,8 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
   REQUIRE(q.layers.size() == 5);
   const bcnn::QuantLayer& fc1 = q.layers[1];
   const bcnn::QuantLayer& fc2 = q.layers[4];
+  const auto& fc1_bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(fc1);
+  const auto& fc2_dense = bcnn::hw::params_of<bcnn::hw::DenseParams>(fc2);
   const auto& range1 = saved.calibration.layers.at("fc1");
 
   // Input: pixels in [0, 1] need 2 integer bits at the default width 16.
@@ -249,38 +253,38 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
   CHECK(q.layers[2].out == fc1.out);
   CHECK(fc2.in == fc1.out);          // through the dropout
   // FFT stages: width 16 + log2(8); spec one guard bit above the input.
-  CHECK(fc1.spec.width == 19);
-  CHECK(fc1.spec.integer == fc1.in.integer + 1);
-  CHECK(fc1.ifft.width == 19);
-  CHECK(fc1.weight.width == 18);
-  CHECK(fc1.twiddle == bcnn_hls::format{18, 2, bcnn_hls::quant_mode::rnd, bcnn_hls::overflow_mode::sat});
+  CHECK(fc1_bc.spec.width == 19);
+  CHECK(fc1_bc.spec.integer == fc1.in.integer + 1);
+  CHECK(fc1_bc.ifft.width == 19);
+  CHECK(fc1_bc.weight.width == 18);
+  CHECK(fc1_bc.twiddle == bcnn_hls::format{18, 2, bcnn_hls::quant_mode::rnd, bcnn_hls::overflow_mode::sat});
   // The twiddles are cos and -sin, quantized.
-  CHECK(fc1.twiddle_re[0] == std::int64_t{1} << 16);
-  CHECK(fc1.twiddle_im[2] == -(std::int64_t{1} << 16));  // -sin(pi / 2)
+  CHECK(fc1_bc.twiddle_re[0] == std::int64_t{1} << 16);
+  CHECK(fc1_bc.twiddle_im[2] == -(std::int64_t{1} << 16));  // -sin(pi / 2)
 
   // The accumulator is exact (F = F_weight + F_spec) and holds the worst case of sum_j W * X'.
-  CHECK(fc1.acc.q == bcnn_hls::quant_mode::trn);
-  CHECK(fc1.acc.o == bcnn_hls::overflow_mode::wrap);
-  CHECK(fc1.acc.fraction_bits() == fc1.weight.fraction_bits() + fc1.spec.fraction_bits());
+  CHECK(fc1_bc.acc.q == bcnn_hls::quant_mode::trn);
+  CHECK(fc1_bc.acc.o == bcnn_hls::overflow_mode::wrap);
+  CHECK(fc1_bc.acc.fraction_bits() == fc1_bc.weight.fraction_bits() + fc1_bc.spec.fraction_bits());
   {
-    const int bins = fc1.block / 2 + 1;
-    const double x_max = std::ldexp(1.0, fc1.spec.integer - 1);
+    const int bins = fc1_bc.block / 2 + 1;
+    const double x_max = std::ldexp(1.0, fc1_bc.spec.integer - 1);
     double worst = 0;
-    for (int i = 0; i < fc1.p; ++i)
+    for (int i = 0; i < fc1_bc.p; ++i)
       for (int f = 0; f < bins; ++f) {
         double sum = 0;
-        for (int j = 0; j < fc1.q; ++j) {
-          const std::size_t k = (static_cast<std::size_t>(i) * fc1.q + j) * bins + f;
-          sum += (std::abs(static_cast<double>(fc1.weight_re[k])) + std::abs(static_cast<double>(fc1.weight_im[k]))) *
-                 std::ldexp(1.0, -fc1.weight.fraction_bits()) * x_max;
+        for (int j = 0; j < fc1_bc.q; ++j) {
+          const std::size_t k = (static_cast<std::size_t>(i) * fc1_bc.q + j) * bins + f;
+          sum += (std::abs(static_cast<double>(fc1_bc.weight_re[k])) + std::abs(static_cast<double>(fc1_bc.weight_im[k]))) *
+                 std::ldexp(1.0, -fc1_bc.weight.fraction_bits()) * x_max;
         }
         worst = std::max(worst, sum);
       }
-    const double acc_max = std::ldexp(static_cast<double>(fc1.acc.max_raw()), -fc1.acc.fraction_bits());
+    const double acc_max = std::ldexp(static_cast<double>(fc1_bc.acc.max_raw()), -fc1_bc.acc.fraction_bits());
     CHECK(acc_max >= worst);
     CHECK(acc_max / 2 < worst);  // and no integer bit more than needed
   }
-  CHECK(fc2.acc.fraction_bits() == fc2.weight.fraction_bits() + fc2.in.fraction_bits());
+  CHECK(fc2_dense.acc.fraction_bits() == fc2_dense.weight.fraction_bits() + fc2.in.fraction_bits());
   // The report names every choice with its rule.
   bool saw_acc = false;
   for (const auto& c : report.choices)
@@ -296,7 +300,7 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
     const bcnn::QuantizedModel o = bcnn::quantize_model(model, options);
     CHECK(o.input == bcnn::parse_format("ap_fixed<10, 1, AP_RND_CONV, AP_SAT>", "x"));
     CHECK(o.layers[1].out == bcnn::parse_format("ap_fixed<12, 4, AP_RND, AP_SAT>", "x"));
-    CHECK(o.layers[1].acc == bcnn::parse_format("ap_fixed<48, 12>", "x"));
+    CHECK(bcnn::hw::params_of<bcnn::hw::BcDenseParams>(o.layers[1]).acc == bcnn::parse_format("ap_fixed<48, 12>", "x"));
     CHECK(o.layers[2].in == o.layers[1].out);
     CHECK(o.layers[2].out == bcnn::parse_format("ap_fixed<14, 3, AP_RND, AP_SAT>", "x"));  // relu converts
     CHECK(o.layers[4].in == o.layers[2].out);
@@ -306,8 +310,9 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
     options.data_width = 20;
     const bcnn::QuantizedModel o = bcnn::quantize_model(model, options);
     CHECK(o.input == *options.data_format);
-    CHECK(o.layers[1].spec == *options.data_format);
-    CHECK(o.layers[1].ifft == *options.data_format);
+    const auto& bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(o.layers[1]);
+    CHECK(bc.spec == *options.data_format);
+    CHECK(bc.ifft == *options.data_format);
     CHECK(o.layers[4].out == *options.data_format);
   }
   SUBCASE("errors name the model, the layer and the field") {
@@ -332,6 +337,18 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
     options.parallelism.clear();
     options.parallelism["fc1"].block_rows_parallel = 99;
     CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "expected block rows in parallel in 1..4"));
+    options.parallelism.clear();
+    options.parallelism["relu1"].units = 2;
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }),
+                   "--parallelism relu1: relu1 is a relu layer, which has no parallelism to set"));
+  }
+  SUBCASE("--parallelism LAYER=N: block rows for bc_dense, about N multipliers for dense") {
+    options.parallelism["fc1"].units = 2;
+    options.parallelism["fc2"].units = 3;
+    const bcnn::QuantizedModel o = bcnn::quantize_model(model, options);
+    CHECK(bcnn::hw::params_of<bcnn::hw::BcDenseParams>(o.layers[1]).block_rows_parallel == 2);
+    const int n_in = o.layers[4].n_in;
+    CHECK(bcnn::hw::params_of<bcnn::hw::DenseParams>(o.layers[4]).reuse_factor == (n_in + 2) / 3);
   }
 }
 
@@ -382,15 +399,15 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
 
   // More block rows and bins: more DSPs, shorter II.
   bcnn::QuantizedModel faster = q;
-  faster.layers[1].block_rows_parallel = 4;
-  faster.layers[1].bins_parallel = 5;
+  bcnn::hw::params_of<bcnn::hw::BcDenseParams>(faster.layers[1]).block_rows_parallel = 4;
+  bcnn::hw::params_of<bcnn::hw::BcDenseParams>(faster.layers[1]).bins_parallel = 5;
   const bcnn::DesignEstimate fast = bcnn::estimate_design(faster, zu7, 5, bcnn::HlsInterface::m_axi);
   CHECK(fast.stages[1].ii_cycles < base.stages[1].ii_cycles);
   CHECK(fast.stages[1].resources.dsp > base.stages[1].resources.dsp);
 
   // Does not fit: a dense layer with a multiplier per input on a small part.
   bcnn::QuantizedModel wide = q;
-  wide.layers[4].reuse_factor = 1;  // 32 multipliers
+  bcnn::hw::params_of<bcnn::hw::DenseParams>(wide.layers[4]).reuse_factor = 1;  // 32 multipliers
   bcnn::FpgaPart tiny = z7020;
   tiny.dsp = 20;
   const bcnn::DesignEstimate over = bcnn::estimate_design(wide, tiny, 5, bcnn::HlsInterface::axis);
@@ -406,7 +423,8 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   CHECK(warnings.empty());
   const bcnn::DesignEstimate met = bcnn::estimate_design(chosen, zu7, 5, bcnn::HlsInterface::m_axi);
   CHECK(met.images_per_s >= target);
-  CHECK(chosen.layers[1].block_rows_parallel * chosen.layers[1].bins_parallel > 1);
+  const auto& chosen_bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(chosen.layers[1]);
+  CHECK(chosen_bc.block_rows_parallel * chosen_bc.bins_parallel > 1);
   // Out of reach: the input interface alone needs n_in cycles per image.
   bcnn::QuantizedModel impossible = q;
   const auto out_of_reach = bcnn::choose_parallelism(impossible, zu7, 5, bcnn::HlsInterface::m_axi, 1e9);
@@ -418,7 +436,7 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   bcnn::balance_dense_layers(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
   const bcnn::DesignEstimate b = bcnn::estimate_design(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
   CHECK(b.ii_cycles == base.ii_cycles);
-  CHECK(balanced.layers[4].reuse_factor > 1);
+  CHECK(bcnn::hw::params_of<bcnn::hw::DenseParams>(balanced.layers[4]).reuse_factor > 1);
 }
 
 // --- whole projects ------------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+{{#call}}
+// {{name}} ({{type}}): no hardware, the same array
+{{/call}}

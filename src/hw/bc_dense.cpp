@@ -1,0 +1,383 @@
+#include "hw/bc_dense.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "hw/exact.h"
+#include "hw/fft_stage.h"
+#include "hw/fixed_format.h"
+#include "hw/resources.h"
+#include "layers/bc_dense.h"
+
+namespace bcnn::hw {
+namespace {
+
+// The format of fixed<log2(K) + 2, log2(K) + 2>, the integer type that holds K in the kernel.
+FixedFormat block_scale_format(int block) {
+  const int bits = log2_ceil(block);
+  return {bits + 2, bits + 2, bcnn_hls::quant_mode::trn, bcnn_hls::overflow_mode::wrap};
+}
+
+}  // namespace
+
+std::vector<std::string> HwBcDense::format_fields() const {
+  return {"in", "out", "spec", "weight", "acc", "ifft", "bias", "twiddle"};
+}
+
+void HwBcDense::check_supported(const Layer& layer, const QuantContext& ctx) const {
+  if (!is_supported_fft_block(layer.block_size()))
+    ctx.fail("unsupported layer " + layer.name() + " (bc_dense with block " + std::to_string(layer.block_size()) +
+             "): the HLS FFT supports power-of-two blocks 4..256");
+}
+
+void HwBcDense::quantize(const Layer& float_layer, QuantLayer& q, QuantContext& ctx, const std::string& in_origin,
+                         const std::optional<FixedFormat>& out_override) const {
+  BcDenseParams& bc = q.params.emplace<BcDenseParams>();
+  const auto& layer = static_cast<const BcDense&>(float_layer);
+  const LayerRange& range = ctx.range_of(q.name);
+  ctx.record(q.name, "in", q.in, in_origin, format_min(q.in), format_max(q.in), false, range.input_min,
+             range.input_max);
+
+  const int K = layer.block_size(), P = layer.block_rows(), Q = layer.block_cols(), bins = K / 2 + 1;
+  bc.block = K;
+  bc.p = P;
+  bc.q = Q;
+  const auto w = layer.param(0);  // (P, Q, K)
+  const auto b = layer.param(1);  // (m)
+  const int weight_width = ctx.options().weight_width;
+
+  // Weight spectra DFT(w_ij)[f] = sum_t w[t] e^{-2 pi i f t / K}, in double from an exact table.
+  std::vector<double> cos_table, sin_table;
+  fft_angle_tables(K, cos_table, sin_table);
+  std::vector<double> spec_re(static_cast<std::size_t>(P) * Q * bins), spec_im(spec_re.size());
+  double spec_abs_max = 0;
+  for (int i = 0; i < P; ++i)
+    for (int j = 0; j < Q; ++j) {
+      const float* wij = w.data() + (static_cast<std::size_t>(i) * Q + j) * K;
+      for (int f = 0; f < bins; ++f) {
+        double re = 0, im = 0;
+        for (int t = 0; t < K; ++t) {
+          const int m = (f * t) % K;
+          re += static_cast<double>(wij[t]) * cos_table[m];
+          im -= static_cast<double>(wij[t]) * sin_table[m];
+        }
+        // DC and Nyquist bins of a real sequence are real.
+        if (f == 0 || 2 * f == K) im = 0;
+        const std::size_t idx = (static_cast<std::size_t>(i) * Q + j) * bins + f;
+        spec_re[idx] = re;
+        spec_im[idx] = im;
+        spec_abs_max = std::max({spec_abs_max, std::abs(re), std::abs(im)});
+      }
+    }
+
+  // weight: covers every real and imaginary part of the spectra.
+  bc.weight = ctx.choose_constant(
+      q.name, "weight", data_format(weight_width, integer_bits_for_range(-spec_abs_max, spec_abs_max, weight_width)),
+      "covers max |Re|, |Im| of the weight spectra DFT(w_ij)", -spec_abs_max, spec_abs_max);
+  bc.weight_re.resize(spec_re.size());
+  bc.weight_im.resize(spec_im.size());
+  for (std::size_t i = 0; i < spec_re.size(); ++i) {
+    bc.weight_re[i] = bcnn_hls::from_double(spec_re[i], bc.weight);
+    bc.weight_im[i] = bcnn_hls::from_double(spec_im[i], bc.weight);
+  }
+
+  bc.spec = choose_spec_format(q.name, q.in, K, ctx);
+
+  // acc: exact sum over j of W_ij[f] X'_j[f]. Re = sum Wr Xr - Wi Xi, Im = sum Wr Xi + Wi Xr,
+  // with |Xr|, |Xi| <= 2^(I_spec - 1): |Re|, |Im| <= max_{i,f} sum_j (|Wr| + |Wi|) 2^(I_spec - 1).
+  int128 acc_raw_bound = 0;  // in units of 2^-(F_weight + F_spec)
+  {
+    const int128 spec_raw_max = static_cast<int128>(1) << (bc.spec.width - 1);
+    for (int i = 0; i < P; ++i)
+      for (int f = 0; f < bins; ++f) {
+        int128 sum = 0;
+        for (int j = 0; j < Q; ++j) {
+          const std::size_t idx = (static_cast<std::size_t>(i) * Q + j) * bins + f;
+          sum += (abs128(bc.weight_re[idx]) + abs128(bc.weight_im[idx])) * spec_raw_max;
+        }
+        acc_raw_bound = std::max(acc_raw_bound, sum);
+      }
+  }
+  const int acc_fraction = bc.weight.fraction_bits() + bc.spec.fraction_bits();
+  const double acc_bound = std::ldexp(static_cast<double>(acc_raw_bound), -acc_fraction);
+  if (auto o = ctx.override_of(q.name, "acc")) {
+    bc.acc = *o;
+    ctx.record(q.name, "acc", bc.acc, "override", format_min(*o), format_max(*o), true);
+  } else {
+    int width = width_for_raw_bound(acc_raw_bound);
+    width = std::max(width, acc_fraction + 1);  // at least one integer bit (the sign)
+    if (width > 64)
+      ctx.fail("layer " + q.name + " acc: impossible format: the exact accumulator needs " + std::to_string(width) +
+               " bits (" + std::to_string(acc_fraction) + " fraction bits = weight " +
+               std::to_string(bc.weight.fraction_bits()) + " + spec " + std::to_string(bc.spec.fraction_bits()) +
+               "), at most 64 are possible: narrow " + q.name + ".weight or " + q.name + ".spec");
+    bc.acc = exact_format(width, width - acc_fraction);
+    ctx.record(q.name, "acc", bc.acc,
+               "exact: F = F_weight + F_spec, |acc| <= max_{i,f} sum_j (|Wr|+|Wi|) 2^(I_spec-1)", -acc_bound,
+               acc_bound, false);
+  }
+
+  double bias_abs_max = 0;
+  for (float v : b) bias_abs_max = std::max(bias_abs_max, std::abs(static_cast<double>(v)));
+  bc.bias = ctx.choose_constant(q.name, "bias",
+                               data_format(weight_width, integer_bits_for_range(-bias_abs_max, bias_abs_max,
+                                                                                weight_width)),
+                               "covers max |b|", -bias_abs_max, bias_abs_max);
+  bc.bias_raw.resize(b.size());
+  for (std::size_t i = 0; i < b.size(); ++i) bc.bias_raw[i] = bcnn_hls::from_double(b[i], bc.bias);
+
+  // ifft: max |y| (pre-bias output) is bounded by the observed output range plus max |b|, and by
+  // the accumulator's exact bound.
+  const double pre_bias_observed = std::max(std::abs(range.output_min), std::abs(range.output_max)) + bias_abs_max;
+  bc.ifft = choose_ifft_format(q.name, std::min(pre_bias_observed, acc_bound), K, ctx);
+  bc.twiddle = choose_twiddles(q.name, K, ctx, bc.twiddle_re, bc.twiddle_im);
+  q.out = ctx.choose_output(q.name, out_override, range);
+}
+
+void HwBcDense::check_widths(const QuantLayer& q, const QuantContext& ctx) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(q);
+  using bcnn_hls::product_format;
+  using bcnn_hls::sum_format;
+  check_fft_widths(q.name, bc.spec, bc.ifft, bc.twiddle, ctx);
+  const FixedFormat product = product_format(bc.weight, bc.spec);
+  const FixedFormat difference = sum_format(product, product);
+  ctx.require_width(q.name, difference, "the complex product W * X'", q.name + ".weight or " + q.name + ".spec");
+  ctx.require_width(q.name, sum_format(bc.acc, difference), "acc + W * X'", q.name + ".acc, .weight or .spec");
+  const FixedFormat scaled = product_format(bc.ifft, block_scale_format(bc.block));
+  ctx.require_width(q.name, sum_format(scaled, bc.bias), "y * K + bias", q.name + ".ifft or " + q.name + ".bias");
+}
+
+void HwBcDense::validate(const QuantLayer& q) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(q);
+  const int k = bc.block;
+  require(is_supported_fft_block(k), q, "block " + std::to_string(k) + " is not supported (expected 4, 8, ..., 256)");
+  require(bc.p == (q.n_out + k - 1) / k && bc.q == (q.n_in + k - 1) / k, q,
+          "p = " + std::to_string(bc.p) + ", q = " + std::to_string(bc.q) +
+              " do not match ceil(n_out / block), ceil(n_in / block)");
+  for (auto [f, name] : {std::pair{bc.spec, "spec"}, {bc.weight, "weight"}, {bc.acc, "acc"}, {bc.ifft, "ifft"},
+                         {bc.bias, "bias"}, {bc.twiddle, "twiddle"}})
+    require_format(q, f, name);
+  const std::size_t spectra = static_cast<std::size_t>(bc.p) * bc.q * (k / 2 + 1);
+  require_raw(q, bc.weight_re, spectra, bc.weight, "weight_re");
+  require_raw(q, bc.weight_im, spectra, bc.weight, "weight_im");
+  require_raw(q, bc.bias_raw, q.n_out, bc.bias, "bias");
+  validate_fft(q, k, bc.spec, bc.ifft, bc.twiddle, bc.twiddle_re, bc.twiddle_im);
+  const FixedFormat product = bcnn_hls::product_format(bc.weight, bc.spec);
+  require_exact_width(q, bcnn_hls::sum_format(bc.acc, bcnn_hls::sum_format(product, product)),
+                      "the accumulation (acc + weight * spec - weight * spec)");
+  require_exact_width(q, bcnn_hls::sum_format(bcnn_hls::product_format(bc.ifft, block_scale_format(k)), bc.bias),
+                      "the output (ifft * block + bias)");
+}
+
+std::vector<std::int64_t> HwBcDense::emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(q);
+  const int k = bc.block, bins = k / 2 + 1;
+  FftEmulator fft(k, bc.twiddle, bc.twiddle_re, bc.twiddle_im);
+  std::vector<std::int64_t> block(k);
+  std::vector<std::int64_t> x_re(static_cast<std::size_t>(bc.q) * bins), x_im(x_re.size());
+  for (int j = 0; j < bc.q; ++j) {
+    for (int t = 0; t < k; ++t) {
+      const int index = j * k + t;
+      block[t] = index < q.n_in ? in[index] : 0;
+    }
+    fft.forward(block.data(), q.in, bc.spec, x_re.data() + j * bins, x_im.data() + j * bins);
+  }
+
+  const Exact scale{k, 0};
+  std::vector<std::int64_t> out(q.n_out);
+  std::vector<std::int64_t> y_re(bins), y_im(bins), y(k);
+  for (int i = 0; i < bc.p; ++i) {
+    for (int f = 0; f < bins; ++f) {
+      std::int64_t acc_re = 0, acc_im = 0;
+      for (int j = 0; j < bc.q; ++j) {
+        const std::size_t w_index = (static_cast<std::size_t>(i) * bc.q + j) * bins + f;
+        const Exact w_re = exact(bc.weight_re[w_index], bc.weight);
+        const Exact w_im = exact(bc.weight_im[w_index], bc.weight);
+        const Exact xr = exact(x_re[j * bins + f], bc.spec);
+        const Exact xi = exact(x_im[j * bins + f], bc.spec);
+        acc_re = convert(exact(acc_re, bc.acc) + (w_re * xr - w_im * xi), bc.acc);
+        acc_im = convert(exact(acc_im, bc.acc) + (w_re * xi + w_im * xr), bc.acc);
+      }
+      y_re[f] = convert(exact(acc_re, bc.acc), bc.ifft);
+      y_im[f] = convert(exact(acc_im, bc.acc), bc.ifft);
+    }
+    fft.inverse(y_re.data(), y_im.data(), bc.ifft, y.data());
+    for (int t = 0; t < k; ++t) {
+      const int o = i * k + t;
+      if (o < q.n_out) out[o] = convert(exact(y[t], bc.ifft) * scale + exact(bc.bias_raw[o], bc.bias), q.out);
+    }
+  }
+  return out;
+}
+
+bool HwBcDense::uses_parallelism(const LayerParallelism& p) const {
+  return p.block_rows_parallel.has_value() || p.bins_parallel.has_value();
+}
+
+void HwBcDense::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
+  BcDenseParams& bc = params_of<BcDenseParams>(q);
+  if (p.block_rows_parallel)
+    bc.block_rows_parallel = parallelism_in_range(q, *p.block_rows_parallel, bc.p, "block rows in parallel");
+  if (p.bins_parallel)
+    bc.bins_parallel = parallelism_in_range(q, *p.bins_parallel, bc.block / 2 + 1, "frequency bins in parallel");
+  if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
+}
+
+StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(l);
+  StageEstimate s;
+  s.name = l.name;
+  s.type = "bc_dense";
+  const int K = bc.block, bins = K / 2 + 1, Pr = bc.block_rows_parallel, Pb = bc.bins_parallel;
+  char buffer[160];
+  std::snprintf(buffer, sizeof buffer, "%d of %d block rows x %d of %d bins", Pr, bc.p, Pb, bins);
+  s.parallelism = buffer;
+
+  // Latency: q forward FFTs, then ceil(p / Pr) groups of Pr block rows, each: clear the
+  // accumulators, q * ceil(bins / Pb) MAC iterations, convert to ifft_t, inverse FFT, write.
+  const std::int64_t forward = bc.q * ((K + loop_depth) + fft_cycles(K, bins));
+  const std::int64_t row_group = (bins + loop_depth) +
+                                 (static_cast<std::int64_t>(bc.q) * ceil_div(bins, Pb) + mac_depth) +
+                                 (bins + loop_depth) + fft_cycles(K, K) + (K + loop_depth);
+  s.latency_cycles = call_overhead + forward + ceil_div(bc.p, Pr) * row_group;
+  s.ii_cycles = s.latency_cycles;  // one call at a time
+
+  Resources& r = s.resources;
+  // Forward FFT: one butterfly unit; inverse: one per parallel block row.
+  r += butterfly_unit(K, bc.spec.width, bc.twiddle.width, part);
+  for (int i = 0; i < Pr; ++i) r += butterfly_unit(K, bc.ifft.width, bc.twiddle.width, part);
+  // Complex MAC lanes: 4 real products each.
+  const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb;
+  r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
+  const int product_width = bc.spec.width + bc.weight.width + 1;
+  r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
+  r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
+  // Output conversion out_t(y * K + bias), one per parallel block row.
+  r.lut += Pr * (l.out.width + bc.ifft.width + 8);
+  r.ff += Pr * (l.out.width + bc.ifft.width);
+  // Memories: weight spectra (re, im) partitioned Pr x Pb ways; X' (re, im) Pb ways; the
+  // accumulators and Y' per parallel block row; the twiddle ROMs; bias; input block; output.
+  add_memory(r, 2 * lanes, ceil_div(bc.p, Pr) * bc.q * ceil_div(bins, Pb), bc.weight.width);
+  add_memory(r, 2 * Pb, static_cast<std::int64_t>(bc.q) * ceil_div(bins, Pb), bc.spec.width);
+  add_memory(r, 2 * lanes, ceil_div(bins, Pb), bc.acc.width);
+  add_memory(r, 2 * Pr, bins, bc.ifft.width);
+  add_memory(r, 2, K / 2, bc.twiddle.width);
+  add_memory(r, 1, l.n_out, bc.bias.width);
+  add_memory(r, 1, K, l.in.width);
+  add_memory(r, Pr, K, bc.ifft.width);
+  r.lut += (4 + 5 * Pr) * loop_control_lut;  // block copy, j; clear, MAC, convert, write per row
+  r.ff += (4 + 5 * Pr) * loop_control_ff;
+  return s;
+}
+
+void HwBcDense::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
+                                   const std::function<void(std::int64_t)>& out_of_reach) const {
+  BcDenseParams& bc = params_of<BcDenseParams>(l);
+  const int bins = bc.block / 2 + 1;
+  std::vector<int> rows, bin_choices;
+  for (int r = 1; r <= bc.p; ++r)
+    if (bc.p % r == 0) rows.push_back(r);
+  for (int b = 1; b < bins; b *= 2) bin_choices.push_back(b);
+  bin_choices.push_back(bins);
+  // Every candidate's estimate; the cheapest (DSP, then BRAM, then II) that meets the target.
+  // When none does, the target is out of reach: the cheapest within 5% of the best II.
+  struct Candidate {
+    int rows, bins;
+    StageEstimate estimate;
+  };
+  std::vector<Candidate> candidates;
+  std::int64_t best_ii = std::numeric_limits<std::int64_t>::max();
+  for (int r : rows)
+    for (int b : bin_choices) {
+      QuantLayer trial = l;
+      params_of<BcDenseParams>(trial).block_rows_parallel = r;
+      params_of<BcDenseParams>(trial).bins_parallel = b;
+      candidates.push_back({r, b, estimate(trial, part)});
+      best_ii = std::min(best_ii, candidates.back().estimate.ii_cycles);
+    }
+  const bool reachable = best_ii <= target_ii;
+  const std::int64_t limit = reachable ? target_ii : best_ii + best_ii / 20;
+  const Candidate* chosen = nullptr;
+  for (const auto& c : candidates) {
+    if (c.estimate.ii_cycles > limit) continue;
+    const Resources& x = c.estimate.resources;
+    if (!chosen) {
+      chosen = &c;
+      continue;
+    }
+    const Resources& y = chosen->estimate.resources;
+    if (x.dsp < y.dsp ||
+        (x.dsp == y.dsp && (x.bram18 < y.bram18 ||
+                            (x.bram18 == y.bram18 && c.estimate.ii_cycles < chosen->estimate.ii_cycles))))
+      chosen = &c;
+  }
+  bc.block_rows_parallel = chosen->rows;
+  bc.bins_parallel = chosen->bins;
+  if (!reachable) out_of_reach(best_ii);
+}
+
+std::map<std::string, std::string> HwBcDense::table_cells(const QuantLayer& l) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(l);
+  return {{"block", std::to_string(bc.block)},
+          {"spec", short_format(bc.spec)},
+          {"weight", short_format(bc.weight)},
+          {"acc", short_format(bc.acc)},
+          {"ifft", short_format(bc.ifft)},
+          {"bias", short_format(bc.bias)},
+          {"parallelism", std::to_string(bc.block_rows_parallel) + " rows x " + std::to_string(bc.bins_parallel) +
+                              " bins"}};
+}
+
+void HwBcDense::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& formats) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(l);
+  j["block"] = bc.block;
+  j["p"] = bc.p;
+  j["q"] = bc.q;
+  j["block_rows_parallel"] = bc.block_rows_parallel;
+  j["bins_parallel"] = bc.bins_parallel;
+  for (const auto& [k, f] : {std::pair{"spec", bc.spec}, {"weight", bc.weight}, {"acc", bc.acc}, {"ifft", bc.ifft},
+                             {"bias", bc.bias}, {"twiddle", bc.twiddle}})
+    formats[k] = format_name(f);
+}
+
+TemplateValues HwBcDense::values(const QuantLayer& l, const ProjectNames& names) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(l);
+  TemplateValues v = template_values(l, names);
+  v.set("block", bc.block)
+      .set("p", bc.p)
+      .set("q", bc.q)
+      .set("bins", bc.block / 2 + 1)
+      .set("half_block", bc.block / 2)
+      .set("block_rows_parallel", bc.block_rows_parallel)
+      .set("bins_parallel", bc.bins_parallel)
+      .set("spec_t", cpp_type(bc.spec))
+      .set("weight_t", cpp_type(bc.weight))
+      .set("acc_t", cpp_type(bc.acc))
+      .set("ifft_t", cpp_type(bc.ifft))
+      .set("bias_t", cpp_type(bc.bias))
+      .set("twiddle_t", cpp_type(bc.twiddle));
+  return v;
+}
+
+std::string HwBcDense::config_struct(const QuantLayer& l, const ProjectNames& names) const {
+  return fill_part("config", values(l, names));
+}
+
+std::string HwBcDense::parameter_tables(const QuantLayer& l, const ProjectNames& names) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(l);
+  const int bins = bc.block / 2 + 1;
+  TemplateValues v = values(l, names);
+  v.set("weight_format", format_name(bc.weight))
+      .set("bias_format", format_name(bc.bias))
+      .set("twiddle_format", format_name(bc.twiddle))
+      .set("w_re", array_initializer(bc.weight_re, bc.weight, {bc.p, bc.q, bins}))
+      .set("w_im", array_initializer(bc.weight_im, bc.weight, {bc.p, bc.q, bins}))
+      .set("bias", array_initializer(bc.bias_raw, bc.bias, {l.n_out}))
+      .set("tw_re", array_initializer(bc.twiddle_re, bc.twiddle, {bc.block / 2}))
+      .set("tw_im", array_initializer(bc.twiddle_im, bc.twiddle, {bc.block / 2}));
+  return fill_part("tables", v);
+}
+
+}  // namespace bcnn::hw

@@ -1,0 +1,53 @@
+#pragma once
+// bc_dense in hardware (bcnn_hls/bc_dense.h): forward FFT of every input block, frequency-domain
+// multiply-accumulate against the stored weight spectra, inverse FFT per block row, y * K + bias.
+// Formats in, spec, weight, acc, ifft, bias, twiddle, out; knobs block_rows_parallel and
+// bins_parallel. docs/fpga.md, "bc_dense".
+#include "hw/hw_layer.h"
+
+namespace bcnn::hw {
+
+// A bc_dense layer's part of QuantLayer (QuantLayer::params).
+struct BcDenseParams {
+  // spec (forward FFT stages and X'), weight (weight spectra), acc (frequency-domain
+  // accumulator), ifft (inverse FFT stages), bias, twiddle.
+  FixedFormat spec{}, weight{}, acc{}, ifft{}, bias{}, twiddle{};
+  // Block K, p block rows, q block columns; weight spectra re/im as (p, q, K/2+1) raw values in
+  // `weight`; twiddles cos(2 pi j / K) and -sin(2 pi j / K), j < K/2, in `twiddle`; bias (n_out).
+  int block = 0, p = 0, q = 0;
+  std::vector<std::int64_t> weight_re, weight_im, twiddle_re, twiddle_im, bias_raw;
+  // Parallelism (hardware only; the arithmetic does not depend on it).
+  int block_rows_parallel = 1;  // block rows computed at once
+  int bins_parallel = 1;        // frequency bins per cycle
+};
+
+class HwBcDense : public HwLayer {
+ public:
+  std::string_view type() const override { return "bc_dense"; }
+  std::vector<std::string> format_fields() const override;
+  void check_supported(const Layer& layer, const QuantContext& ctx) const override;
+  void quantize(const Layer& layer, QuantLayer& q, QuantContext& ctx, const std::string& in_origin,
+                const std::optional<FixedFormat>& out_override) const override;
+  void check_widths(const QuantLayer& q, const QuantContext& ctx) const override;
+
+  void validate(const QuantLayer& q) const override;
+  std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+
+  std::string parallelism_description() const override { return "block rows and bins in parallel apply"; }
+  bool uses_parallelism(const LayerParallelism& p) const override;
+  void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
+  bool has_parallelism() const override { return true; }
+  StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;
+  void choose_parallelism(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                          const std::function<void(std::int64_t)>& out_of_reach) const override;
+
+  std::map<std::string, std::string> table_cells(const QuantLayer& q) const override;
+  void describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const override;
+  std::string config_struct(const QuantLayer& q, const ProjectNames& names) const override;
+  std::string parameter_tables(const QuantLayer& q, const ProjectNames& names) const override;
+
+ private:
+  TemplateValues values(const QuantLayer& q, const ProjectNames& names) const;
+};
+
+}  // namespace bcnn::hw

@@ -1,0 +1,180 @@
+#include "hw/fft_stage.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "hw/exact.h"
+#include "hw/fixed_format.h"
+#include "hw/hw_layer.h"
+#include "hw/resources.h"
+
+namespace bcnn::hw {
+namespace {
+
+// Activation formats of the FFT stages are at most this wide: one DSP48E2 multiplier (27 x 18)
+// per product with an 18-bit weight or twiddle.
+constexpr int max_stage_width = 27;
+
+// The butterfly's widest exact value: a + b * w.
+FixedFormat butterfly_format(const FixedFormat& data, const FixedFormat& twiddle) {
+  const FixedFormat product = bcnn_hls::product_format(data, twiddle);
+  return bcnn_hls::sum_format(data, bcnn_hls::sum_format(product, product));
+}
+
+// bcnn_hls::bit_reverse<log2(k)>.
+int bit_reverse(int i, int bits) {
+  int reversed = 0;
+  for (int b = 0; b < bits; ++b) reversed = (reversed << 1) | ((i >> b) & 1);
+  return reversed;
+}
+
+}  // namespace
+
+bool is_supported_fft_block(int block) { return block >= 4 && block <= 256 && (block & (block - 1)) == 0; }
+
+int fft_stage_width(int data_width, int block) { return std::min(max_stage_width, data_width + log2_ceil(block)); }
+
+void fft_angle_tables(int block, std::vector<double>& cos_table, std::vector<double>& sin_table) {
+  cos_table.resize(block);
+  sin_table.resize(block);
+  for (int m = 0; m < block; ++m) {
+    const double angle = 2 * std::numbers::pi * m / block;
+    cos_table[m] = std::cos(angle);
+    sin_table[m] = std::sin(angle);
+  }
+}
+
+FixedFormat choose_spec_format(const std::string& layer, const FixedFormat& in, int block, QuantContext& ctx) {
+  const double magnitude = std::ldexp(1.0, in.integer - 1);
+  return ctx.choose_stage(layer, "spec", data_format(fft_stage_width(ctx.options().data_width, block), in.integer + 1),
+                          "in's integer bits + 1 guard bit (|X'| <= max |x|); width = data width + log2(block)",
+                          -2 * magnitude, 2 * magnitude);
+}
+
+FixedFormat choose_ifft_format(const std::string& layer, double cover, int block, QuantContext& ctx) {
+  const int width = fft_stage_width(ctx.options().data_width, block);
+  return ctx.choose_stage(layer, "ifft", data_format(width, integer_bits_for_range(-cover, cover, width) + 1),
+                          "covers min(max|out| + max|b|, acc bound) + 1 guard bit (|Y'| <= max |y|); width = data "
+                          "width + log2(block)",
+                          -cover, cover);
+}
+
+FixedFormat choose_twiddles(const std::string& layer, int block, QuantContext& ctx, std::vector<std::int64_t>& re,
+                            std::vector<std::int64_t>& im) {
+  const FixedFormat f =
+      ctx.choose_constant(layer, "twiddle", data_format(ctx.options().weight_width, 2), "covers [-1, 1] exactly",
+                          -1, 1);
+  std::vector<double> cos_table, sin_table;
+  fft_angle_tables(block, cos_table, sin_table);
+  re.resize(block / 2);
+  im.resize(block / 2);
+  for (int j = 0; j < block / 2; ++j) {
+    re[j] = bcnn_hls::from_double(cos_table[j], f);
+    im[j] = bcnn_hls::from_double(-sin_table[j], f);
+  }
+  return f;
+}
+
+void check_fft_widths(const std::string& layer, const FixedFormat& spec, const FixedFormat& ifft,
+                      const FixedFormat& twiddle, const QuantContext& ctx) {
+  for (const auto& [data, name] : {std::pair{spec, std::string("spec")}, std::pair{ifft, std::string("ifft")}})
+    ctx.require_width(layer, butterfly_format(data, twiddle), "the " + name + " FFT butterfly a + b * w",
+                      layer + "." + name + " or " + layer + ".twiddle");
+}
+
+void validate_fft(const QuantLayer& q, int block, const FixedFormat& spec, const FixedFormat& ifft,
+                  const FixedFormat& twiddle, const std::vector<std::int64_t>& re,
+                  const std::vector<std::int64_t>& im) {
+  require_raw(q, re, block / 2, twiddle, "twiddle_re");
+  require_raw(q, im, block / 2, twiddle, "twiddle_im");
+  require_exact_width(q, butterfly_format(spec, twiddle), "the forward FFT butterfly (spec + spec * twiddle)");
+  require_exact_width(q, butterfly_format(ifft, twiddle), "the inverse FFT butterfly (ifft + ifft * twiddle)");
+  require_exact_width(q, FixedFormat{ifft.width + 1, ifft.integer + 1, {}, {}}, "the conjugate (-ifft)");
+}
+
+FftEmulator::FftEmulator(int block, const FixedFormat& twiddle, const std::vector<std::int64_t>& twiddle_re,
+                         const std::vector<std::int64_t>& twiddle_im)
+    : block_(block),
+      bits_(log2_ceil(block)),
+      twiddle_(twiddle),
+      twiddle_re_(twiddle_re),
+      twiddle_im_(twiddle_im),
+      re_(block),
+      im_(block) {}
+
+// bcnn_hls::detail::fft_stages: re_, im_ (bit-reversed, in `data`) in place.
+void FftEmulator::stages(bool inverse, const FixedFormat& data) {
+  const int k = block_;
+  for (int s = 0; s < bits_; ++s) {
+    const int span = 1 << s;
+    for (int b = 0; b < k / 2; ++b) {
+      const int j = b & (span - 1);
+      const int top = ((b >> s) << (s + 1)) | j;
+      const int bottom = top + span;
+      const int w = j << (bits_ - 1 - s);
+      const Exact w_re = exact(twiddle_re_[w], twiddle_);
+      const Exact w_im = exact(twiddle_im_[w], twiddle_);
+      const Exact a_re = exact(re_[top], data), a_im = exact(im_[top], data);
+      const Exact b_re = exact(re_[bottom], data), b_im = exact(im_[bottom], data);
+      const Exact t_re = inverse ? b_re * w_re + b_im * w_im : b_re * w_re - b_im * w_im;
+      const Exact t_im = inverse ? b_im * w_re - b_re * w_im : b_re * w_im + b_im * w_re;
+      re_[top] = convert(half_floor(a_re + t_re), data);
+      im_[top] = convert(half_floor(a_im + t_im), data);
+      re_[bottom] = convert(half_floor(a_re - t_re), data);
+      im_[bottom] = convert(half_floor(a_im - t_im), data);
+    }
+  }
+}
+
+void FftEmulator::forward(const std::int64_t* in, const FixedFormat& in_format, const FixedFormat& spec,
+                          std::int64_t* out_re, std::int64_t* out_im) {
+  const int k = block_;
+  std::fill(re_.begin(), re_.end(), 0);
+  std::fill(im_.begin(), im_.end(), 0);
+  for (int i = 0; i < k; ++i) re_[bit_reverse(i, bits_)] = convert(exact(in[i], in_format), spec);
+  stages(false, spec);
+  std::copy(re_.begin(), re_.begin() + k / 2 + 1, out_re);
+  std::copy(im_.begin(), im_.begin() + k / 2 + 1, out_im);
+}
+
+void FftEmulator::inverse(const std::int64_t* in_re, const std::int64_t* in_im, const FixedFormat& ifft,
+                          std::int64_t* out) {
+  const int k = block_;
+  for (int f = 0; f < k; ++f) {
+    const int r = bit_reverse(f, bits_);
+    if (f == 0 || f == k / 2) {
+      re_[r] = in_re[f];
+      im_[r] = 0;
+    } else if (f < k / 2) {
+      re_[r] = in_re[f];
+      im_[r] = in_im[f];
+    } else {
+      // The upper half of a real signal's spectrum: the conjugates of the lower half.
+      re_[r] = in_re[k - f];
+      im_[r] = convert(Exact{-static_cast<int128>(in_im[k - f]), ifft.fraction_bits()}, ifft);
+    }
+  }
+  stages(true, ifft);
+  std::copy(re_.begin(), re_.end(), out);
+}
+
+Resources butterfly_unit(int block, int data_width, int twiddle_width, const FpgaPart& part) {
+  Resources r;
+  r.dsp = 4 * dsp_per_multiplier(data_width, twiddle_width, part);
+  const int sum_width = data_width + twiddle_width + 2;
+  r.lut += 4 * sum_width + 4 * (data_width + 4);  // 4 adders; 4 shift + round + saturate
+  r.ff += 8 * sum_width;                          // pipeline registers
+  add_register_array(r, block, data_width, 2);    // re[], im[]: two reads each (top, bottom)
+  add_register_array(r, block, data_width, 2);
+  r.lut += 6 * loop_control_lut;                  // load, stages (2), unload
+  r.ff += 6 * loop_control_ff;
+  return r;
+}
+
+std::int64_t fft_cycles(int block, int unload) {
+  const int stages = log2_ceil(block);
+  return (block + loop_depth) + stages * (block / 2 + butterfly_depth) + (unload + loop_depth);
+}
+
+}  // namespace bcnn::hw

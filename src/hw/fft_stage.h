@@ -1,0 +1,72 @@
+#pragma once
+// The FFT stage of the block-circulant kinds (bc_dense now, bc_conv2d later), once: the formats
+// of its data (spec for the forward transform, ifft for the inverse) and of its twiddles, how
+// calibration sets them, their width checks, the bit-exact emulation of bcnn_hls/fft.h, and the
+// estimate of one butterfly unit (docs/fpga.md, "FFT"; docs/estimator.md).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hls/estimate.h"
+#include "hw/quant_context.h"
+
+namespace bcnn::hw {
+
+// The transform lengths of bcnn_hls/fft.h: powers of two 4..256.
+bool is_supported_fft_block(int block);
+
+// The stage formats' width: the data width plus log2(block) (the halving stages shift one bit
+// each), at most one DSP48E2 port (27 bits) so that a product with an 18-bit weight or twiddle
+// is one multiplier.
+int fft_stage_width(int data_width, int block);
+
+// cos(2 pi m / K) and sin(2 pi m / K), m < K, in double: the exact tables the weight spectra
+// and the twiddles are computed from.
+void fft_angle_tables(int block, std::vector<double>& cos_table, std::vector<double>& sin_table);
+
+// spec: X' = DFT(x)/K with halving stages never exceeds max |x|; one guard bit above in's
+// integer bits covers the stages' rounding.
+FixedFormat choose_spec_format(const std::string& layer, const FixedFormat& in, int block, QuantContext& ctx);
+// ifft: the inverse stages start from Y' with |Y'[f]| <= `cover` (a bound of the pre-bias
+// output) and halve; one guard bit like spec.
+FixedFormat choose_ifft_format(const std::string& layer, double cover, int block, QuantContext& ctx);
+// twiddle: cos and -sin of 2 pi j / K, j < K/2, with two integer bits so that 1 and -1 are exact;
+// their raw values into re and im.
+FixedFormat choose_twiddles(const std::string& layer, int block, QuantContext& ctx, std::vector<std::int64_t>& re,
+                            std::vector<std::int64_t>& im);
+
+// The butterflies a + b * w of both transforms must fit in 64 bits (quantizer side).
+void check_fft_widths(const std::string& layer, const FixedFormat& spec, const FixedFormat& ifft,
+                      const FixedFormat& twiddle, const QuantContext& ctx);
+// The same for the emulator, with the conjugate of the inverse's input, and the twiddle tables.
+void validate_fft(const QuantLayer& q, int block, const FixedFormat& spec, const FixedFormat& ifft,
+                  const FixedFormat& twiddle, const std::vector<std::int64_t>& re, const std::vector<std::int64_t>& im);
+
+// bcnn_hls::fft_forward and fft_inverse, operation for operation, for one block of K values.
+class FftEmulator {
+ public:
+  FftEmulator(int block, const FixedFormat& twiddle, const std::vector<std::int64_t>& twiddle_re,
+              const std::vector<std::int64_t>& twiddle_im);
+  // in (K values in `in_format`) -> out_re, out_im (K/2 + 1 bins, in `spec`).
+  void forward(const std::int64_t* in, const FixedFormat& in_format, const FixedFormat& spec, std::int64_t* out_re,
+               std::int64_t* out_im);
+  // in_re, in_im (K/2 + 1 bins, in `ifft`) -> out (K values, in `ifft`).
+  void inverse(const std::int64_t* in_re, const std::int64_t* in_im, const FixedFormat& ifft, std::int64_t* out);
+
+ private:
+  void stages(bool inverse, const FixedFormat& data);
+
+  int block_, bits_;
+  FixedFormat twiddle_;
+  const std::vector<std::int64_t>& twiddle_re_;
+  const std::vector<std::int64_t>& twiddle_im_;
+  std::vector<std::int64_t> re_, im_;  // work arrays, bit-reversed order
+};
+
+// One radix-2 butterfly unit of the FFT kernel over K-entry register arrays.
+Resources butterfly_unit(int block, int data_width, int twiddle_width, const FpgaPart& part);
+// Cycles of fft_forward / fft_inverse for length K: load K (bit-reversed), log2(K) stages of K/2
+// butterflies (each stage drains its pipeline: the next reads what it wrote), unload.
+std::int64_t fft_cycles(int block, int unload);
+
+}  // namespace bcnn::hw

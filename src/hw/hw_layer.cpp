@@ -1,0 +1,108 @@
+#include "hw/hw_layer.h"
+
+#include <cmath>
+
+#include "core/error.h"
+#include "hw/fixed_format.h"
+
+namespace bcnn::hw {
+
+StageEstimate HwLayer::estimate(const QuantLayer& q, const FpgaPart& /*part*/) const {
+  throw Error("internal error: layer " + q.name + " (" + std::string(type()) + ") has no hardware to estimate");
+}
+
+TemplateValues HwLayer::template_values(const QuantLayer& q, const ProjectNames& names) const {
+  TemplateValues v;
+  v.set("name", q.name)
+      .set("type", std::string(type()))
+      .set("config", names.config)
+      .set("n_in", q.n_in)
+      .set("n_out", q.n_out)
+      .set("in_t", cpp_type(q.in))
+      .set("out_t", cpp_type(q.out));
+  return v;
+}
+
+std::string HwLayer::fill_part(const std::string& part, const TemplateValues& values) const {
+  return fill_template_part(template_path(), part, values);
+}
+
+std::string HwLayer::config_struct(const QuantLayer& q, const ProjectNames& names) const {
+  return fill_part("config", template_values(q, names));
+}
+
+std::string HwLayer::top_call(const QuantLayer& q, const ProjectNames& names, const std::string& in,
+                              const std::string& out) const {
+  TemplateValues v = template_values(q, names);
+  v.set("in", in).set("out", out);
+  return fill_part("call", v);
+}
+
+void throw_missing_params(const QuantLayer& q) {
+  throw Error("layer '" + q.name + "': its " + q.type +
+              " parameters are missing (QuantLayer::params holds none, or another kind's)");
+}
+
+void require(bool ok, const QuantLayer& q, const std::string& what) {
+  if (!ok) throw Error("fixed-point emulator: layer '" + q.name + "': " + what);
+}
+
+void require_format(const QuantLayer& q, const FixedFormat& f, const char* field) {
+  require(bcnn_hls::is_valid(f), q,
+          std::string(field) + " format is invalid (width " + std::to_string(f.width) + ", " +
+              std::to_string(f.integer) + " integer bits; expected 1 <= width <= 64)");
+}
+
+void require_exact_width(const QuantLayer& q, const FixedFormat& f, const std::string& what) {
+  require(f.width <= 64, q,
+          what + " needs " + std::to_string(f.width) +
+              " bits exactly, but the HLS kernel's exact intermediates are limited to 64 bits "
+              "(narrow the formats involved)");
+}
+
+void require_raw(const QuantLayer& q, const std::vector<std::int64_t>& values, std::size_t size,
+                 const FixedFormat& f, const char* name) {
+  require(values.size() == size, q,
+          std::string(name) + " has " + std::to_string(values.size()) + " values, expected " + std::to_string(size));
+  for (std::size_t i = 0; i < values.size(); ++i)
+    require(values[i] >= f.min_raw() && values[i] <= f.max_raw(), q,
+            std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(values[i]) +
+                " does not fit its " + std::to_string(f.width) + "-bit format");
+}
+
+int parallelism_in_range(const QuantLayer& q, int value, int max, const std::string& what) {
+  if (value < 1 || value > max)
+    throw Error("--parallelism " + q.name + ": expected " + what + " in 1.." + std::to_string(max) + ", found " +
+                std::to_string(value));
+  return value;
+}
+
+std::string array_initializer(const std::vector<std::int64_t>& values, const FixedFormat& f,
+                              const std::vector<int>& dims) {
+  std::string out;
+  std::vector<std::size_t> strides(dims.size(), 1);
+  for (int d = static_cast<int>(dims.size()) - 2; d >= 0; --d) strides[d] = strides[d + 1] * dims[d + 1];
+  // The last dimension is one line; the others are braces around lines, indented by depth.
+  auto rec = [&](auto&& self, int d, std::size_t offset, const std::string& indent) -> void {
+    if (d + 1 == static_cast<int>(dims.size())) {
+      out += indent + "{";
+      for (int i = 0; i < dims[d]; ++i) {
+        if (i) out += ", ";
+        append_exact_literal(out, values[offset + i], f);
+      }
+      out += "}";
+      return;
+    }
+    out += indent + "{\n";
+    for (int i = 0; i < dims[d]; ++i) {
+      self(self, d + 1, offset + i * strides[d], indent + "  ");
+      out += i + 1 < dims[d] ? ",\n" : "\n";
+    }
+    out += indent + "}";
+  };
+  rec(rec, 0, 0, "");
+  out += ";\n";
+  return out;
+}
+
+}  // namespace bcnn::hw

@@ -1,0 +1,23 @@
+#pragma once
+// The kinds that are a new name for the same values (flatten, dropout at inference): no hardware,
+// the next layer reads the same array; in and out are one value with one format.
+#include "hw/hw_layer.h"
+
+namespace bcnn::hw {
+
+class HwPassThrough : public HwLayer {
+ public:
+  bool passes_value_through() const override { return true; }
+  void quantize(const Layer& layer, QuantLayer& q, QuantContext& ctx, const std::string& in_origin,
+                const std::optional<FixedFormat>& out_override) const override;
+  void validate(const QuantLayer& q) const override;
+  // out_t(in), a plain copy when the formats are equal.
+  std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+  bool has_hardware() const override { return false; }
+  std::string config_struct(const QuantLayer& /*q*/, const ProjectNames& /*names*/) const override { return {}; }
+
+ protected:
+  std::string template_path() const override { return "layers/pass_through.h"; }
+};
+
+}  // namespace bcnn::hw

@@ -1,0 +1,44 @@
+#include "hw/registry.h"
+
+#include "core/error.h"
+#include "hw/bc_dense.h"
+#include "hw/dense.h"
+#include "hw/dropout.h"
+#include "hw/flatten.h"
+#include "hw/relu.h"
+
+namespace bcnn::hw {
+
+const std::vector<const HwLayer*>& hw_layers() {
+  static const HwDense dense;
+  static const HwBcDense bc_dense;
+  static const HwRelu relu;
+  static const HwDropout dropout;
+  static const HwFlatten flatten;
+  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten};
+  return table;
+}
+
+const HwLayer* find_hw_layer(std::string_view type) {
+  for (const HwLayer* kind : hw_layers())
+    if (kind->type() == type) return kind;
+  return nullptr;
+}
+
+const HwLayer& hw_layer_of(const QuantLayer& q) {
+  if (const HwLayer* kind = find_hw_layer(q.type)) return *kind;
+  throw Error("layer '" + q.name + "' has type \"" + q.type + "\", which has no hardware (expected one of " +
+              hw_layer_type_list() + ")");
+}
+
+std::string hw_layer_type_list() {
+  const auto& kinds = hw_layers();
+  std::string list;
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    if (i > 0) list += i + 1 == kinds.size() ? " and " : ", ";
+    list += kinds[i]->type();
+  }
+  return list;
+}
+
+}  // namespace bcnn::hw

@@ -1,0 +1,29 @@
+#include "hw/resources.h"
+
+#include <algorithm>
+
+namespace bcnn::hw {
+namespace {
+
+// Distributed ROM/RAM: one LUT6 holds 64 x 1 bits.
+std::int64_t lutram_luts(std::int64_t depth, int width) { return ceil_div(depth, 64) * width; }
+
+}  // namespace
+
+void add_memory(Resources& r, std::int64_t banks, std::int64_t depth, int width) {
+  const std::int64_t brams = bram18_for(depth, width);
+  if (brams > 0) {
+    r.bram18 += banks * brams;
+    r.lut += banks * 20;  // address and output multiplexing
+  } else {
+    r.lut += banks * lutram_luts(depth, width);
+  }
+}
+
+// About depth / 3 LUT6 per bit and read port: 4:1 per LUT plus the F7/F8 muxes and the next level.
+void add_register_array(Resources& r, std::int64_t depth, int width, int reads) {
+  r.ff += depth * width;
+  r.lut += reads * width * std::max<std::int64_t>(1, depth / 3);
+}
+
+}  // namespace bcnn::hw
