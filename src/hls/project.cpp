@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/stale_temp_files.h"
+#include "io/durable_file.h"
 #include "eval/evaluate.h"
 #include "eval/fixed_eval.h"
 #include "hls/embedded_files.h"
@@ -115,10 +116,8 @@ class ProjectWriter {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) throw Error("cannot create directory " + path.parent_path().string() + ": " + ec.message());
-    std::ofstream out(path, std::ios::binary);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+    // Synced now, so that the project renamed into place after the last file is complete on disk.
+    write_new_file_durably(path.string(), text);
     ++files_;
   }
   int files() const { return files_; }
@@ -567,6 +566,12 @@ ProjectSummary write_project(const ProjectSpec& spec) {
     summary.fixed_accuracy = tb.fixed_accuracy;
     summary.float_accuracy = tb.float_accuracy;
 
+    // Every directory entry of the staging tree reaches the disk before the rename makes it the
+    // project; the rename itself is synced in the parent below.
+    for (const auto& entry : fs::recursive_directory_iterator(staging))
+      if (entry.is_directory()) sync_directory_to_disk(entry.path().string());
+    sync_directory_to_disk(staging.string());
+
     // Commit: the old project (if any) moves aside, the new one takes its name.
     const fs::path old = beside(".old-");
     if (fs::exists(target, ec)) {
@@ -588,6 +593,8 @@ ProjectSummary write_project(const ProjectSpec& spec) {
     remove_created();
     throw;
   }
+  // Outside the try: the project is in place, and a failure here must not remove it.
+  sync_directory_to_disk(target.parent_path().empty() ? "." : target.parent_path().string());
   summary.directory = target.string();
   return summary;
 }

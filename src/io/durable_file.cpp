@@ -114,6 +114,31 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
     throw Error(path + ": written, but its directory could not be synced to disk (" + std::strerror(dir_error) + ")");
 }
 
+void write_new_file_durably(const std::string& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw Error(path + ": cannot create (" + std::strerror(errno) + ")");
+  Descriptor file(fd);
+  int error = write_all(file.get(), bytes);
+  const char* what = "cannot write";
+  if (error == 0) {
+    error = fsync_retrying(file.get());
+    what = "cannot sync to disk";
+  }
+  if (error == 0) {
+    error = file.close_checked();
+    what = "cannot write (at close)";
+  }
+  if (error != 0) {
+    remove_quietly(path);
+    throw Error(path + ": " + what + " (" + std::strerror(error) + ")");
+  }
+}
+
+void sync_directory_to_disk(const std::string& directory) {
+  if (const int error = sync_directory(directory); error != 0)
+    throw Error(directory + ": cannot sync the directory to disk (" + std::strerror(error) + ")");
+}
+
 void append_line_durably(const std::string& path, std::string_view line) {
   std::string text(line);
   text += '\n';

@@ -17,6 +17,15 @@ std::string temp_path_for(const std::string& path);
 // holds either the old or the new content.
 void write_file_atomically(const std::string& path, std::string_view bytes);
 
+// Writes a new file that nobody reads before its directory is committed (a staging directory that
+// is renamed whole, as bcnn-compile's project): written, fsynced and closed, each step checked; on
+// failure the partial file is removed and the error names `path` and the cause.
+void write_new_file_durably(const std::string& path, std::string_view bytes);
+
+// fsyncs a directory, so that the files created or renamed in it survive a crash; throws naming
+// the directory and the cause. File systems that cannot sync a directory (EINVAL) are accepted.
+void sync_directory_to_disk(const std::string& directory);
+
 // Appends `line` and a newline to `path` (creating it), fsynced. On failure the file is cut back to
 // its previous size, so it never ends in a partial line.
 void append_line_durably(const std::string& path, std::string_view line);

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <csignal>
 
+#include <sys/resource.h>
+
 #include "cli.h"
 #include "data/dataset.h"
 #include "eval/evaluate.h"
@@ -553,6 +555,43 @@ TEST_CASE("bcnn-compile: Ctrl-C leaves nothing behind (no project, no staging, n
   CHECK(contains(r.err, "bcnn-compile: interrupted: no project written (" + out + " left as it was)"));
   CHECK(lines_with(r.err, "error:").empty());
   CHECK(list_tree(work) == before);  // not the project, its staging directory, nor work/new
+}
+
+TEST_CASE("bcnn-compile: a write that fails (a file-size limit) keeps the previous project and leaves no staging") {
+  TempDir tmp("compile-fsize");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 60, 10);
+  const SavedModel good = save_model_with(tmp.file("good.h5"), layers_mixed(), data);
+  const std::string work = tmp.file("work");
+  const std::string out = work + "/project";
+  fs::create_directories(work);
+  {
+    const ToolResult r = run_compile({good.path, "-o", out}, work);
+    INFO(r.command, "\nstderr:\n", r.err);
+    REQUIRE(r.status == 0);
+  }
+  const auto before = list_tree(work);
+  const std::string defines_before = read_text(out + "/firmware/defines.h");
+
+  // The child inherits the limit and the ignored SIGXFSZ: a write past 2 KiB fails with EFBIG (the
+  // bcnn_hls headers copied into the project are larger), as a full disk fails with ENOSPC.
+  struct rlimit saved {};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limited = saved;
+  limited.rlim_cur = 2 * 1024;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  const ToolResult r = run_compile({good.path, "-o", out, "--force", "--clock-ns", "4"}, work);
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+
+  INFO(r.command, "\nstderr:\n", r.err);
+  CHECK(r.signal == 0);
+  CHECK(r.status == 1);
+  CHECK(lines_with(r.err, "bcnn-compile: error: ").size() == 1);
+  CHECK(contains(r.err, "File too large"));
+  CHECK(list_tree(work) == before);  // the previous project whole, no staging directory
+  CHECK(read_text(out + "/firmware/defines.h") == defines_before);
 }
 
 TEST_CASE("bcnn-compile: --calibrate for models without calibration, --force replaces a project whole") {

@@ -73,6 +73,10 @@ struct Outputs {
       CHECK(contains(message, cause));
     };
     expect(text, error_message([&] { bcnn::write_file_atomically(text, big); }));
+    // A new file in a staging directory: refused, and the partial file is gone.
+    const std::string staged = dir + "/staged.h";
+    expect(staged, error_message([&] { bcnn::write_new_file_durably(staged, big); }));
+    CHECK_FALSE(fs::exists(staged));
     expect(lines, error_message([&] { bcnn::append_line_durably(lines, big); }));
     std::vector<float> logits(32 * 1024, 1.5f);
     expect(npy, error_message([&] { bcnn::write_npy(npy, logits.data(), {1024, 32}); }));
