@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   double clock_ns = 5.0;
   std::string precision = "16";
   int weight_width = 18;
-  std::vector<std::string> layer_precisions, parallelisms, block_rows, bins, reuses;
+  std::vector<std::string> layer_precisions, parallelisms, knobs, block_rows, bins, reuses;
   std::optional<double> target_images_per_s;
   std::string interface = "m_axi";
   std::optional<std::string> calibrate_dir, data_dir;
@@ -84,9 +84,11 @@ int main(int argc, char** argv) {
                                                         "weight, acc, ifft, bias, twiddle); repeatable");
   app.add_option("--parallelism", parallelisms,
                  "LAYER=N: bc_dense: N block rows at once; dense: about N multipliers (reuse ceil(n_in/N)); repeatable");
-  app.add_option("--block-rows", block_rows, "LAYER=N: bc_dense block rows computed at once; repeatable");
-  app.add_option("--bins", bins, "LAYER=N: bc_dense frequency bins per cycle; repeatable");
-  app.add_option("--reuse", reuses, "LAYER=R: dense reuse factor (ceil(n_in/R) multipliers); repeatable");
+  app.add_option("--knob", knobs,
+                 "LAYER.NAME=N: a knob of the layer's kind (bc_dense: block_rows, bins; dense: reuse); repeatable");
+  app.add_option("--block-rows", block_rows, "LAYER=N: --knob LAYER.block_rows=N (bc_dense block rows at once)");
+  app.add_option("--bins", bins, "LAYER=N: --knob LAYER.bins=N (bc_dense frequency bins per cycle)");
+  app.add_option("--reuse", reuses, "LAYER=R: --knob LAYER.reuse=R (dense: ceil(n_in/R) multipliers)");
   app.add_option("--target-images-per-s", target_images_per_s,
                  "Pick the smallest parallelism of every layer not set explicitly that meets this throughput")
       ->check(CLI::PositiveNumber);
@@ -127,9 +129,26 @@ int main(int argc, char** argv) {
       };
       // --parallelism: the layer's kind decides what N units are (quantize_model).
       parallel_option(parallelisms, "--parallelism", [](bcnn::LayerParallelism& p, int n) { p.units = n; });
-      parallel_option(block_rows, "--block-rows", [](bcnn::LayerParallelism& p, int n) { p.block_rows_parallel = n; });
-      parallel_option(bins, "--bins", [](bcnn::LayerParallelism& p, int n) { p.bins_parallel = n; });
-      parallel_option(reuses, "--reuse", [](bcnn::LayerParallelism& p, int n) { p.reuse_factor = n; });
+      // The kind's own knobs, by name; the quantizer refuses a name the layer's kind does not have.
+      for (const auto& text : knobs) {
+        const auto eq = text.find('=');
+        const std::string target = text.substr(0, eq);
+        const auto dot = target.rfind('.');
+        if (eq == std::string::npos || eq + 1 == text.size() || dot == std::string::npos || dot == 0 ||
+            dot + 1 == target.size())
+          throw bcnn::Error("--knob: expected LAYER.NAME=N, found \"" + text + "\"");
+        const std::string value = text.substr(eq + 1);
+        const std::string layer = target.substr(0, dot), knob = target.substr(dot + 1);
+        options.parallelism[layer].knobs[knob] = parse_positive(value, "--knob " + target);
+        explicit_layers.push_back(layer);
+      }
+      auto knob_shorthand = [&](const std::vector<std::string>& items, const std::string& option,
+                                const std::string& knob) {
+        parallel_option(items, option, [&](bcnn::LayerParallelism& p, int n) { p.knobs[knob] = n; });
+      };
+      knob_shorthand(block_rows, "--block-rows", "block_rows");
+      knob_shorthand(bins, "--bins", "bins");
+      knob_shorthand(reuses, "--reuse", "reuse");
 
       const auto part = bcnn::find_fpga_part(part_name);
       if (!part) throw bcnn::Error("--part: expected one of " + known_parts() + ", found \"" + part_name + "\"");

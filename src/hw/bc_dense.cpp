@@ -212,16 +212,12 @@ std::vector<std::int64_t> HwBcDense::emulate(const QuantLayer& q, const std::vec
   return out;
 }
 
-bool HwBcDense::uses_parallelism(const LayerParallelism& p) const {
-  return p.block_rows_parallel.has_value() || p.bins_parallel.has_value();
-}
-
 void HwBcDense::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
   BcDenseParams& bc = params_of<BcDenseParams>(q);
-  if (p.block_rows_parallel)
-    bc.block_rows_parallel = parallelism_in_range(q, *p.block_rows_parallel, bc.p, "block rows in parallel");
-  if (p.bins_parallel)
-    bc.bins_parallel = parallelism_in_range(q, *p.bins_parallel, bc.block / 2 + 1, "frequency bins in parallel");
+  if (auto it = p.knobs.find("block_rows"); it != p.knobs.end())
+    bc.block_rows_parallel = parallelism_in_range(q, it->second, bc.p, "block rows in parallel");
+  if (auto it = p.knobs.find("bins"); it != p.knobs.end())
+    bc.bins_parallel = parallelism_in_range(q, it->second, bc.block / 2 + 1, "frequency bins in parallel");
   if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
 }
 

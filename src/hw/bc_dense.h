@@ -33,8 +33,7 @@ class HwBcDense : public HwLayer {
   void validate(const QuantLayer& q) const override;
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
 
-  std::string parallelism_description() const override { return "block rows and bins in parallel apply"; }
-  bool uses_parallelism(const LayerParallelism& p) const override;
+  std::vector<std::string> knob_names() const override { return {"block_rows", "bins"}; }
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
   bool has_parallelism() const override { return true; }
   StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;

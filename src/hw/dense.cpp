@@ -108,7 +108,8 @@ std::vector<std::int64_t> HwDense::emulate(const QuantLayer& q, const std::vecto
 // Each output's n_in products take R cycles on ceil(n_in / R) multipliers.
 void HwDense::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
   DenseParams& d = params_of<DenseParams>(q);
-  if (p.reuse_factor) d.reuse_factor = parallelism_in_range(q, *p.reuse_factor, q.n_in, "a reuse factor");
+  if (auto it = p.knobs.find("reuse"); it != p.knobs.end())
+    d.reuse_factor = parallelism_in_range(q, it->second, q.n_in, "a reuse factor");
   // About `units` multipliers: R = ceil(n_in / units).
   if (p.units) d.reuse_factor = parallelism_in_range(q, static_cast<int>(ceil_div(q.n_in, *p.units)), q.n_in,
                                                      "a reuse factor");

@@ -24,8 +24,7 @@ class HwDense : public HwLayer {
   void validate(const QuantLayer& q) const override;
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
 
-  std::string parallelism_description() const override { return "the reuse factor applies"; }
-  bool uses_parallelism(const LayerParallelism& p) const override { return p.reuse_factor.has_value(); }
+  std::vector<std::string> knob_names() const override { return {"reuse"}; }
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
   bool has_parallelism() const override { return true; }
   StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;

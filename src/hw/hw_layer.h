@@ -63,11 +63,11 @@ class HwLayer {
   // --- hardware -----------------------------------------------------------------------------------
   // False for kinds that are only a new name for the same array (flatten, dropout).
   virtual bool has_hardware() const { return true; }
-  // The parallelism options this kind takes ("block rows and bins in parallel apply", "the reuse
-  // factor applies"), and whether `p` sets any of them; empty when it has none.
-  virtual std::string parallelism_description() const { return {}; }
-  virtual bool uses_parallelism(const LayerParallelism& /*p*/) const { return false; }
-  // Sets q's knobs from the options; throws for values out of range.
+  // The names of the knobs this kind takes (--knob LAYER.NAME=N); none by default. The quantizer
+  // refuses any other name for a layer of this kind.
+  virtual std::vector<std::string> knob_names() const { return {}; }
+  // Sets q's knobs from the options (p.knobs holds only names of knob_names()); throws for values
+  // out of range.
   virtual void apply_parallelism(const LayerParallelism& /*p*/, QuantLayer& /*q*/) const {}
   // Whether choose_parallelism() can change the layer's II.
   virtual bool has_parallelism() const { return false; }

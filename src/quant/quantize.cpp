@@ -128,11 +128,13 @@ std::map<std::string, FixedFormat> Quantizer::parse_overrides() const {
     if (par.units && !it->second->has_parallelism())
       throw Error("--parallelism " + layer + ": " + layer + " is a " + std::string(it->second->type()) +
                   " layer, which has no parallelism to set");
-    for (const hw::HwLayer* owner : hw::hw_layers())
-      if (owner != it->second && owner->uses_parallelism(par))
-        throw Error("--parallelism " + layer + ": " + owner->parallelism_description() + " to " +
-                    std::string(owner->type()) + " layers, " + layer + " is a " + std::string(it->second->type()) +
-                    " layer");
+    const auto knobs = it->second->knob_names();
+    for (const auto& [knob, value] : par.knobs)
+      if (std::find(knobs.begin(), knobs.end(), knob) == knobs.end())
+        throw Error("--knob " + layer + "." + knob + ": " + layer + " is a " + std::string(it->second->type()) +
+                    " layer, " +
+                    (knobs.empty() ? std::string("which has no knobs") : "whose knobs are " + join(knobs, ", ")) +
+                    "; found \"" + knob + "\"");
   }
   return overrides;
 }

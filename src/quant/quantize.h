@@ -16,9 +16,10 @@ namespace bcnn {
 
 // Parallelism of one layer; unset fields keep the kind's default.
 struct LayerParallelism {
-  std::optional<int> block_rows_parallel;  // bc_dense
-  std::optional<int> bins_parallel;        // bc_dense
-  std::optional<int> reuse_factor;         // dense
+  // The kind's own knobs by the names it declares (hw::HwLayer::knob_names: bc_dense "block_rows"
+  // and "bins", dense "reuse"), from --knob LAYER.NAME=N and its shorthands --block-rows, --bins,
+  // --reuse.
+  std::map<std::string, int> knobs;
   // --parallelism LAYER=N: about N units at once in the kind's own terms (bc_dense: N block rows;
   // dense: about N multipliers); it wins over the kind's explicit knobs.
   std::optional<int> units;

@@ -334,10 +334,11 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
     CHECK(contains(wide, "impossible"));
     CHECK(contains(wide, "at most 64"));
     options.layer_formats.clear();
-    options.parallelism["fc2"].block_rows_parallel = 2;
-    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "apply to bc_dense layers"));
+    options.parallelism["fc2"].knobs["block_rows"] = 2;
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }),
+                   "--knob fc2.block_rows: fc2 is a dense layer, whose knobs are reuse; found \"block_rows\""));
     options.parallelism.clear();
-    options.parallelism["fc1"].block_rows_parallel = 99;
+    options.parallelism["fc1"].knobs["block_rows"] = 99;
     CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "expected block rows in parallel in 1..4"));
     options.parallelism.clear();
     options.parallelism["relu1"].units = 2;
@@ -519,6 +520,12 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
   SUBCASE("a model without calibration and no --calibrate") {
     const SavedModel bare = save_model_with(tmp.file("bare.h5"), layers_mixed(), data, false);
     expect_failure({bare.path, "-o", out}, {"bare.h5", "no calibration", "--calibrate"});
+  }
+  SUBCASE("a knob the layer's kind does not have, or a malformed one") {
+    expect_failure({good.path, "-o", out, "--knob", "fc1.reuse=3"},
+                   {"--knob fc1.reuse: fc1 is a bc_dense layer, whose knobs are block_rows, bins; found \"reuse\""});
+    expect_failure({good.path, "-o", out, "--knob", "fc1=3"}, {"--knob: expected LAYER.NAME=N, found \"fc1=3\""});
+    expect_failure({good.path, "-o", out, "--knob", "fc1.bins=many"}, {"--knob fc1.bins: expected a positive integer"});
   }
   SUBCASE("an unknown part") {
     expect_failure({good.path, "-o", out, "--part", "xc7z999"}, {"--part", "xc7z999", "xczu7ev-ffvc1156-2-e"});
