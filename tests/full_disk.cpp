@@ -2,16 +2,40 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <vector>
 
 namespace bcnn::testing {
+
+FileSizeLimit::FileSizeLimit(std::uint64_t bytes) {
+  struct rlimit saved {};
+  if (::getrlimit(RLIMIT_FSIZE, &saved) != 0) throw std::runtime_error("getrlimit: " + std::string(std::strerror(errno)));
+  saved_cur_ = saved.rlim_cur;
+  saved_max_ = saved.rlim_max;
+  saved_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limited = saved;
+  limited.rlim_cur = bytes;
+  if (::setrlimit(RLIMIT_FSIZE, &limited) != 0) {
+    std::signal(SIGXFSZ, saved_handler_);
+    throw std::runtime_error("setrlimit: " + std::string(std::strerror(errno)));
+  }
+}
+
+FileSizeLimit::~FileSizeLimit() {
+  struct rlimit saved {};
+  saved.rlim_cur = saved_cur_;
+  saved.rlim_max = saved_max_;
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, saved_handler_);
+}
 
 SmallTmpfs::SmallTmpfs(const std::string& dir, std::uint64_t bytes) : dir_(dir) {
   std::filesystem::create_directories(dir);

@@ -23,6 +23,21 @@ class SmallTmpfs {
   std::string why_not_;
 };
 
+// A file-size limit (RLIMIT_FSIZE) for this process and the children it starts, with SIGXFSZ
+// ignored: writes past `bytes` fail with EFBIG ("File too large"), as a full disk fails with
+// ENOSPC, without root. The previous limit and handler come back when the object goes.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(std::uint64_t bytes);
+  ~FileSizeLimit();
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  std::uint64_t saved_cur_ = 0, saved_max_ = 0;
+  void (*saved_handler_)(int) = nullptr;
+};
+
 // Bytes free on the file system of `dir` (tmpfs keeps no reserve for root).
 std::uint64_t free_bytes(const std::string& dir);
 

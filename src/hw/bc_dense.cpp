@@ -338,9 +338,9 @@ void HwBcDense::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json&
     formats[k] = format_name(f);
 }
 
-TemplateValues HwBcDense::values(const QuantLayer& l, const ProjectNames& names) const {
+TemplateValues HwBcDense::template_values(const QuantLayer& l, const ProjectNames& names) const {
   const BcDenseParams& bc = params_of<BcDenseParams>(l);
-  TemplateValues v = template_values(l, names);
+  TemplateValues v = HwLayer::template_values(l, names);
   v.set("block", bc.block)
       .set("p", bc.p)
       .set("q", bc.q)
@@ -357,14 +357,10 @@ TemplateValues HwBcDense::values(const QuantLayer& l, const ProjectNames& names)
   return v;
 }
 
-std::string HwBcDense::config_struct(const QuantLayer& l, const ProjectNames& names) const {
-  return fill_part("config", values(l, names));
-}
-
 std::string HwBcDense::parameter_tables(const QuantLayer& l, const ProjectNames& names) const {
   const BcDenseParams& bc = params_of<BcDenseParams>(l);
   const int bins = bc.block / 2 + 1;
-  TemplateValues v = values(l, names);
+  TemplateValues v = template_values(l, names);
   v.set("weight_format", format_name(bc.weight))
       .set("bias_format", format_name(bc.bias))
       .set("twiddle_format", format_name(bc.twiddle))

@@ -42,11 +42,10 @@ class HwBcDense : public HwLayer {
 
   std::map<std::string, std::string> table_cells(const QuantLayer& q) const override;
   void describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const override;
-  std::string config_struct(const QuantLayer& q, const ProjectNames& names) const override;
   std::string parameter_tables(const QuantLayer& q, const ProjectNames& names) const override;
 
- private:
-  TemplateValues values(const QuantLayer& q, const ProjectNames& names) const;
+ protected:
+  TemplateValues template_values(const QuantLayer& q, const ProjectNames& names) const override;
 };
 
 }  // namespace bcnn::hw

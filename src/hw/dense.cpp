@@ -186,9 +186,9 @@ void HwDense::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& f
     formats[k] = format_name(f);
 }
 
-TemplateValues HwDense::values(const QuantLayer& l, const ProjectNames& names) const {
+TemplateValues HwDense::template_values(const QuantLayer& l, const ProjectNames& names) const {
   const DenseParams& d = params_of<DenseParams>(l);
-  TemplateValues v = template_values(l, names);
+  TemplateValues v = HwLayer::template_values(l, names);
   v.set("reuse_factor", d.reuse_factor)
       .set("weight_t", cpp_type(d.weight))
       .set("bias_t", cpp_type(d.bias))
@@ -196,13 +196,9 @@ TemplateValues HwDense::values(const QuantLayer& l, const ProjectNames& names) c
   return v;
 }
 
-std::string HwDense::config_struct(const QuantLayer& l, const ProjectNames& names) const {
-  return fill_part("config", values(l, names));
-}
-
 std::string HwDense::parameter_tables(const QuantLayer& l, const ProjectNames& names) const {
   const DenseParams& d = params_of<DenseParams>(l);
-  TemplateValues v = values(l, names);
+  TemplateValues v = template_values(l, names);
   v.set("weight_format", format_name(d.weight))
       .set("bias_format", format_name(d.bias))
       .set("weights", array_initializer(d.weights, d.weight, {l.n_out, l.n_in}))

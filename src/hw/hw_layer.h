@@ -98,8 +98,9 @@ class HwLayer {
   virtual std::string parameter_tables(const QuantLayer& /*q*/, const ProjectNames& /*names*/) const { return {}; }
 
  protected:
-  // The values every kind's template knows: name, type, config, n_in, n_out, in_t, out_t.
-  TemplateValues template_values(const QuantLayer& q, const ProjectNames& names) const;
+  // The values the kind's template parts are filled with: every kind's name, type, config, n_in,
+  // n_out, in_t, out_t; a kind adds its own (formats, geometry, knobs) to the base's.
+  virtual TemplateValues template_values(const QuantLayer& q, const ProjectNames& names) const;
   // The kind's template under fpga/templates/: layers/<type>.h, with the parts config, call and
   // tables.
   virtual std::string template_path() const { return "layers/" + std::string(type()) + ".h"; }

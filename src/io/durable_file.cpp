@@ -83,17 +83,17 @@ int sync_directory(const std::string& directory) {
   return dir.close_checked();
 }
 
-}  // namespace
-
-std::string temp_path_for(const std::string& path) { return path + ".tmp-" + std::to_string(::getpid()); }
-
-void write_file_atomically(const std::string& path, std::string_view bytes) {
-  const std::string temp = temp_path_for(path);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) fail(path, "cannot create the temporary file " + temp, errno);
+// Creates (truncates) `path`, writes `bytes`, fsyncs and closes it, each step checked. Returns 0,
+// or the errno with `what` naming the step that failed; `created` says whether the file exists.
+int write_synced_file(const std::string& path, std::string_view bytes, const char*& what, bool& created) {
+  created = false;
+  what = "cannot create";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return errno;
+  created = true;
   Descriptor file(fd);
   int error = write_all(file.get(), bytes);
-  const char* what = "cannot write";
+  what = "cannot write";
   if (error == 0) {
     error = fsync_retrying(file.get());
     what = "cannot sync to disk";
@@ -102,6 +102,19 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
     error = file.close_checked();
     what = "cannot write (at close)";
   }
+  return error;
+}
+
+}  // namespace
+
+std::string temp_path_for(const std::string& path) { return path + ".tmp-" + std::to_string(::getpid()); }
+
+void write_file_atomically(const std::string& path, std::string_view bytes) {
+  const std::string temp = temp_path_for(path);
+  const char* what = nullptr;
+  bool created = false;
+  int error = write_synced_file(temp, bytes, what, created);
+  if (!created) fail(path, "cannot create the temporary file " + temp, error);
   if (error == 0 && std::rename(temp.c_str(), path.c_str()) != 0) {
     error = errno;
     what = "cannot move the finished file into place";
@@ -115,21 +128,11 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
 }
 
 void write_new_file_durably(const std::string& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) throw Error(path + ": cannot create (" + std::strerror(errno) + ")");
-  Descriptor file(fd);
-  int error = write_all(file.get(), bytes);
-  const char* what = "cannot write";
-  if (error == 0) {
-    error = fsync_retrying(file.get());
-    what = "cannot sync to disk";
-  }
-  if (error == 0) {
-    error = file.close_checked();
-    what = "cannot write (at close)";
-  }
+  const char* what = nullptr;
+  bool created = false;
+  const int error = write_synced_file(path, bytes, what, created);
   if (error != 0) {
-    remove_quietly(path);
+    if (created) remove_quietly(path);
     throw Error(path + ": " + what + " (" + std::strerror(error) + ")");
   }
 }

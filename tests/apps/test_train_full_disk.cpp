@@ -4,9 +4,6 @@
 // nothing crashes at exit. Without root, a file-size limit (EFBIG) takes the same failing paths.
 #include <doctest/doctest.h>
 
-#include <sys/resource.h>
-
-#include <csignal>
 #include <filesystem>
 #include <map>
 
@@ -112,15 +109,10 @@ TEST_CASE("bcnn-train: a file-size limit during a checkpoint fails the same way 
 
   // The child inherits the limit and the ignored SIGXFSZ: writing past 12 KiB fails with EFBIG,
   // so config.json and metrics.jsonl can be rewritten and the checkpoint cannot.
-  struct rlimit saved {};
-  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit limited = saved;
-  limited.rlim_cur = 12 * 1024;
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
-  ToolResult r = run_train({config, "--out", run, "--resume", run + "/checkpoint.h5", "--max-steps", "22", "--quiet"},
-                           tmp.str());
-  setrlimit(RLIMIT_FSIZE, &saved);
-  std::signal(SIGXFSZ, old_handler);
+  const ToolResult r = [&] {
+    FileSizeLimit limit(12 * 1024);
+    return run_train({config, "--out", run, "--resume", run + "/checkpoint.h5", "--max-steps", "22", "--quiet"},
+                     tmp.str());
+  }();
   check_failed_cleanly(r, run, before, run + "/checkpoint.h5", false, "File too large");
 }

@@ -12,9 +12,8 @@
 #include <chrono>
 #include <csignal>
 
-#include <sys/resource.h>
-
 #include "cli.h"
+#include "full_disk.h"
 #include "data/dataset.h"
 #include "eval/evaluate.h"
 #include "hls/estimate.h"
@@ -582,15 +581,10 @@ TEST_CASE("bcnn-compile: a write that fails (a file-size limit) keeps the previo
 
   // The child inherits the limit and the ignored SIGXFSZ: a write past 2 KiB fails with EFBIG (the
   // bcnn_hls headers copied into the project are larger), as a full disk fails with ENOSPC.
-  struct rlimit saved {};
-  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit limited = saved;
-  limited.rlim_cur = 2 * 1024;
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
-  const ToolResult r = run_compile({good.path, "-o", out, "--force", "--clock-ns", "4"}, work);
-  setrlimit(RLIMIT_FSIZE, &saved);
-  std::signal(SIGXFSZ, old_handler);
+  const ToolResult r = [&] {
+    FileSizeLimit limit(2 * 1024);
+    return run_compile({good.path, "-o", out, "--force", "--clock-ns", "4"}, work);
+  }();
 
   INFO(r.command, "\nstderr:\n", r.err);
   CHECK(r.signal == 0);

@@ -2,9 +2,6 @@
 // fails with the file and the cause, keeps the previous file byte for byte and leaves no temporary.
 #include <doctest/doctest.h>
 
-#include <sys/resource.h>
-
-#include <csignal>
 #include <filesystem>
 #include <string>
 
@@ -136,19 +133,6 @@ TEST_CASE("durable file: past a file-size limit every writer names the file and 
   Outputs outputs(tmp.str());
   // RLIMIT_FSIZE makes writes past the limit fail with EFBIG (after SIGXFSZ, ignored here): the
   // same failing write(2) as a full disk, in this process.
-  struct rlimit saved {};
-  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit limited = saved;
-  limited.rlim_cur = 16 * 1024;
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
-  try {
-    outputs.check_every_writer_fails("File too large");
-  } catch (...) {
-    setrlimit(RLIMIT_FSIZE, &saved);
-    std::signal(SIGXFSZ, old_handler);
-    throw;
-  }
-  setrlimit(RLIMIT_FSIZE, &saved);
-  std::signal(SIGXFSZ, old_handler);
+  bcnn::testing::FileSizeLimit limit(16 * 1024);
+  outputs.check_every_writer_fails("File too large");
 }
