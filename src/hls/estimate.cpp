@@ -103,11 +103,28 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
     hw::add_channel(s.resources, model.n_in, model.input.width);
     d.stages.push_back(s);
   }
+  // A streaming network's input array becomes a pixel stream.
+  if (!model.layers.empty() && model.layers.front().in_pixels && model.input_shape.size() == 3) {
+    StageEstimate s;
+    s.name = "input pixels";
+    s.type = "interface";
+    s.parallelism = "1 pixel per cycle";
+    const int pixels = model.input_shape[1] * model.input_shape[2];
+    s.latency_cycles = call_overhead + pixels + loop_depth;
+    s.ii_cycles = s.latency_cycles;
+    s.resources.lut = hw::loop_control_lut;
+    s.resources.ff = hw::loop_control_ff;
+    hw::add_pixel_fifo(s.resources, model.input_shape, model.input.width);
+    d.stages.push_back(s);
+  }
   for (const auto& l : model.layers) {
     const hw::HwLayer& kind = hw::hw_layer_of(l);
-    if (!kind.has_hardware()) continue;  // the same buffer
+    if (!kind.has_hardware(l)) continue;  // the same buffer
     StageEstimate s = kind.estimate(l, part);
-    hw::add_channel(s.resources, l.n_out, l.out.width);
+    if (l.out_pixels)
+      hw::add_pixel_fifo(s.resources, l.out_shape, l.out.width);
+    else
+      hw::add_channel(s.resources, l.n_out, l.out.width);
     d.stages.push_back(s);
   }
   {

@@ -190,11 +190,22 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectN
                          HlsInterface interface) {
   hw::TemplateValues v = firmware_values(m, interface);
   const std::string indent = interface == HlsInterface::m_axi ? "    " : "  ";
-  // One array per value: a layer with hardware writes a new one, the others pass theirs on.
+  // One array or pixel stream per value: a layer with hardware writes a new one, the others pass
+  // theirs on. A streaming network turns its input array into a pixel stream first.
   std::string current = "x_input";
+  const bool input_pixels = !m.layers.empty() && m.layers.front().in_pixels;
+  if (input_pixels) {
+    v.set("in_channels", m.input_shape[0])
+        .set("in_height", m.input_shape[1])
+        .set("in_width", m.input_shape[2])
+        .set("in_pixel_count", m.input_shape[1] * m.input_shape[2])
+        .set("in_fifo_depth", hw::pixel_fifo_depth(m.input_shape));
+    current = "x_input_pixels";
+  }
+  v.show("input_pixels", input_pixels);
   for (std::size_t i = 0; i < m.layers.size(); ++i) {
     const hw::HwLayer& kind = hw::hw_layer_of(m.layers[i]);
-    const std::string out = kind.has_hardware() ? "x_" + names[i].id : current;
+    const std::string out = kind.has_hardware(m.layers[i]) ? "x_" + names[i].id : current;
     hw::TemplateValues layer;
     layer.set("call", indented(kind.top_call(m.layers[i], names[i], current, out), indent));
     v.add("layers", std::move(layer));

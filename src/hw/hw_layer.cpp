@@ -1,5 +1,6 @@
 #include "hw/hw_layer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -20,6 +21,18 @@ TemplateValues HwLayer::template_values(const QuantLayer& q, const ProjectNames&
       .set("n_out", q.n_out)
       .set("in_t", cpp_type(q.in))
       .set("out_t", cpp_type(q.out));
+  // Feature maps: their geometry, and the FIFO a streaming layer writes.
+  if (q.in_shape.size() == 3)
+    v.set("in_channels", q.in_shape[0])
+        .set("in_height", q.in_shape[1])
+        .set("in_width", q.in_shape[2])
+        .set("in_pixel_count", q.in_shape[1] * q.in_shape[2]);
+  if (q.out_shape.size() == 3)
+    v.set("out_channels", q.out_shape[0])
+        .set("out_height", q.out_shape[1])
+        .set("out_width", q.out_shape[2])
+        .set("out_pixel_count", q.out_shape[1] * q.out_shape[2])
+        .set("fifo_depth", pixel_fifo_depth(q.out_shape));
   return v;
 }
 
@@ -27,16 +40,25 @@ std::string HwLayer::fill_part(const std::string& part, const TemplateValues& va
   return fill_template_part(template_path(), part, values);
 }
 
+std::string HwLayer::fill_layer_part(const QuantLayer& q, const std::string& part,
+                                     const TemplateValues& values) const {
+  if ((q.in_pixels || q.out_pixels) && has_template_part(template_path(), part + "_pixels"))
+    return fill_part(part + "_pixels", values);
+  return fill_part(part, values);
+}
+
 std::string HwLayer::config_struct(const QuantLayer& q, const ProjectNames& names) const {
-  return fill_part("config", template_values(q, names));
+  return fill_layer_part(q, "config", template_values(q, names));
 }
 
 std::string HwLayer::top_call(const QuantLayer& q, const ProjectNames& names, const std::string& in,
                               const std::string& out) const {
   TemplateValues v = template_values(q, names);
   v.set("in", in).set("out", out);
-  return fill_part("call", v);
+  return fill_layer_part(q, "call", v);
 }
+
+int pixel_fifo_depth(const std::vector<int>& shape) { return shape.size() == 3 ? std::max(2, shape[2]) : 0; }
 
 void throw_missing_params(const QuantLayer& q) {
   throw Error("layer '" + q.name + "': its " + q.type +

@@ -24,6 +24,12 @@
 
 namespace bcnn::hw {
 
+// How a value travels between two layers of the generated top function.
+enum class Port {
+  array,   // an array of n values (a ping-pong buffer between dataflow processes)
+  pixels,  // a FIFO of pixels in raster order, each the C channels of one position
+};
+
 // The names a layer has in the generated project.
 struct ProjectNames {
   std::string id;      // C identifier of the layer
@@ -60,9 +66,20 @@ class HwLayer {
   // operation as the kind's bcnn_hls kernel computes them.
   virtual std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const = 0;
 
+  // --- streaming ----------------------------------------------------------------------------------
+  // How the layer's input travels in the top function (QuantLayer::in_pixels): an array, a pixel
+  // stream, or (nullopt) whatever the previous layer writes (element-wise kinds, pass-throughs).
+  virtual std::optional<Port> input_port() const { return Port::array; }
+  // The port it writes, given the port it reads.
+  virtual Port output_port(Port input) const { return input_port() ? *input_port() : input; }
+  // Whether the kind absorbs `next`, the float layer after it, into its own arithmetic (conv2d
+  // folds a following batchnorm); the quantizer then hands `next` to quantize() through
+  // QuantContext::folded() and leaves it out of the quantized model.
+  virtual bool folds(const Layer& /*layer*/, const Layer& /*next*/) const { return false; }
+
   // --- hardware -----------------------------------------------------------------------------------
-  // False for kinds that are only a new name for the same array (flatten, dropout).
-  virtual bool has_hardware() const { return true; }
+  // False for layers that are only a new name for the same values (dropout; flatten of an array).
+  virtual bool has_hardware(const QuantLayer& /*q*/) const { return true; }
   // The names of the knobs this kind takes (--knob LAYER.NAME=N); none by default. The quantizer
   // refuses any other name for a layer of this kind.
   virtual std::vector<std::string> knob_names() const { return {}; }
@@ -71,7 +88,7 @@ class HwLayer {
   virtual void apply_parallelism(const LayerParallelism& /*p*/, QuantLayer& /*q*/) const {}
   // Whether choose_parallelism() can change the layer's II.
   virtual bool has_parallelism() const { return false; }
-  // The stage of the dataflow pipeline (without its output channel); only with has_hardware().
+  // The stage of the dataflow pipeline (without its output channel); only with has_hardware(q).
   virtual StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const;
   // Sets the knobs to the cheapest ones whose II is at most target_ii; when none reaches it,
   // calls out_of_reach with the best II and takes (about) the fastest.
@@ -90,7 +107,7 @@ class HwLayer {
   virtual void describe(const QuantLayer& /*q*/, nlohmann::json& /*layer*/, nlohmann::json& /*formats*/) const {}
   // Its configuration struct in parameters.h (empty: none).
   virtual std::string config_struct(const QuantLayer& q, const ProjectNames& names) const;
-  // Its lines in the top function, reading the array `in` and (with has_hardware()) writing the
+  // Its lines in the top function, reading the array `in` and (with has_hardware(q)) writing the
   // array `out`, unindented.
   virtual std::string top_call(const QuantLayer& q, const ProjectNames& names, const std::string& in,
                                const std::string& out) const;
@@ -102,9 +119,12 @@ class HwLayer {
   // n_out, in_t, out_t; a kind adds its own (formats, geometry, knobs) to the base's.
   virtual TemplateValues template_values(const QuantLayer& q, const ProjectNames& names) const;
   // The kind's template under fpga/templates/: layers/<type>.h, with the parts config, call and
-  // tables.
+  // tables; a kind whose layers may stream pixels or move arrays has config_pixels and
+  // call_pixels beside them, used when the layer streams.
   virtual std::string template_path() const { return "layers/" + std::string(type()) + ".h"; }
   std::string fill_part(const std::string& part, const TemplateValues& values) const;
+  // The part `part` of q's layer: `part`_pixels when q streams and the template has it.
+  std::string fill_layer_part(const QuantLayer& q, const std::string& part, const TemplateValues& values) const;
 };
 
 // The kind's parameters of a layer (QuantLayer::params); throws bcnn::Error naming the layer when
@@ -134,6 +154,12 @@ void require_raw(const QuantLayer& q, const std::vector<std::int64_t>& values, s
 // --- helpers for apply_parallelism() ------------------------------------------------------------
 // `value` when it is in 1..max; throws "--parallelism LAYER: expected WHAT in 1..MAX, found V".
 int parallelism_in_range(const QuantLayer& q, int value, int max, const std::string& what);
+
+// --- helpers for streaming kinds ----------------------------------------------------------------
+// The depth of the FIFO that carries a feature map of `shape` (C, H, W) in hardware: one row of
+// pixels (at least 2), so that a producer can run a row ahead of its consumer. In C simulation the
+// processes run one after another, and the FIFO holds the whole map (BCNN_HLS_FIFO_DEPTH).
+int pixel_fifo_depth(const std::vector<int>& shape);
 
 // --- helpers for parameter_tables() -------------------------------------------------------------
 // `values` (raw, in format f) as an initializer of an array of shape `dims`, one line per row of

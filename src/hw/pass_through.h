@@ -1,6 +1,7 @@
 #pragma once
 // The kinds that are a new name for the same values (flatten, dropout at inference): no hardware,
-// the next layer reads the same array; in and out are one value with one format.
+// the next layer reads the same array or stream; in and out are one value with one format.
+// (flatten of a pixel stream has hardware: hw/flatten.h.)
 #include "hw/hw_layer.h"
 
 namespace bcnn::hw {
@@ -13,7 +14,8 @@ class HwPassThrough : public HwLayer {
   void validate(const QuantLayer& q) const override;
   // out_t(in), a plain copy when the formats are equal.
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
-  bool has_hardware() const override { return false; }
+  std::optional<Port> input_port() const override { return std::nullopt; }
+  bool has_hardware(const QuantLayer& /*q*/) const override { return false; }
   std::string config_struct(const QuantLayer& /*q*/, const ProjectNames& /*names*/) const override { return {}; }
 
  protected:

@@ -8,6 +8,10 @@
 
 #include "quant/quantize.h"
 
+namespace bcnn {
+class Layer;
+}
+
 namespace bcnn::hw {
 
 class QuantContext {
@@ -18,6 +22,9 @@ class QuantContext {
   const QuantOptions& options() const { return options_; }
   void set_overrides(std::map<std::string, FixedFormat> overrides) { overrides_ = std::move(overrides); }
   const std::map<std::string, FixedFormat>& overrides() const { return overrides_; }
+  // The float layer the kind being quantized folds into itself (HwLayer::folds), or nullptr.
+  void set_folded(const Layer* layer) { folded_ = layer; }
+  const Layer* folded() const { return folded_; }
 
   // Throws bcnn::Error prefixed with the model file.
   [[noreturn]] void fail(const std::string& what) const;
@@ -59,6 +66,7 @@ class QuantContext {
   const Calibration& calibration_;
   QuantReport* report_;
   std::map<std::string, FixedFormat> overrides_;  // "layer.field" -> format
+  const Layer* folded_ = nullptr;
 };
 
 // Constants are written as exact double literals.

@@ -32,11 +32,13 @@ StageEstimate HwRelu::estimate(const QuantLayer& l, const FpgaPart& /*part*/) co
   StageEstimate s;
   s.name = l.name;
   s.type = "relu";
-  s.parallelism = "1 element per cycle";
-  s.latency_cycles = call_overhead + l.n_in + loop_depth;
+  // On a pixel stream the channels of a pixel are computed side by side.
+  const int lanes = l.in_pixels ? l.in_shape[0] : 1;
+  s.parallelism = l.in_pixels ? "1 pixel per cycle" : "1 element per cycle";
+  s.latency_cycles = call_overhead + l.n_in / lanes + loop_depth;
   s.ii_cycles = s.latency_cycles;
-  s.resources.lut = l.in.width + l.out.width + loop_control_lut;
-  s.resources.ff = l.out.width + loop_control_ff;
+  s.resources.lut = lanes * (l.in.width + l.out.width) + loop_control_lut;
+  s.resources.ff = lanes * l.out.width + loop_control_ff;
   return s;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hw/hw_layer.h"
+
 namespace bcnn::hw {
 namespace {
 
@@ -24,6 +26,13 @@ void add_memory(Resources& r, std::int64_t banks, std::int64_t depth, int width)
 void add_register_array(Resources& r, std::int64_t depth, int width, int reads) {
   r.ff += depth * width;
   r.lut += reads * width * std::max<std::int64_t>(1, depth / 3);
+}
+
+void add_pixel_fifo(Resources& r, const std::vector<int>& shape, int width) {
+  const int depth = pixel_fifo_depth(shape);
+  const int channels = shape.empty() ? 1 : shape[0];
+  add_memory(r, 1, depth, channels * width);
+  r.lut += 2 * loop_control_lut;  // read and write pointers, full and empty flags
 }
 
 }  // namespace bcnn::hw

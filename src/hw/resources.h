@@ -3,6 +3,7 @@
 // (docs/estimator.md): the model constants, memories (BRAM or LUT RAM), register arrays and the
 // dataflow channels between stages.
 #include <cstdint>
+#include <vector>
 
 #include "hls/estimate.h"
 
@@ -27,5 +28,9 @@ void add_register_array(Resources& r, std::int64_t depth, int width, int reads);
 
 // The buffer between two dataflow processes: a ping-pong pair of n-word arrays.
 inline void add_channel(Resources& r, std::int64_t n, int width) { add_memory(r, 2, n, width); }
+
+// The FIFO of a feature map's pixel stream: pixel_fifo_depth(shape) pixels of C channels of
+// `width` bits each (hw_layer.h).
+void add_pixel_fifo(Resources& r, const std::vector<int>& shape, int width);
 
 }  // namespace bcnn::hw

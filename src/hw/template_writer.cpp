@@ -166,6 +166,10 @@ std::string_view template_part(std::string_view text, const std::string& part, c
   return text.substr(body, stop - body);
 }
 
+bool has_template_part(const std::string& path, const std::string& part) {
+  return template_file("templates/" + path).find("{{#" + part + "}}") != std::string_view::npos;
+}
+
 std::string fill_template_part(const std::string& path, const std::string& part, const TemplateValues& values) {
   const std::string name = path + " (" + part + ")";
   return fill_template(template_part(template_file("templates/" + path), part, name), values, name);

@@ -45,6 +45,9 @@ std::string_view template_file(const std::string& path);
 // call and its parameter tables as parts), unfilled.
 std::string_view template_part(std::string_view text, const std::string& part, const std::string& name);
 
+// Whether the embedded template fpga/templates/<path> has the part `part`.
+bool has_template_part(const std::string& path, const std::string& part);
+
 // Fills the part `part` of the embedded template fpga/templates/<path>.
 std::string fill_template_part(const std::string& path, const std::string& part, const TemplateValues& values);
 

@@ -40,11 +40,19 @@ bool parse_int(const std::string& text, int& out) {
   return true;
 }
 
-// One layer of the float network and the hardware kind that compiles it.
+// One layer of the float network and the hardware kind that compiles it; `folded` is the float
+// layer after it that the kind absorbs (a batchnorm into conv2d), or nullptr.
 struct SourceLayer {
   const hw::HwLayer* kind;
   const Layer* layer;
+  const Layer* folded = nullptr;
 };
+
+std::vector<int> int_shape(const Shape& shape) {
+  std::vector<int> out;
+  for (auto d : shape) out.push_back(static_cast<int>(d));
+  return out;
+}
 
 // The driver: every decision about a layer's numbers is its kind's (hw/); this class walks the
 // network, resolves the overrides that name a value under several keys, and checks the options.
@@ -86,6 +94,10 @@ void Quantizer::collect_layers(const hw::QuantContext& ctx) {
   const Network& net = *model_.network;
   if (net.layers().empty()) fail("expected a network with at least one layer, found none");
   for (const auto& l : net.layers()) {
+    if (!layers_.empty() && !layers_.back().folded && layers_.back().kind->folds(*layers_.back().layer, *l)) {
+      layers_.back().folded = l.get();
+      continue;
+    }
     const hw::HwLayer* kind = hw::find_hw_layer(l->type());
     if (!kind)
       fail("unsupported layer " + l->name() + " of type " + std::string(l->type()) + ": bcnn-compile supports " +
@@ -93,6 +105,39 @@ void Quantizer::collect_layers(const hw::QuantContext& ctx) {
     kind->check_supported(*l, ctx);
     layers_.push_back({kind, l.get()});
   }
+}
+
+// How the values around a layer travel in the generated top function.
+struct LayerPorts {
+  bool in_pixels = false, out_pixels = false;
+  bool flatten_before = false;  // a fully connected layer reading a stream: a flatten goes first
+};
+
+// The network input streams pixels when the first layer that cares reads pixels; then each kind
+// says what it writes (hw::HwLayer::input_port, output_port).
+std::vector<LayerPorts> assign_ports(const std::vector<SourceLayer>& sources) {
+  using hw::Port;
+  Port current = Port::array;
+  for (const auto& s : sources)
+    if (auto p = s.kind->input_port()) {
+      current = *p;
+      break;
+    }
+  std::vector<LayerPorts> ports(sources.size());
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto wanted = sources[i].kind->input_port();
+    if (wanted && *wanted != current) {
+      if (*wanted != Port::array)
+        throw Error("layer " + sources[i].layer->name() + " (" + std::string(sources[i].kind->type()) +
+                    ") reads a feature map, but the layer before it writes a vector");
+      ports[i].flatten_before = true;
+      current = Port::array;
+    }
+    ports[i].in_pixels = current == Port::pixels;
+    current = sources[i].kind->output_port(current);
+    ports[i].out_pixels = current == Port::pixels;
+  }
+  return ports;
 }
 
 std::map<std::string, FixedFormat> Quantizer::parse_overrides() const {
@@ -207,25 +252,49 @@ QuantizedModel Quantizer::run() {
   }
   out.input = current;
 
+  const std::vector<LayerPorts> ports = assign_ports(layers_);
+  if (ports.back().out_pixels)
+    fail("layer " + layers_.back().layer->name() + " writes a feature map, but bcnn-compile expects the network to " +
+         "end in a vector of class scores (add flatten and a dense layer)");
   for (std::size_t li = 0; li < layers_.size(); ++li) {
     const SourceLayer& s = layers_[li];
     const Layer& layer = *s.layer;
+    if (ports[li].flatten_before) {
+      // The stream becomes an array in C order, as the float layer reads its input.
+      QuantLayer f;
+      f.type = "flatten";
+      f.name = layer.name() + "_flatten";
+      f.n_in = f.n_out = static_cast<int>(shape_size(layer.input_shape()));
+      f.in = f.out = current;
+      f.in_shape = int_shape(layer.input_shape());
+      f.out_shape = {f.n_out};
+      f.in_pixels = true;
+      out.layers.push_back(std::move(f));
+    }
     QuantLayer q;
     q.type = std::string(s.kind->type());
     q.name = layer.name();
     q.n_in = static_cast<int>(shape_size(layer.input_shape()));
     q.n_out = static_cast<int>(shape_size(layer.output_shape()));
+    q.in_shape = int_shape(layer.input_shape());
+    q.out_shape = int_shape(layer.output_shape());
+    q.in_pixels = ports[li].in_pixels;
+    q.out_pixels = ports[li].out_pixels;
     q.in = current;
     const LayerRange& range = ctx.range_of(q.name);
+    // A folded layer's output is the value this layer writes.
+    const LayerRange& out_range = s.folded ? ctx.range_of(s.folded->name()) : range;
     q.observed_in_min = range.input_min;
     q.observed_in_max = range.input_max;
-    q.observed_out_min = range.output_min;
-    q.observed_out_max = range.output_max;
+    q.observed_out_min = out_range.output_min;
+    q.observed_out_max = out_range.output_max;
     std::optional<FixedFormat> out_override;
     if (!is_passthrough(li))
       if (auto o = value_override(static_cast<int>(li))) out_override = o->first;
     const std::string in_origin = li == 0 ? "network input" : "from " + layers_[li - 1].layer->name() + ".out";
+    ctx.set_folded(s.folded);
     s.kind->quantize(layer, q, ctx, in_origin, out_override);
+    ctx.set_folded(nullptr);
     apply_parallelism(*s.kind, q);
     s.kind->check_widths(q, ctx);
     current = q.out;

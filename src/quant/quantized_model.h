@@ -32,6 +32,14 @@ struct QuantLayer {
   // `in` is the previous layer's `out` (the network input's format for the first layer).
   FixedFormat in{}, out{};
 
+  // The shapes of the float layer's input and output: (C, H, W) for feature maps, (n) for
+  // vectors. The emulator keeps every value in C order (C, H, W), as the float network does.
+  std::vector<int> in_shape, out_shape;
+  // How the value travels in the generated top function: false, an array of n values; true, a
+  // stream of pixels in raster order, each the C channels of one position (bcnn_hls/pixels.h).
+  // Set by the quantizer from the kinds' ports (hw::HwLayer::input_port, output_port).
+  bool in_pixels = false, out_pixels = false;
+
   std::any params;  // the kind's parameters; empty for kinds without any (relu, flatten, dropout)
 
   // Calibrated ranges the formats were chosen from (for the report).

@@ -243,7 +243,7 @@ TEST_CASE("hw kinds: emulation equals the bcnn_hls kernel in C simulation bit fo
     bcnn::Rng rng(1234);
     const QuantLayer q = row.make(rng);
     CHECK_NOTHROW(kind->validate(q));
-    CHECK(kind->has_hardware() == (row.kernel != nullptr));
+    CHECK(kind->has_hardware(q) == (row.kernel != nullptr));
     long mismatches = 0, at_limits = 0;
     for (int n = 0; n < 300; ++n) {
       const auto in = random_raw(q.n_in, q.in, rng);
@@ -265,7 +265,7 @@ TEST_CASE("hw kinds: estimates are sane, and parallelism meets a target or repor
     const bcnn::hw::HwLayer& kind = *bcnn::hw::find_hw_layer(row.type);
     bcnn::Rng rng(99);
     QuantLayer q = row.make(rng);
-    if (!kind.has_hardware()) {
+    if (!kind.has_hardware(q)) {
       CHECK_FALSE(kind.has_parallelism());
       CHECK(kind.passes_value_through());
       continue;
@@ -318,7 +318,7 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
     const std::string config = kind.config_struct(q, names);
     const std::string call = kind.top_call(q, names, "x_previous", "x_layer");
     const std::string tables = kind.parameter_tables(q, names);
-    if (!kind.has_hardware()) {
+    if (!kind.has_hardware(q)) {
       CHECK(config.empty());
       CHECK(tables.empty());
       CHECK(call == "// " + q.name + " (" + row.type + "): no hardware, the same array\n");

@@ -1,9 +1,12 @@
 // ReLU: out[i] = in[i] > 0 ? out_t(in[i]) : 0 (the comparison is exact; one conversion).
-// CFG provides static const int n and typedefs in_t, out_t.
+// On arrays, CFG provides static const int n and typedefs in_t, out_t. On pixel streams
+// (bcnn_hls/pixels.h), CFG provides static const int channels, pixels and typedefs in_t, out_t,
+// in_pixel_t, out_pixel_t: one pixel per cycle, its channels side by side.
 #ifndef BCNN_HLS_RELU_H
 #define BCNN_HLS_RELU_H
 
 #include "bcnn_hls/fixed.h"
+#include "bcnn_hls/pixels.h"
 #include "bcnn_hls/pragma.h"
 
 namespace bcnn_hls {
@@ -16,6 +19,23 @@ void relu(const typename CFG::in_t in[CFG::n], typename CFG::out_t out[CFG::n]) 
   for (int i = 0; i < n; ++i) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
     out[i] = in[i] > 0 ? out_t(in[i]) : out_t(0);
+  }
+}
+
+template <class CFG, int IN_DEPTH, int OUT_DEPTH>
+void relu(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::out_pixel_t, OUT_DEPTH>& out) {
+  typedef typename CFG::out_t out_t;
+  constexpr int channels = CFG::channels;
+  static_assert(channels >= 1 && CFG::pixels >= 1, "bcnn_hls::relu: channels and pixels must be positive");
+  for (int i = 0; i < CFG::pixels; ++i) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const typename CFG::in_pixel_t x = in.read();
+    typename CFG::out_pixel_t y;
+    for (int c = 0; c < channels; ++c) {
+      BCNN_HLS_PRAGMA(HLS UNROLL)
+      y[c] = x[c] > 0 ? out_t(x[c]) : out_t(0);
+    }
+    out.write(y);
   }
 }
 

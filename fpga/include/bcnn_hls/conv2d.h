@@ -1,0 +1,93 @@
+// Convolution over a pixel stream (docs/fpga.md, "conv2d"): a line buffer of kernel_h input rows
+// (bcnn_hls/window.h) and, for every output pixel and output channel co,
+//
+//   acc = acc_t(bias[co])
+//   for a < kernel_h, b < kernel_w (taps inside the map; padding is skipped), ci < in_channels,
+//   in this order: acc += weights[co][a][b][ci] * x[ci]        (exact product and sum, one
+//                                                               conversion to acc_t per +=)
+//   y[co] = out_t(acc)
+//
+// with x the input pixel at row oh * stride_h + a - pad_top, column ow * stride_w + b - pad_left.
+// A batchnorm after the convolution is folded into weights and bias by bcnn-compile.
+//
+// CFG provides the window geometry of bcnn_hls/window.h and
+//   static const int in_channels, out_channels, outputs_parallel, inputs_parallel;
+//   typedefs in_t, weight_t, bias_t, acc_t, out_t, in_pixel_t, out_pixel_t (pixel<in_t,
+//   in_channels>, pixel<out_t, out_channels>);
+//   static const weight_t weights[out_channels][kernel_h][kernel_w][in_channels];
+//   static const bias_t bias[out_channels];
+// outputs_parallel output channels and inputs_parallel input channels are computed at once; the
+// arithmetic (and so every bit of the result) does not depend on them.
+#ifndef BCNN_HLS_CONV2D_H
+#define BCNN_HLS_CONV2D_H
+
+#include "bcnn_hls/fixed.h"
+#include "bcnn_hls/pixels.h"
+#include "bcnn_hls/pragma.h"
+#include "bcnn_hls/window.h"
+
+namespace bcnn_hls {
+
+namespace detail {
+
+template <class CFG, class IN_STREAM, class OUT_STREAM>
+void conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
+                const typename CFG::weight_t weights[CFG::out_channels][CFG::kernel_h][CFG::kernel_w]
+                                                    [CFG::in_channels],
+                const typename CFG::bias_t bias[CFG::out_channels]) {
+  typedef typename CFG::in_pixel_t in_pixel_t;
+  typedef typename CFG::out_pixel_t out_pixel_t;
+  typedef typename CFG::acc_t acc_t;
+  typedef typename CFG::out_t out_t;
+  constexpr int outputs_parallel = CFG::outputs_parallel;
+  constexpr int inputs_parallel = CFG::inputs_parallel;
+  static_assert(valid_window_geometry<CFG>(), "bcnn_hls::conv2d: invalid window geometry");
+  static_assert(CFG::in_channels >= 1 && CFG::out_channels >= 1, "bcnn_hls::conv2d: channel counts must be positive");
+  static_assert(outputs_parallel >= 1 && inputs_parallel >= 1,
+                "bcnn_hls::conv2d: outputs_parallel and inputs_parallel must be >= 1");
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=outputs_parallel dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=inputs_parallel dim=4)
+
+  in_pixel_t rows[CFG::kernel_h][CFG::in_width];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows complete dim=1)
+  store_pixels<CFG, in_pixel_t> store{rows};
+  int rows_read = 0;
+  for (int oh = 0; oh < CFG::out_height; ++oh) {
+    read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store);
+    for (int ow = 0; ow < CFG::out_width; ++ow) {
+      out_pixel_t y;
+      for (int co = 0; co < CFG::out_channels; ++co) {
+        BCNN_HLS_PRAGMA(HLS UNROLL factor=outputs_parallel)
+        acc_t acc = bias[co];
+        for (int a = 0; a < CFG::kernel_h; ++a) {
+          const int ih = oh * CFG::stride_h + a - CFG::pad_top;
+          if (ih < 0 || ih >= CFG::in_height) continue;
+          for (int b = 0; b < CFG::kernel_w; ++b) {
+            const int iw = ow * CFG::stride_w + b - CFG::pad_left;
+            if (iw < 0 || iw >= CFG::in_width) continue;
+            const in_pixel_t& x = rows[ih % CFG::kernel_h][iw];
+            for (int ci = 0; ci < CFG::in_channels; ++ci) {
+              BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+              BCNN_HLS_PRAGMA(HLS UNROLL factor=inputs_parallel)
+              acc += weights[co][a][b][ci] * x[ci];
+            }
+          }
+        }
+        y[co] = out_t(acc);
+      }
+      out.write(y);
+    }
+  }
+  read_rows_until<CFG>(in, rows_read, CFG::in_height - 1, store);
+}
+
+}  // namespace detail
+
+template <class CFG, int IN_DEPTH, int OUT_DEPTH>
+void conv2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::out_pixel_t, OUT_DEPTH>& out) {
+  detail::conv2d_rom<CFG>(in, out, CFG::weights, CFG::bias);
+}
+
+}  // namespace bcnn_hls
+
+#endif  // BCNN_HLS_CONV2D_H
