@@ -66,6 +66,20 @@ struct ReluCfg {
   typedef fixed<8, 2, AP_RND_CONV, AP_SAT> out_t;  // narrower: the kernel converts and saturates
 };
 
+struct ReluPixelsCfg {
+  static const int channels = 3, pixels = 20;  // 3 x 5 x 4
+  typedef fixed<12, 4, AP_RND, AP_SAT> in_t;
+  typedef fixed<8, 2, AP_RND_CONV, AP_SAT> out_t;
+  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, channels> out_pixel_t;
+};
+
+struct FlattenPixelsCfg {
+  static const int channels = 3, height = 4, width = 5;
+  typedef fixed<11, 3, AP_RND, AP_SAT> in_t;
+  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+};
+
 // ---- building layers ------------------------------------------------------------------------------
 
 std::vector<std::int64_t> random_raw(int n, const format& f, bcnn::Rng& rng) {
@@ -84,6 +98,22 @@ QuantLayer base_layer(const char* type, int n_in, int n_out, const format& in, c
   q.n_out = n_out;
   q.in = in;
   q.out = out;
+  return q;
+}
+
+// A layer on feature maps: shapes (C, H, W), streaming in and (unless out_shape has rank 1) out.
+QuantLayer pixel_layer(const char* type, std::vector<int> in_shape, std::vector<int> out_shape, const format& in,
+                       const format& out) {
+  auto size = [](const std::vector<int>& s) {
+    int n = 1;
+    for (int d : s) n *= d;
+    return n;
+  };
+  QuantLayer q = base_layer(type, size(in_shape), size(out_shape), in, out);
+  q.in_shape = std::move(in_shape);
+  q.out_shape = std::move(out_shape);
+  q.in_pixels = true;
+  q.out_pixels = q.out_shape.size() == 3;
   return q;
 }
 
@@ -128,6 +158,16 @@ QuantLayer make_dense(bcnn::Rng& rng) {
 
 QuantLayer make_relu(bcnn::Rng&) {
   return base_layer("relu", ReluCfg::n, ReluCfg::n, format_of<ReluCfg::in_t>(), format_of<ReluCfg::out_t>());
+}
+
+QuantLayer make_relu_pixels(bcnn::Rng&) {
+  return pixel_layer("relu", {3, 5, 4}, {3, 5, 4}, format_of<ReluPixelsCfg::in_t>(),
+                     format_of<ReluPixelsCfg::out_t>());
+}
+
+QuantLayer make_flatten_pixels(bcnn::Rng&) {
+  const format f = format_of<FlattenPixelsCfg::in_t>();
+  return pixel_layer("flatten", {3, 4, 5}, {60}, f, f);
 }
 
 QuantLayer make_flatten(bcnn::Rng&) {
@@ -197,6 +237,57 @@ std::vector<std::int64_t> run_relu(const QuantLayer&, const std::vector<std::int
   return raw_vector(y);
 }
 
+// Pixel-stream kernels: the raw values in C order (as the emulator keeps them) go in as pixels in
+// raster order, and the output pixels come back in C order. CFG gives in_pixel_t and
+// out_pixel_t; the streams hold whole maps, as in a generated C simulation.
+template <class CFG, int C_IN, int H_IN, int W_IN, int C_OUT, int H_OUT, int W_OUT, class KERNEL>
+std::vector<std::int64_t> run_on_pixels(const std::vector<std::int64_t>& in, KERNEL kernel) {
+  typedef typename CFG::in_pixel_t in_pixel_t;
+  typedef typename CFG::out_pixel_t out_pixel_t;
+  static bcnn_hls::stream<in_pixel_t, H_IN * W_IN> input;
+  static bcnn_hls::stream<out_pixel_t, H_OUT * W_OUT> output;
+  for (int y = 0; y < H_IN; ++y)
+    for (int x = 0; x < W_IN; ++x) {
+      in_pixel_t p;
+      for (int c = 0; c < C_IN; ++c)
+        p[c] = from_raw_bits<typename CFG::in_t>(in[(static_cast<std::size_t>(c) * H_IN + y) * W_IN + x]);
+      input.write(p);
+    }
+  kernel(input, output);
+  std::vector<std::int64_t> out(static_cast<std::size_t>(C_OUT) * H_OUT * W_OUT);
+  CHECK(input.empty());  // the kernel read the whole map
+  CHECK(output.size() == H_OUT * W_OUT);
+  CHECK(input.failed_reads() == 0);
+  CHECK(output.dropped_writes() == 0);
+  for (int y = 0; y < H_OUT; ++y)
+    for (int x = 0; x < W_OUT; ++x) {
+      const out_pixel_t p = output.read();
+      for (int c = 0; c < C_OUT; ++c) out[(static_cast<std::size_t>(c) * H_OUT + y) * W_OUT + x] = raw_bits(p[c]);
+    }
+  return out;
+}
+
+std::vector<std::int64_t> run_relu_pixels(const QuantLayer&, const std::vector<std::int64_t>& in) {
+  using C = ReluPixelsCfg;
+  return run_on_pixels<C, 3, 5, 4, 3, 5, 4>(in, [](auto& x, auto& y) { bcnn_hls::relu<C>(x, y); });
+}
+
+std::vector<std::int64_t> run_flatten_pixels(const QuantLayer&, const std::vector<std::int64_t>& in) {
+  using C = FlattenPixelsCfg;
+  bcnn_hls::stream<C::in_pixel_t, 20> x;
+  for (int y = 0; y < C::height; ++y)
+    for (int w = 0; w < C::width; ++w) {
+      C::in_pixel_t p;
+      for (int c = 0; c < C::channels; ++c)
+        p[c] = from_raw_bits<C::in_t>(in[(static_cast<std::size_t>(c) * C::height + y) * C::width + w]);
+      x.write(p);
+    }
+  C::in_t out[60];
+  bcnn_hls::flatten<C>(x, out);
+  CHECK(x.empty());
+  return raw_vector(out);
+}
+
 // ---- the table --------------------------------------------------------------------------------
 
 struct KindRow {
@@ -211,8 +302,10 @@ const KindRow rows[] = {
     {"dense", make_dense, run_dense},
     {"bc_dense", make_bc_dense, run_bc_dense},
     {"relu", make_relu, run_relu},
+    {"relu", make_relu_pixels, run_relu_pixels},
     {"dropout", make_dropout, nullptr},
     {"flatten", make_flatten, nullptr},
+    {"flatten", make_flatten_pixels, run_flatten_pixels},
 };
 
 const KindRow* find_row(std::string_view type) {
@@ -330,8 +423,19 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
     CHECK(contains(config, "  typedef " + bcnn::hw::cpp_type(q.out) + " out_t;\n"));
     CHECK(config.substr(config.size() - 3) == "};\n");
     CHECK(config.find("{{") == std::string::npos);
-    CHECK(call == "layer_config::out_t x_layer[" + std::to_string(q.n_out) + "];\nbcnn_hls::" + row.type +
-                      "<layer_config>(x_previous, x_layer);\n");
+    if (q.out_pixels) {
+      const int pixels = q.out_shape[1] * q.out_shape[2];
+      CHECK(call == "bcnn_hls::stream<layer_config::out_pixel_t, BCNN_HLS_FIFO_DEPTH(" +
+                        std::to_string(bcnn::hw::pixel_fifo_depth(q.out_shape)) + ", " + std::to_string(pixels) +
+                        ")> x_layer;\nbcnn_hls::" + row.type + "<layer_config>(x_previous, x_layer);\n");
+      CHECK(contains(config, "  typedef bcnn_hls::pixel<out_t, " + std::to_string(q.out_shape[0]) +
+                                 "> out_pixel_t;\n"));
+    } else {
+      CHECK(call == (q.in_pixels ? "layer_config::in_t x_layer[" : "layer_config::out_t x_layer[") +
+                        std::to_string(q.n_out) + "];\nbcnn_hls::" + row.type + "<layer_config>(x_previous, x_layer);\n");
+    }
+    if (q.in_pixels)
+      CHECK(contains(config, "  typedef bcnn_hls::pixel<in_t, " + std::to_string(q.in_shape[0]) + "> in_pixel_t;\n"));
     if (!tables.empty()) {
       CHECK(contains(tables, "const layer_config::bias_t layer_config::bias[" + std::to_string(q.n_out) + "] =\n"));
       CHECK(tables.find("{{") == std::string::npos);

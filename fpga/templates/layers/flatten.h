@@ -8,7 +8,8 @@ struct {{config}} {
   static const int height = {{in_height}};
   static const int width = {{in_width}};
   typedef {{in_t}} in_t;
-  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+  typedef {{out_t}} out_t;
+  typedef bcnn_hls::pixel<in_t, {{in_channels}}> in_pixel_t;
 };
 {{/config_pixels}}
 {{#call_pixels}}

@@ -17,8 +17,8 @@ struct {{config}} {
   static const int pixels = {{in_pixel_count}};
   typedef {{in_t}} in_t;
   typedef {{out_t}} out_t;
-  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
-  typedef bcnn_hls::pixel<out_t, channels> out_pixel_t;
+  typedef bcnn_hls::pixel<in_t, {{in_channels}}> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, {{out_channels}}> out_pixel_t;
 };
 {{/config_pixels}}
 {{#call_pixels}}
