@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "hw/bc_dense.h"
+#include "hw/conv2d.h"
 #include "hw/dense.h"
 #include "hw/dropout.h"
 #include "hw/flatten.h"
@@ -15,7 +16,8 @@ const std::vector<const HwLayer*>& hw_layers() {
   static const HwRelu relu;
   static const HwDropout dropout;
   static const HwFlatten flatten;
-  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten};
+  static const HwConv2d conv2d;
+  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten, &conv2d};
   return table;
 }
 

@@ -16,6 +16,7 @@
 #include "core/random.h"
 #include "hls/estimate.h"
 #include "hw/bc_dense.h"
+#include "hw/conv2d.h"
 #include "hw/dense.h"
 #include "hw/fixed_format.h"
 #include "hw/registry.h"
@@ -78,6 +79,40 @@ struct FlattenPixelsCfg {
   static const int channels = 3, height = 4, width = 5;
   typedef fixed<11, 3, AP_RND, AP_SAT> in_t;
   typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+};
+
+// conv2d: 3 x 6 x 5 -> 4 x 6 x 5, 3 x 3 "same"; 3 of 4 outputs and 2 of 3 inputs at once (neither
+// divides its count).
+struct Conv2dCfg {
+  static const int in_channels = 3, in_height = 6, in_width = 5, out_channels = 4, out_height = 6, out_width = 5;
+  static const int kernel_h = 3, kernel_w = 3, stride_h = 1, stride_w = 1, pad_top = 1, pad_left = 1;
+  static const int outputs_parallel = 3, inputs_parallel = 2;
+  typedef fixed<8, 3, AP_RND, AP_SAT> in_t;
+  typedef fixed<9, 2, AP_RND_CONV, AP_SAT> weight_t;
+  typedef fixed<7, 3, AP_RND_ZERO, AP_WRAP> bias_t;
+  typedef fixed<15, 6, AP_TRN, AP_WRAP> acc_t;
+  typedef fixed<10, 4, AP_RND_INF, AP_SAT_SYM> out_t;
+  typedef bcnn_hls::pixel<in_t, in_channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, out_channels> out_pixel_t;
+  static inline weight_t weights[out_channels][kernel_h][kernel_w][in_channels];
+  static inline bias_t bias[out_channels];
+};
+
+// conv2d with stride 2, a 2 x 3 kernel, no padding and rows/columns no window reads:
+// 2 x 7 x 8 -> 5 x 3 x 3.
+struct Conv2dStridedCfg {
+  static const int in_channels = 2, in_height = 7, in_width = 8, out_channels = 5, out_height = 3, out_width = 3;
+  static const int kernel_h = 2, kernel_w = 3, stride_h = 2, stride_w = 2, pad_top = 0, pad_left = 0;
+  static const int outputs_parallel = 2, inputs_parallel = 1;
+  typedef fixed<9, 2, AP_RND, AP_SAT> in_t;
+  typedef fixed<8, 1, AP_RND, AP_SAT> weight_t;
+  typedef fixed<8, 2, AP_RND, AP_SAT> bias_t;
+  typedef fixed<24, 6, AP_TRN, AP_WRAP> acc_t;  // exact: the emulator's int64 path
+  typedef fixed<7, 2, AP_RND, AP_SAT> out_t;
+  typedef bcnn_hls::pixel<in_t, in_channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, out_channels> out_pixel_t;
+  static inline weight_t weights[out_channels][kernel_h][kernel_w][in_channels];
+  static inline bias_t bias[out_channels];
 };
 
 // ---- building layers ------------------------------------------------------------------------------
@@ -155,6 +190,31 @@ QuantLayer make_dense(bcnn::Rng& rng) {
   d.bias_raw = random_raw(C::n_out, d.bias, rng);
   return q;
 }
+
+template <class C>
+QuantLayer make_conv2d_of(bcnn::Rng& rng) {
+  QuantLayer q = pixel_layer("conv2d", {C::in_channels, C::in_height, C::in_width},
+                             {C::out_channels, C::out_height, C::out_width}, format_of<typename C::in_t>(),
+                             format_of<typename C::out_t>());
+  auto& c = q.params.emplace<bcnn::hw::Conv2dParams>();
+  c.weight = format_of<typename C::weight_t>();
+  c.bias = format_of<typename C::bias_t>();
+  c.acc = format_of<typename C::acc_t>();
+  c.kernel_h = C::kernel_h;
+  c.kernel_w = C::kernel_w;
+  c.stride_h = C::stride_h;
+  c.stride_w = C::stride_w;
+  c.pad_top = C::pad_top;
+  c.pad_left = C::pad_left;
+  c.outputs_parallel = C::outputs_parallel;
+  c.inputs_parallel = C::inputs_parallel;
+  c.weights = random_raw(C::out_channels * C::kernel_h * C::kernel_w * C::in_channels, c.weight, rng);
+  c.bias_raw = random_raw(C::out_channels, c.bias, rng);
+  return q;
+}
+
+QuantLayer make_conv2d(bcnn::Rng& rng) { return make_conv2d_of<Conv2dCfg>(rng); }
+QuantLayer make_conv2d_strided(bcnn::Rng& rng) { return make_conv2d_of<Conv2dStridedCfg>(rng); }
 
 QuantLayer make_relu(bcnn::Rng&) {
   return base_layer("relu", ReluCfg::n, ReluCfg::n, format_of<ReluCfg::in_t>(), format_of<ReluCfg::out_t>());
@@ -288,6 +348,20 @@ std::vector<std::int64_t> run_flatten_pixels(const QuantLayer&, const std::vecto
   return raw_vector(out);
 }
 
+template <class C>
+std::vector<std::int64_t> run_conv2d_of(const QuantLayer& q, const std::vector<std::int64_t>& in) {
+  const auto& c = bcnn::hw::params_of<bcnn::hw::Conv2dParams>(q);
+  std::size_t index = 0;
+  for (int o = 0; o < C::out_channels; ++o)
+    for (int a = 0; a < C::kernel_h; ++a)
+      for (int b = 0; b < C::kernel_w; ++b)
+        for (int i = 0; i < C::in_channels; ++i)
+          C::weights[o][a][b][i] = from_raw_bits<typename C::weight_t>(c.weights[index++]);
+  load_raw(C::bias, c.bias_raw);
+  return run_on_pixels<C, C::in_channels, C::in_height, C::in_width, C::out_channels, C::out_height, C::out_width>(
+      in, [](auto& x, auto& y) { bcnn_hls::conv2d<C>(x, y); });
+}
+
 // ---- the table --------------------------------------------------------------------------------
 
 struct KindRow {
@@ -301,6 +375,8 @@ struct KindRow {
 const KindRow rows[] = {
     {"dense", make_dense, run_dense},
     {"bc_dense", make_bc_dense, run_bc_dense},
+    {"conv2d", make_conv2d, run_conv2d_of<Conv2dCfg>},
+    {"conv2d", make_conv2d_strided, run_conv2d_of<Conv2dStridedCfg>},
     {"relu", make_relu, run_relu},
     {"relu", make_relu_pixels, run_relu_pixels},
     {"dropout", make_dropout, nullptr},
@@ -325,7 +401,7 @@ TEST_CASE("hw kinds: every registered kind has a row in this table, and every ro
     CHECK(bcnn::hw::find_hw_layer(type) == kind);
   }
   for (const auto& row : rows) CHECK_MESSAGE(bcnn::hw::find_hw_layer(row.type) != nullptr, row.type);
-  CHECK(bcnn::hw::find_hw_layer("conv2d") == nullptr);
+  CHECK(bcnn::hw::find_hw_layer("softmax") == nullptr);
 }
 
 TEST_CASE("hw kinds: emulation equals the bcnn_hls kernel in C simulation bit for bit") {
@@ -437,7 +513,10 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
     if (q.in_pixels)
       CHECK(contains(config, "  typedef bcnn_hls::pixel<in_t, " + std::to_string(q.in_shape[0]) + "> in_pixel_t;\n"));
     if (!tables.empty()) {
-      CHECK(contains(tables, "const layer_config::bias_t layer_config::bias[" + std::to_string(q.n_out) + "] =\n"));
+      // A bias per output: per channel on feature maps.
+      const int outputs = q.out_shape.size() == 3 ? q.out_shape[0] : q.n_out;
+      if (contains(tables, "::bias["))
+        CHECK(contains(tables, "const layer_config::bias_t layer_config::bias[" + std::to_string(outputs) + "] =\n"));
       CHECK(tables.find("{{") == std::string::npos);
     }
   }

@@ -9,6 +9,7 @@
 #include "bcnn_hls/dense.h"
 #include "bcnn_hls/relu.h"
 #include "bcnn_hls/flatten.h"
+#include "bcnn_hls/conv2d.h"
 #include "bcnn_hls/pixels.h"
 #include "bcnn_hls/argmax.h"
 #include "bcnn_hls/stream.h"

@@ -2,9 +2,10 @@
 // (bcnn_hls/window.h) and, for every output pixel and output channel co,
 //
 //   acc = acc_t(bias[co])
-//   for a < kernel_h, b < kernel_w (taps inside the map; padding is skipped), ci < in_channels,
-//   in this order: acc += weights[co][a][b][ci] * x[ci]        (exact product and sum, one
-//                                                               conversion to acc_t per +=)
+//   for a < kernel_h, b < kernel_w, ci < in_channels, in this order:
+//     acc += weights[co][a][b][ci] * x[ci]      (exact product and sum, one conversion to acc_t
+//                                                per +=; x = 0 in the padding, which leaves acc
+//                                                unchanged)
 //   y[co] = out_t(acc)
 //
 // with x the input pixel at row oh * stride_h + a - pad_top, column ow * stride_w + b - pad_left.
@@ -37,10 +38,13 @@ void conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
                 const typename CFG::bias_t bias[CFG::out_channels]) {
   typedef typename CFG::in_pixel_t in_pixel_t;
   typedef typename CFG::out_pixel_t out_pixel_t;
+  typedef typename CFG::in_t in_t;
   typedef typename CFG::acc_t acc_t;
   typedef typename CFG::out_t out_t;
   constexpr int outputs_parallel = CFG::outputs_parallel;
   constexpr int inputs_parallel = CFG::inputs_parallel;
+  constexpr int output_groups = (CFG::out_channels + outputs_parallel - 1) / outputs_parallel;
+  constexpr int input_groups = (CFG::in_channels + inputs_parallel - 1) / inputs_parallel;
   static_assert(valid_window_geometry<CFG>(), "bcnn_hls::conv2d: invalid window geometry");
   static_assert(CFG::in_channels >= 1 && CFG::out_channels >= 1, "bcnn_hls::conv2d: channel counts must be positive");
   static_assert(outputs_parallel >= 1 && inputs_parallel >= 1,
@@ -56,24 +60,41 @@ void conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
     read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store);
     for (int ow = 0; ow < CFG::out_width; ++ow) {
       out_pixel_t y;
-      for (int co = 0; co < CFG::out_channels; ++co) {
-        BCNN_HLS_PRAGMA(HLS UNROLL factor=outputs_parallel)
-        acc_t acc = bias[co];
-        for (int a = 0; a < CFG::kernel_h; ++a) {
-          const int ih = oh * CFG::stride_h + a - CFG::pad_top;
-          if (ih < 0 || ih >= CFG::in_height) continue;
-          for (int b = 0; b < CFG::kernel_w; ++b) {
-            const int iw = ow * CFG::stride_w + b - CFG::pad_left;
-            if (iw < 0 || iw >= CFG::in_width) continue;
-            const in_pixel_t& x = rows[ih % CFG::kernel_h][iw];
-            for (int ci = 0; ci < CFG::in_channels; ++ci) {
-              BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-              BCNN_HLS_PRAGMA(HLS UNROLL factor=inputs_parallel)
-              acc += weights[co][a][b][ci] * x[ci];
-            }
-          }
+      // outputs_parallel accumulators at once; the taps and input channels in one pipelined
+      // loop nest, inputs_parallel channels per cycle. A tap in the padding reads an exact zero,
+      // which leaves every accumulator unchanged.
+      for (int group = 0; group < output_groups; ++group) {
+        acc_t acc[outputs_parallel];
+        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc complete)
+        for (int u = 0; u < outputs_parallel; ++u) {
+          BCNN_HLS_PRAGMA(HLS UNROLL)
+          const int co = group * outputs_parallel + u;
+          acc[u] = co < CFG::out_channels ? acc_t(bias[co]) : acc_t(0);
         }
-        y[co] = out_t(acc);
+        for (int a = 0; a < CFG::kernel_h; ++a)
+          for (int b = 0; b < CFG::kernel_w; ++b)
+            for (int cg = 0; cg < input_groups; ++cg) {
+              BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+              const int ih = oh * CFG::stride_h + a - CFG::pad_top;
+              const int iw = ow * CFG::stride_w + b - CFG::pad_left;
+              const bool inside = ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
+              const in_pixel_t& x = rows[inside ? ih % CFG::kernel_h : 0][inside ? iw : 0];
+              for (int u = 0; u < outputs_parallel; ++u) {
+                BCNN_HLS_PRAGMA(HLS UNROLL)
+                for (int v = 0; v < inputs_parallel; ++v) {
+                  BCNN_HLS_PRAGMA(HLS UNROLL)
+                  const int co = group * outputs_parallel + u;
+                  const int ci = cg * inputs_parallel + v;
+                  if (co < CFG::out_channels && ci < CFG::in_channels)
+                    acc[u] += weights[co][a][b][ci] * (inside ? x[ci] : in_t(0));
+                }
+              }
+            }
+        for (int u = 0; u < outputs_parallel; ++u) {
+          BCNN_HLS_PRAGMA(HLS UNROLL)
+          const int co = group * outputs_parallel + u;
+          if (co < CFG::out_channels) y[co] = out_t(acc[u]);
+        }
       }
       out.write(y);
     }
