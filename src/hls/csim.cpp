@@ -67,7 +67,10 @@ CsimResult run_project_csim(const std::string& project_dir, const QuantizedModel
 
   start = Clock::now();
   // Exit status 1 means mismatches (counted below from the outputs); anything else is a failure.
-  const int status = run_logged(quoted((build / "bcnn_tb").string()) + " " + quoted(tb_data.string()), log);
+  // The test bench runs images in `threads` threads.
+  const int status = run_logged("BCNN_TB_THREADS=" + std::to_string(std::max(1, threads)) + " " +
+                                    quoted((build / "bcnn_tb").string()) + " " + quoted(tb_data.string()),
+                                log);
   r.run_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (status != 0 && status != 1) throw Error(project_dir + ": the C simulation failed; see " + log.string());
 

@@ -110,11 +110,12 @@ void Quantizer::collect_layers(const hw::QuantContext& ctx) {
 // How the values around a layer travel in the generated top function.
 struct LayerPorts {
   bool in_pixels = false, out_pixels = false;
-  bool flatten_before = false;  // a fully connected layer reading a stream: a flatten goes first
 };
 
 // The network input streams pixels when the first layer that cares reads pixels; then each kind
-// says what it writes (hw::HwLayer::input_port, output_port).
+// says what it writes (hw::HwLayer::input_port, output_port). The float network already refuses a
+// fully connected layer on a feature map (it needs a flatten), so a kind always gets the port it
+// reads.
 std::vector<LayerPorts> assign_ports(const std::vector<SourceLayer>& sources) {
   using hw::Port;
   Port current = Port::array;
@@ -126,13 +127,10 @@ std::vector<LayerPorts> assign_ports(const std::vector<SourceLayer>& sources) {
   std::vector<LayerPorts> ports(sources.size());
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const auto wanted = sources[i].kind->input_port();
-    if (wanted && *wanted != current) {
-      if (*wanted != Port::array)
-        throw Error("layer " + sources[i].layer->name() + " (" + std::string(sources[i].kind->type()) +
-                    ") reads a feature map, but the layer before it writes a vector");
-      ports[i].flatten_before = true;
-      current = Port::array;
-    }
+    if (wanted && *wanted != current)
+      throw Error("layer " + sources[i].layer->name() + " (" + std::string(sources[i].kind->type()) + ") reads " +
+                  (*wanted == Port::pixels ? "a feature map" : "a vector") + ", but the layer before it writes " +
+                  (current == Port::pixels ? "a feature map" : "a vector"));
     ports[i].in_pixels = current == Port::pixels;
     current = sources[i].kind->output_port(current);
     ports[i].out_pixels = current == Port::pixels;
@@ -259,18 +257,6 @@ QuantizedModel Quantizer::run() {
   for (std::size_t li = 0; li < layers_.size(); ++li) {
     const SourceLayer& s = layers_[li];
     const Layer& layer = *s.layer;
-    if (ports[li].flatten_before) {
-      // The stream becomes an array in C order, as the float layer reads its input.
-      QuantLayer f;
-      f.type = "flatten";
-      f.name = layer.name() + "_flatten";
-      f.n_in = f.n_out = static_cast<int>(shape_size(layer.input_shape()));
-      f.in = f.out = current;
-      f.in_shape = int_shape(layer.input_shape());
-      f.out_shape = {f.n_out};
-      f.in_pixels = true;
-      out.layers.push_back(std::move(f));
-    }
     QuantLayer q;
     q.type = std::string(s.kind->type());
     q.name = layer.name();

@@ -62,6 +62,18 @@ json layers_mixed() {
                       {{"type", "dense"}, {"name", "fc2"}, {"units", 10}}});
 }
 
+// A streaming network: conv2d with a folded batchnorm, relu on pixels, flatten into dense.
+json layers_cnn() {
+  return json::array({{{"type", "conv2d"}, {"name", "conv1"}, {"filters", 5}, {"kernel", 3}, {"padding", "same"}},
+                      {{"type", "batchnorm"}, {"name", "bn1"}},
+                      {{"type", "relu"}, {"name", "relu1"}},
+                      {{"type", "conv2d"}, {"name", "conv2"}, {"filters", 3}, {"kernel", 4}, {"stride", 3}},
+                      {{"type", "flatten"}, {"name", "flatten"}},
+                      {{"type", "dense"}, {"name", "fc1"}, {"units", 12}},
+                      {{"type", "relu"}, {"name", "relu2"}},
+                      {{"type", "dense"}, {"name", "fc2"}, {"units", 10}}});
+}
+
 struct SavedModel {
   std::string path;
   std::unique_ptr<bcnn::Network> network;
@@ -457,6 +469,10 @@ TEST_CASE("bcnn-compile: a mixed project (Vitis kernel) equals the FixedEmulator
 }
 
 // --- bad input ----------------------------------------------------------------------------------
+
+TEST_CASE("bcnn-compile: a convolutional project (pixel streams, folded batchnorm) equals the FixedEmulator bit for bit") {
+  check_project(layers_cnn(), "cnn", {});
+}
 
 TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and no partial project") {
   TempDir tmp("compile-errors");

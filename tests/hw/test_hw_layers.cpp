@@ -501,7 +501,7 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
     CHECK(config.find("{{") == std::string::npos);
     if (q.out_pixels) {
       const int pixels = q.out_shape[1] * q.out_shape[2];
-      CHECK(call == "bcnn_hls::stream<layer_config::out_pixel_t, BCNN_HLS_FIFO_DEPTH(" +
+      CHECK(call == "BCNN_HLS_FIFO_STORAGE bcnn_hls::stream<layer_config::out_pixel_t, BCNN_HLS_FIFO_DEPTH(" +
                         std::to_string(bcnn::hw::pixel_fifo_depth(q.out_shape)) + ", " + std::to_string(pixels) +
                         ")> x_layer;\nbcnn_hls::" + row.type + "<layer_config>(x_previous, x_layer);\n");
       CHECK(contains(config, "  typedef bcnn_hls::pixel<out_t, " + std::to_string(q.out_shape[0]) +

@@ -8,6 +8,11 @@
 //   BCNN_HLS_FIFO_DEPTH(HW, CSIM)      a stream's depth: HW in synthesis (the hardware FIFO), CSIM
 //                                      in C simulation, where the dataflow processes run one after
 //                                      another, so a FIFO must hold a whole map
+//   BCNN_HLS_FIFO_STORAGE              written before a stream declared in the top function:
+//                                      nothing in synthesis; in C simulation `static thread_local`,
+//                                      so that whole maps live neither on the stack (megabytes for
+//                                      CIFAR-10 networks) nor on the heap, and test-bench threads
+//                                      each have their own
 //   image_to_pixels<C, H, W>(in, out)  an array in C order -> a pixel stream (the network input)
 //   pixels_to_array<C, H, W>(in, out)  a pixel stream -> an array in C order (flatten)
 #ifndef BCNN_HLS_PIXELS_H
@@ -18,8 +23,10 @@
 
 #ifdef __SYNTHESIS__
 #define BCNN_HLS_FIFO_DEPTH(HW, CSIM) (HW)
+#define BCNN_HLS_FIFO_STORAGE
 #else
 #define BCNN_HLS_FIFO_DEPTH(HW, CSIM) (CSIM)
+#define BCNN_HLS_FIFO_STORAGE static thread_local
 #endif
 
 namespace bcnn_hls {

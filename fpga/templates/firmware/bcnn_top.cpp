@@ -31,7 +31,7 @@ void bcnn_top(const input_word_t* in, result_word_t* out, int batch) {
     input_t x_input[BCNN_N_IN];
     read_input(in, image, x_input);
 {{#input_pixels}}
-    bcnn_hls::stream<bcnn_hls::pixel<input_t, {{in_channels}}>, BCNN_HLS_FIFO_DEPTH({{in_fifo_depth}}, {{in_pixel_count}})> x_input_pixels;
+    BCNN_HLS_FIFO_STORAGE bcnn_hls::stream<bcnn_hls::pixel<input_t, {{in_channels}}>, BCNN_HLS_FIFO_DEPTH({{in_fifo_depth}}, {{in_pixel_count}})> x_input_pixels;
     bcnn_hls::image_to_pixels<{{in_channels}}, {{in_height}}, {{in_width}}>(x_input, x_input_pixels);
 {{/input_pixels}}
 {{#layers}}
@@ -63,7 +63,7 @@ void bcnn_top(input_stream_t& in, result_stream_t& out) {
   input_t x_input[BCNN_N_IN];
   read_input(in, x_input);
 {{#input_pixels}}
-  bcnn_hls::stream<bcnn_hls::pixel<input_t, {{in_channels}}>, BCNN_HLS_FIFO_DEPTH({{in_fifo_depth}}, {{in_pixel_count}})> x_input_pixels;
+  BCNN_HLS_FIFO_STORAGE bcnn_hls::stream<bcnn_hls::pixel<input_t, {{in_channels}}>, BCNN_HLS_FIFO_DEPTH({{in_fifo_depth}}, {{in_pixel_count}})> x_input_pixels;
   bcnn_hls::image_to_pixels<{{in_channels}}, {{in_height}}, {{in_width}}>(x_input, x_input_pixels);
 {{/input_pixels}}
 {{#layers}}

@@ -27,7 +27,7 @@ struct {{config}} {
 };
 {{/config}}
 {{#call}}
-bcnn_hls::stream<{{config}}::out_pixel_t, BCNN_HLS_FIFO_DEPTH({{fifo_depth}}, {{out_pixel_count}})> {{out}};
+BCNN_HLS_FIFO_STORAGE bcnn_hls::stream<{{config}}::out_pixel_t, BCNN_HLS_FIFO_DEPTH({{fifo_depth}}, {{out_pixel_count}})> {{out}};
 bcnn_hls::conv2d<{{config}}>({{in}}, {{out}});
 {{/call}}
 {{#tables}}

@@ -22,6 +22,6 @@ struct {{config}} {
 };
 {{/config_pixels}}
 {{#call_pixels}}
-bcnn_hls::stream<{{config}}::out_pixel_t, BCNN_HLS_FIFO_DEPTH({{fifo_depth}}, {{out_pixel_count}})> {{out}};
+BCNN_HLS_FIFO_STORAGE bcnn_hls::stream<{{config}}::out_pixel_t, BCNN_HLS_FIFO_DEPTH({{fifo_depth}}, {{out_pixel_count}})> {{out}};
 bcnn_hls::relu<{{config}}>({{in}}, {{out}});
 {{/call_pixels}}

@@ -9,7 +9,11 @@
 // mismatches and the accuracy (first maximum of the logits against the label). It also counts
 // heap allocations (operator new) during the calls of bcnn_top, which must be 0.
 // Exit status: 0 when every output matches and nothing was allocated, 1 otherwise.
-// Runs the same under g++ (CMakeLists.txt), Vitis HLS csim_design and cosim_design.
+// Runs the same under g++ (CMakeLists.txt), Vitis HLS csim_design and cosim_design. The g++ build
+// (BCNN_TB_THREADS defined by CMakeLists.txt) runs the images of a chunk in parallel threads, as
+// many as the environment variable BCNN_TB_THREADS says (default: the cores); the vendor flows
+// call bcnn_top from one thread, in order.
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -17,12 +21,15 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#ifdef BCNN_TB_THREADS
+#include <thread>
+#endif
 
 #include "bcnn_top.h"
 
 // --- heap allocations during bcnn_top ------------------------------------------------------------
-static long heap_allocations = 0;
-static bool counting_allocations = false;
+static std::atomic<long> heap_allocations(0);
+static thread_local bool counting_allocations = false;
 
 // Not inlined, so that the compiler does not pair operator new with free() (-Wmismatched-new-delete).
 __attribute__((noinline)) void* operator new(std::size_t size) {
@@ -70,6 +77,45 @@ std::ifstream open_or_exit(const std::string& path) {
   return in;
 }
 
+// Runs `count` images (in_words, out_words at image `first`) through bcnn_top, `batch` per call
+// for the Vitis kernel, one per call for AXI4-Stream; counts the calls that left words behind.
+void run_images(const input_word_t* in_words, result_word_t* out_words, int count, int batch,
+                std::atomic<long>& stream_errors) {
+#if BCNN_INTERFACE_M_AXI
+  for (int first = 0; first < count; first += batch) {
+    const int n = count - first < batch ? count - first : batch;
+    counting_allocations = true;
+    bcnn_top(in_words + static_cast<std::size_t>(first) * BCNN_N_IN, out_words + static_cast<std::size_t>(first) * BCNN_N_OUT, n);
+    counting_allocations = false;
+  }
+  (void)stream_errors;
+#else
+  (void)batch;
+  static thread_local input_stream_t in_stream;
+  static thread_local result_stream_t out_stream;
+  for (int b = 0; b < count; ++b) {
+    for (int i = 0; i < BCNN_N_IN; ++i) in_stream.write(in_words[static_cast<std::size_t>(b) * BCNN_N_IN + i]);
+    counting_allocations = true;
+    bcnn_top(in_stream, out_stream);
+    counting_allocations = false;
+    if (!in_stream.empty() || out_stream.size() != BCNN_N_OUT) ++stream_errors;
+    for (int o = 0; o < BCNN_N_OUT; ++o) out_words[static_cast<std::size_t>(b) * BCNN_N_OUT + o] = out_stream.read();
+    while (!in_stream.empty()) in_stream.read();
+    while (!out_stream.empty()) out_stream.read();
+  }
+#endif
+}
+
+int thread_count() {
+#ifdef BCNN_TB_THREADS
+  const char* env = std::getenv("BCNN_TB_THREADS");
+  int n = env != nullptr ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
+  return n >= 1 ? n : 1;
+#else
+  return 1;
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,14 +134,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Images are run in batches (the m_axi kernel takes a batch per call; the AXI4-Stream one an
-  // image per call).
-  const int batch = 64;
+  // Images are read in chunks of `batch` per thread and run in batches of `batch` (the m_axi kernel
+  // takes a batch per call; the AXI4-Stream one an image per call).
+  const int threads = thread_count();
+  const int batch_per_call = 64;
+  const int batch = batch_per_call * threads;
   std::vector<long long> in_values(BCNN_N_IN), want(static_cast<std::size_t>(batch) * BCNN_N_OUT);
   std::vector<input_word_t> in_words(static_cast<std::size_t>(batch) * BCNN_N_IN);
   std::vector<result_word_t> out_words(static_cast<std::size_t>(batch) * BCNN_N_OUT);
   std::vector<int> batch_labels(batch);
-  long images = 0, mismatched_images = 0, correct = 0, stream_errors = 0;
+  long images = 0, mismatched_images = 0, correct = 0;
+  std::atomic<long> stream_errors(0);
   bool done = false;
   while (!done) {
     int count = 0;
@@ -119,22 +168,24 @@ int main(int argc, char** argv) {
     if (count < batch) done = true;
     if (count == 0) break;
 
-#if BCNN_INTERFACE_M_AXI
-    counting_allocations = true;
-    bcnn_top(in_words.data(), out_words.data(), count);
-    counting_allocations = false;
-#else
-    for (int b = 0; b < count; ++b) {
-      static input_stream_t in_stream;
-      static result_stream_t out_stream;
-      for (int i = 0; i < BCNN_N_IN; ++i) in_stream.write(in_words[static_cast<std::size_t>(b) * BCNN_N_IN + i]);
-      counting_allocations = true;
-      bcnn_top(in_stream, out_stream);
-      counting_allocations = false;
-      if (!in_stream.empty() || out_stream.size() != BCNN_N_OUT) ++stream_errors;
-      for (int o = 0; o < BCNN_N_OUT; ++o) out_words[static_cast<std::size_t>(b) * BCNN_N_OUT + o] = out_stream.read();
-      while (!in_stream.empty()) in_stream.read();
+#ifdef BCNN_TB_THREADS
+    if (threads > 1) {
+      // Each thread takes an equal share of the chunk (a multiple of batch_per_call).
+      std::vector<std::thread> workers;
+      const int share = (count + threads - 1) / threads;
+      for (int t = 0; t < threads; ++t) {
+        const int first = t * share, n = count - first < share ? count - first : share;
+        if (n <= 0) break;
+        workers.emplace_back(run_images, in_words.data() + static_cast<std::size_t>(first) * BCNN_N_IN,
+                             out_words.data() + static_cast<std::size_t>(first) * BCNN_N_OUT, n, batch_per_call,
+                             std::ref(stream_errors));
+      }
+      for (auto& w : workers) w.join();
+    } else {
+      run_images(in_words.data(), out_words.data(), count, batch_per_call, stream_errors);
     }
+#else
+    run_images(in_words.data(), out_words.data(), count, batch_per_call, stream_errors);
 #endif
 
     for (int b = 0; b < count; ++b) {
@@ -169,8 +220,9 @@ int main(int argc, char** argv) {
   std::printf("bcnn_tb: %ld images, %ld bit-identical to bcnn's FixedEmulator, %ld mismatched\n", images,
               images - mismatched_images, mismatched_images);
   std::printf("bcnn_tb: accuracy %.2f%% (%ld of %ld)\n", 100.0 * correct / images, correct, images);
-  std::printf("bcnn_tb: heap allocations during bcnn_top: %ld\n", heap_allocations);
-  if (stream_errors > 0) std::printf("bcnn_tb: %ld calls left words in the streams or wrote too few\n", stream_errors);
+  std::printf("bcnn_tb: heap allocations during bcnn_top: %ld\n", heap_allocations.load());
+  if (stream_errors > 0)
+    std::printf("bcnn_tb: %ld calls left words in the streams or wrote too few\n", stream_errors.load());
   std::printf("bcnn_tb: outputs written to %s\n", results_path.c_str());
   const bool pass = mismatched_images == 0 && heap_allocations == 0 && stream_errors == 0;
   std::printf("bcnn_tb: %s\n", pass ? "PASS" : "FAIL");
