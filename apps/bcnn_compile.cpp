@@ -13,6 +13,7 @@
 #include "data/normalize.h"
 #include "hls/estimate.h"
 #include "hls/project.h"
+#include "hw/registry.h"
 #include "io/model_file.h"
 #include "quant/quantize.h"
 #include "train/config.h"
@@ -80,12 +81,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--weight-precision", weight_width, "Width of weight spectra, weights, biases and twiddles")
       ->capture_default_str();
-  app.add_option("--layer-precision", layer_precisions, "LAYER.FIELD=ap_fixed<W,I,Q,O> (fields: in, out, spec, "
-                                                        "weight, acc, ifft, bias, twiddle); repeatable");
+  app.add_option("--layer-precision", layer_precisions,
+                 "LAYER.FIELD=ap_fixed<W,I,Q,O>, the fields of the layer's kind (" + bcnn::hw::hw_format_fields_help() +
+                     "); repeatable");
   app.add_option("--parallelism", parallelisms,
-                 "LAYER=N: bc_dense: N block rows at once; dense: about N multipliers (reuse ceil(n_in/N)); repeatable");
+                 "LAYER=N: about N units at once in the kind's terms (bc_dense, bc_conv2d: block rows; conv2d: output "
+                 "channels; dense: about N multipliers); repeatable");
   app.add_option("--knob", knobs,
-                 "LAYER.NAME=N: a knob of the layer's kind (bc_dense: block_rows, bins; dense: reuse); repeatable");
+                 "LAYER.NAME=N: a knob of the layer's kind (" + bcnn::hw::hw_knobs_help() + "); repeatable");
   app.add_option("--block-rows", block_rows, "LAYER=N: --knob LAYER.block_rows=N (bc_dense block rows at once)");
   app.add_option("--bins", bins, "LAYER=N: --knob LAYER.bins=N (bc_dense frequency bins per cycle)");
   app.add_option("--reuse", reuses, "LAYER=R: --knob LAYER.reuse=R (dense: ceil(n_in/R) multipliers)");

@@ -426,12 +426,25 @@ std::string c_identifier(const std::string& name) {
 }
 
 std::string format_table(const QuantizedModel& m, bool markdown) {
-  const std::vector<std::string> header{"layer", "type", "n_in", "n_out", "block", "in", "out", "spec", "weight",
-                                        "acc", "ifft", "bias", "parallelism"};
-  std::vector<std::vector<std::string>> rows;
-  rows.push_back({"input", "", "", std::to_string(m.n_in), "", hw::short_format(m.input), "", "", "", "", "", "", ""});
+  // The columns every table has, then the kinds' own cells (hw::HwLayer::table_cells) in the
+  // usual order; a kind's cell without a place here gets a column before "parallelism".
+  std::vector<std::string> header{"layer", "type", "n_in", "n_out", "block", "in", "out", "spec", "weight",
+                                  "acc", "ifft", "bias", "parallelism"};
+  std::vector<std::map<std::string, std::string>> layer_cells;
   for (const auto& l : m.layers) {
-    const auto cells = hw::hw_layer_of(l).table_cells(l);
+    layer_cells.push_back(hw::hw_layer_of(l).table_cells(l));
+    for (const auto& [column, text] : layer_cells.back())
+      if (std::find(header.begin(), header.end(), column) == header.end()) header.insert(header.end() - 1, column);
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> input_row(header.size());
+  input_row[0] = "input";
+  input_row[3] = std::to_string(m.n_in);
+  input_row[5] = hw::short_format(m.input);
+  rows.push_back(input_row);
+  for (std::size_t li = 0; li < m.layers.size(); ++li) {
+    const auto& l = m.layers[li];
+    const auto& cells = layer_cells[li];
     std::vector<std::string> r;
     for (const auto& column : header) {
       if (column == "layer")

@@ -43,4 +43,31 @@ std::string hw_layer_type_list() {
   return list;
 }
 
+namespace {
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out;
+}
+
+}  // namespace
+
+std::string hw_format_fields_help() {
+  std::string out;
+  for (const HwLayer* kind : hw_layers()) {
+    if (kind->passes_value_through()) continue;  // in and out are the previous layer's value
+    out += (out.empty() ? "" : "; ") + std::string(kind->type()) + ": " + join_names(kind->format_fields());
+  }
+  return out;
+}
+
+std::string hw_knobs_help() {
+  std::string out;
+  for (const HwLayer* kind : hw_layers())
+    if (!kind->knob_names().empty())
+      out += (out.empty() ? "" : "; ") + std::string(kind->type()) + ": " + join_names(kind->knob_names());
+  return out;
+}
+
 }  // namespace bcnn::hw

@@ -17,4 +17,9 @@ const HwLayer& hw_layer_of(const QuantLayer& q);
 // "dense, bc_dense, relu, dropout and flatten", for messages.
 std::string hw_layer_type_list();
 
+// For --help: every kind with the format fields it takes ("bc_dense: in, out, spec, ...; ..."),
+// and every kind that has knobs with their names ("bc_dense: block_rows, bins; ...").
+std::string hw_format_fields_help();
+std::string hw_knobs_help();
+
 }  // namespace bcnn::hw
