@@ -270,48 +270,13 @@ StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) con
 
 void HwBcDense::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
                                    const std::function<void(std::int64_t)>& out_of_reach) const {
-  BcDenseParams& bc = params_of<BcDenseParams>(l);
-  const int bins = bc.block / 2 + 1;
-  std::vector<int> rows, bin_choices;
+  const BcDenseParams& bc = params_of<BcDenseParams>(l);
+  // Divisors of p block rows, and 1, 2, 4, ... bins and all of them.
+  std::vector<std::map<std::string, int>> settings;
   for (int r = 1; r <= bc.p; ++r)
-    if (bc.p % r == 0) rows.push_back(r);
-  for (int b = 1; b < bins; b *= 2) bin_choices.push_back(b);
-  bin_choices.push_back(bins);
-  // Every candidate's estimate; the cheapest (DSP, then BRAM, then II) that meets the target.
-  // When none does, the target is out of reach: the cheapest within 5% of the best II.
-  struct Candidate {
-    int rows, bins;
-    StageEstimate estimate;
-  };
-  std::vector<Candidate> candidates;
-  std::int64_t best_ii = std::numeric_limits<std::int64_t>::max();
-  for (int r : rows)
-    for (int b : bin_choices) {
-      QuantLayer trial = l;
-      params_of<BcDenseParams>(trial).block_rows_parallel = r;
-      params_of<BcDenseParams>(trial).bins_parallel = b;
-      candidates.push_back({r, b, estimate(trial, part)});
-      best_ii = std::min(best_ii, candidates.back().estimate.ii_cycles);
-    }
-  const bool reachable = best_ii <= target_ii;
-  const std::int64_t limit = reachable ? target_ii : best_ii + best_ii / 20;
-  const Candidate* chosen = nullptr;
-  for (const auto& c : candidates) {
-    if (c.estimate.ii_cycles > limit) continue;
-    const Resources& x = c.estimate.resources;
-    if (!chosen) {
-      chosen = &c;
-      continue;
-    }
-    const Resources& y = chosen->estimate.resources;
-    if (x.dsp < y.dsp ||
-        (x.dsp == y.dsp && (x.bram18 < y.bram18 ||
-                            (x.bram18 == y.bram18 && c.estimate.ii_cycles < chosen->estimate.ii_cycles))))
-      chosen = &c;
-  }
-  bc.block_rows_parallel = chosen->rows;
-  bc.bins_parallel = chosen->bins;
-  if (!reachable) out_of_reach(best_ii);
+    if (bc.p % r == 0)
+      for (int b : powers_of_two_and(bc.block / 2 + 1)) settings.push_back({{"block_rows", r}, {"bins", b}});
+  choose_cheapest_knobs(*this, l, part, target_ii, settings, out_of_reach);
 }
 
 std::map<std::string, std::string> HwBcDense::table_cells(const QuantLayer& l) const {

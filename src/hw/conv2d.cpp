@@ -233,49 +233,10 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
 
 void HwConv2d::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
                                   const std::function<void(std::int64_t)>& out_of_reach) const {
-  Conv2dParams& c = params_of<Conv2dParams>(l);
-  const int C_out = l.out_shape[0], C_in = l.in_shape[0];
-  // Output parallelism first (every multiplier gets its own accumulator), then input channels per
-  // cycle: powers of two and the full count.
-  auto choices = [](int n) {
-    std::vector<int> v;
-    for (int x = 1; x < n; x *= 2) v.push_back(x);
-    v.push_back(n);
-    return v;
-  };
-  struct Candidate {
-    int outputs, inputs;
-    StageEstimate estimate;
-  };
-  std::vector<Candidate> candidates;
-  std::int64_t best_ii = std::numeric_limits<std::int64_t>::max();
-  for (int po : choices(C_out))
-    for (int pi : choices(C_in)) {
-      QuantLayer trial = l;
-      params_of<Conv2dParams>(trial).outputs_parallel = po;
-      params_of<Conv2dParams>(trial).inputs_parallel = pi;
-      candidates.push_back({po, pi, estimate(trial, part)});
-      best_ii = std::min(best_ii, candidates.back().estimate.ii_cycles);
-    }
-  const bool reachable = best_ii <= target_ii;
-  const std::int64_t limit = reachable ? target_ii : best_ii + best_ii / 20;
-  const Candidate* chosen = nullptr;
-  for (const auto& cand : candidates) {
-    if (cand.estimate.ii_cycles > limit) continue;
-    if (!chosen) {
-      chosen = &cand;
-      continue;
-    }
-    const Resources& x = cand.estimate.resources;
-    const Resources& y = chosen->estimate.resources;
-    if (x.dsp < y.dsp || (x.dsp == y.dsp && (x.bram18 < y.bram18 ||
-                                             (x.bram18 == y.bram18 && cand.estimate.ii_cycles <
-                                                                          chosen->estimate.ii_cycles))))
-      chosen = &cand;
-  }
-  c.outputs_parallel = chosen->outputs;
-  c.inputs_parallel = chosen->inputs;
-  if (!reachable) out_of_reach(best_ii);
+  std::vector<std::map<std::string, int>> settings;
+  for (int po : powers_of_two_and(l.out_shape[0]))
+    for (int pi : powers_of_two_and(l.in_shape[0])) settings.push_back({{"outputs", po}, {"inputs", pi}});
+  choose_cheapest_knobs(*this, l, part, target_ii, settings, out_of_reach);
 }
 
 std::map<std::string, std::string> HwConv2d::table_cells(const QuantLayer& l) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 #include "hw/fixed_format.h"
@@ -56,6 +57,48 @@ std::string HwLayer::top_call(const QuantLayer& q, const ProjectNames& names, co
   TemplateValues v = template_values(q, names);
   v.set("in", in).set("out", out);
   return fill_layer_part(q, "call", v);
+}
+
+void choose_cheapest_knobs(const HwLayer& kind, QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                           const std::vector<std::map<std::string, int>>& settings,
+                           const std::function<void(std::int64_t)>& out_of_reach) {
+  struct Candidate {
+    const std::map<std::string, int>* knobs;
+    StageEstimate estimate;
+  };
+  std::vector<Candidate> candidates;
+  std::int64_t best_ii = std::numeric_limits<std::int64_t>::max();
+  for (const auto& knobs : settings) {
+    QuantLayer trial = q;
+    kind.apply_parallelism(LayerParallelism{knobs, std::nullopt}, trial);
+    candidates.push_back({&knobs, kind.estimate(trial, part)});
+    best_ii = std::min(best_ii, candidates.back().estimate.ii_cycles);
+  }
+  const bool reachable = best_ii <= target_ii;
+  const std::int64_t limit = reachable ? target_ii : best_ii + best_ii / 20;
+  const Candidate* chosen = nullptr;
+  for (const auto& c : candidates) {
+    if (c.estimate.ii_cycles > limit) continue;
+    if (!chosen) {
+      chosen = &c;
+      continue;
+    }
+    const Resources& x = c.estimate.resources;
+    const Resources& y = chosen->estimate.resources;
+    if (x.dsp < y.dsp ||
+        (x.dsp == y.dsp && (x.bram18 < y.bram18 ||
+                            (x.bram18 == y.bram18 && c.estimate.ii_cycles < chosen->estimate.ii_cycles))))
+      chosen = &c;
+  }
+  if (chosen) kind.apply_parallelism(LayerParallelism{*chosen->knobs, std::nullopt}, q);
+  if (!reachable) out_of_reach(best_ii);
+}
+
+std::vector<int> powers_of_two_and(int n) {
+  std::vector<int> v;
+  for (int x = 1; x < n; x *= 2) v.push_back(x);
+  v.push_back(n);
+  return v;
 }
 
 int pixel_fifo_depth(const std::vector<int>& shape) { return shape.size() == 3 ? std::max(2, shape[2]) : 0; }

@@ -155,6 +155,17 @@ void require_raw(const QuantLayer& q, const std::vector<std::int64_t>& values, s
 // `value` when it is in 1..max; throws "--parallelism LAYER: expected WHAT in 1..MAX, found V".
 int parallelism_in_range(const QuantLayer& q, int value, int max, const std::string& what);
 
+// --- helpers for choose_parallelism() -----------------------------------------------------------
+// Estimates q with each of `settings` (knob name -> value, applied with kind.apply_parallelism on a
+// copy) and sets q's knobs to the cheapest one (fewest DSPs, then BRAMs, then the lowest II)
+// whose II is at most target_ii; when none reaches it, to the cheapest within 5% of the best II,
+// and calls out_of_reach with the best II.
+void choose_cheapest_knobs(const HwLayer& kind, QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                           const std::vector<std::map<std::string, int>>& settings,
+                           const std::function<void(std::int64_t)>& out_of_reach);
+// 1, 2, 4, ... below n, and n: the candidate counts of a knob.
+std::vector<int> powers_of_two_and(int n);
+
 // --- helpers for streaming kinds ----------------------------------------------------------------
 // The depth of the FIFO that carries a feature map of `shape` (C, H, W) in hardware: one row of
 // pixels (at least 2), so that a producer can run a row ahead of its consumer. In C simulation the
