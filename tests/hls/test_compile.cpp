@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "hls/estimate.h"
 #include "hls/project.h"
 #include "hw/bc_dense.h"
+#include "hw/conv2d.h"
 #include "hw/dense.h"
 #include "io/model_file.h"
 #include "quant/emulator.h"
@@ -83,7 +85,8 @@ struct SavedModel {
 // A tiny network with the given layers on the MNIST-format fixture in `data_dir`: parameters
 // initialized (biases made non-zero), calibrated on the fixture's training split, saved.
 SavedModel save_model_with(const std::string& path, const json& layers, const std::string& data_dir,
-                           bool with_calibration = true, std::uint64_t seed = 5) {
+                           bool with_calibration = true, std::uint64_t seed = 5,
+                           const std::function<void(bcnn::Network&)>& adjust = {}) {
   json config = tiny_config(data_dir);
   config["layers"] = layers;
   bcnn::TrainConfig train = bcnn::make_train_config(config, path);
@@ -98,6 +101,7 @@ SavedModel save_model_with(const std::string& path, const json& layers, const st
     for (std::size_t i = 0; i < range.size; ++i)
       m.network->params()[range.offset + i] = 0.05f * static_cast<float>(static_cast<int>(i % 7) - 3);
   }
+  if (adjust) adjust(*m.network);
   const bcnn::Dataset train_data = bcnn::load_dataset("mnist", data_dir, bcnn::Split::train);
   m.calibration = bcnn::calibrate(*m.network, train_data, 100, 50);
   bcnn::save_model(path, {m.network.get(), train.resolved, json::object(), with_calibration ? &m.calibration : nullptr});
@@ -222,6 +226,64 @@ TEST_CASE("parse_format reads the ap_fixed spellings and refuses impossible form
   CHECK(contains(message("ap_fixed<16, 6, AP_RND, AP_CLAMP>"), "expected an overflow mode"));
   CHECK(contains(message("ap_fixed<16, 6, AP_RND, AP_WRAP_SM>"), "AP_WRAP_SM is not supported"));
   CHECK(contains(message("ap_ufixed<16, 6>"), "unsigned"));
+}
+
+TEST_CASE("quantize_model: conv2d folds the batchnorm after it, and the emulation follows the float network") {
+  TempDir tmp("quantize-fold");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 60, 10);
+  // Batchnorm statistics far from the identity, so that folding matters.
+  auto adjust = [](bcnn::Network& net) {
+    for (const auto& range : net.param_ranges()) {
+      const auto& layer = *net.layers()[range.layer];
+      if (layer.name() != "bn1") continue;
+      const std::string name = layer.param_specs()[range.spec].name;
+      for (std::size_t i = 0; i < range.size; ++i) {
+        float& v = net.params()[range.offset + i];
+        const float t = static_cast<float>(i) / static_cast<float>(range.size);
+        if (name == "gamma") v = 0.5f + 1.5f * t;
+        if (name == "beta") v = 0.3f - 0.6f * t;
+        if (name == "running_mean") v = 0.1f - 0.4f * t;
+        if (name == "running_var") v = 0.2f + 2.0f * t;
+      }
+    }
+  };
+  const SavedModel saved = save_model_with(tmp.file("cnn.h5"), layers_cnn(), data, true, 5, adjust);
+  const bcnn::LoadedModel model = bcnn::load_model(saved.path);
+  bcnn::QuantOptions options;
+  options.model_path = saved.path;
+  bcnn::QuantReport report;
+  const bcnn::QuantizedModel q = bcnn::quantize_model(model, options, &report);
+  // bn1 is gone: conv1 writes its output, in a format covering its calibrated range.
+  REQUIRE(q.layers.size() == 7);
+  CHECK(q.layers[0].name == "conv1");
+  CHECK(q.layers[1].name == "relu1");
+  CHECK(bcnn::hw::params_of<bcnn::hw::Conv2dParams>(q.layers[0]).folded == "bn1");
+  const auto& bn_range = saved.calibration.layers.at("bn1");
+  CHECK(q.layers[0].out.integer == bcnn::integer_bits_for_range(bn_range.output_min, bn_range.output_max, 16));
+  CHECK(q.layers[0].in_pixels);
+  CHECK(q.layers[0].out_pixels);
+  CHECK(q.layers[1].out_pixels);        // relu on pixels
+  CHECK_FALSE(q.layers[3].out_pixels);  // flatten writes an array
+  // The emulated conv1 output against the float batchnorm's, image by image.
+  const bcnn::Dataset test = bcnn::load_dataset("mnist", data, bcnn::Split::test);
+  bcnn::FixedEmulator emulator(q);
+  bcnn::Tensor x;
+  x.resize(1, model.network->input_shape());
+  double worst = 0, scale = 0;
+  for (int n = 0; n < 5; ++n) {
+    std::copy(test.images.sample(n), test.images.sample(n) + q.n_in, x.data());
+    model.network->forward(x, bcnn::ForwardContext{});
+    const bcnn::Tensor& bn = model.network->output(1);
+    const auto trace = emulator.trace(test.images.sample(n));
+    for (std::size_t i = 0; i < trace[0].size(); ++i) {
+      const double fixed = std::ldexp(static_cast<double>(trace[0][i]), -q.layers[0].out.fraction_bits());
+      worst = std::max(worst, std::abs(fixed - bn.data()[i]));
+      scale = std::max(scale, std::abs(static_cast<double>(bn.data()[i])));
+    }
+  }
+  CHECK(scale > 0.5);
+  CHECK(worst < 0.01 * scale);
 }
 
 TEST_CASE("integer_bits_for_range: the fewest integer bits whose range holds the interval") {
