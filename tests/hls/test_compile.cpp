@@ -583,6 +583,18 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
     expect_failure({good.path, "-o", out, "--layer-precision", "relu1.spec=ap_fixed<16,4>"},
                    {"relu1", "expected a field of relu layer"});
   }
+  SUBCASE("a convolution's format too narrow or too wide") {
+    const SavedModel cnn = save_model_with(tmp.file("cnn.h5"), layers_cnn(), data);
+    expect_failure({cnn.path, "-o", out, "--layer-precision", "conv1.acc=ap_fixed<64,20>", "--layer-precision",
+                    "conv1.weight=ap_fixed<32,4>"},
+                   {"conv1", "acc + w * x", "at most 64"});
+    expect_failure({cnn.path, "-o", out, "--layer-precision", "conv1.spec=ap_fixed<16,4>"},
+                   {"conv1", "expected a field of conv2d layer", "weight, acc, bias"});
+    expect_failure({cnn.path, "-o", out, "--knob", "conv1.block_rows=2"},
+                   {"--knob conv1.block_rows", "conv2d layer, whose knobs are outputs, inputs"});
+    expect_failure({cnn.path, "-o", out, "--knob", "conv1.outputs=6"},
+                   {"conv1", "expected output channels in parallel in 1..5, found 6"});
+  }
   SUBCASE("an unwritable output directory") {
     write_text(work + "/file", "in the way\n");
     expect_failure({good.path, "-o", work + "/file/project"}, {work + "/file/project", "cannot"});
