@@ -1,6 +1,7 @@
 #include "hw/registry.h"
 
 #include "core/error.h"
+#include "hw/bc_conv2d.h"
 #include "hw/bc_dense.h"
 #include "hw/dense.h"
 #include "hw/dropout.h"
@@ -15,7 +16,8 @@ const std::vector<const HwLayer*>& hw_layers() {
   static const HwRelu relu;
   static const HwDropout dropout;
   static const HwFlatten flatten;
-  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten};
+  static const HwBcConv2d bc_conv2d;
+  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten, &bc_conv2d};
   return table;
 }
 
