@@ -106,6 +106,32 @@ FftEmulator::FftEmulator(int block, const FixedFormat& twiddle, const std::vecto
 // bcnn_hls::detail::fft_stages: re_, im_ (bit-reversed, in `data`) in place.
 void FftEmulator::stages(bool inverse, const FixedFormat& data) {
   const int k = block_;
+  // The same arithmetic in int64 when a + b * w fits (and the twiddle has no negative fraction
+  // bits, so the sum aligns a to F_data + F_twiddle as Exact's + does): no 128-bit products.
+  const int twiddle_fraction = twiddle_.fraction_bits();
+  if (butterfly_format(data, twiddle_).width <= 63 && twiddle_fraction >= 0) {
+    const int sum_fraction = data.fraction_bits() + twiddle_fraction;
+    for (int s = 0; s < bits_; ++s) {
+      const int span = 1 << s;
+      for (int b = 0; b < k / 2; ++b) {
+        const int j = b & (span - 1);
+        const int top = ((b >> s) << (s + 1)) | j;
+        const int bottom = top + span;
+        const int w = j << (bits_ - 1 - s);
+        const std::int64_t w_re = twiddle_re_[w], w_im = twiddle_im_[w];
+        const std::int64_t b_re = re_[bottom], b_im = im_[bottom];
+        const std::int64_t t_re = inverse ? b_re * w_re + b_im * w_im : b_re * w_re - b_im * w_im;
+        const std::int64_t t_im = inverse ? b_im * w_re - b_re * w_im : b_re * w_im + b_im * w_re;
+        const std::int64_t a_re = re_[top] * (std::int64_t{1} << twiddle_fraction);
+        const std::int64_t a_im = im_[top] * (std::int64_t{1} << twiddle_fraction);
+        re_[top] = bcnn_hls::quantize((a_re + t_re) >> 1, sum_fraction, data);
+        im_[top] = bcnn_hls::quantize((a_im + t_im) >> 1, sum_fraction, data);
+        re_[bottom] = bcnn_hls::quantize((a_re - t_re) >> 1, sum_fraction, data);
+        im_[bottom] = bcnn_hls::quantize((a_im - t_im) >> 1, sum_fraction, data);
+      }
+    }
+    return;
+  }
   for (int s = 0; s < bits_; ++s) {
     const int span = 1 << s;
     for (int b = 0; b < k / 2; ++b) {
