@@ -48,6 +48,59 @@ const std::vector<int>& checked_shape(const QuantLayer& q, const std::vector<int
   return shape;
 }
 
+// The fast path's sums for one output pixel: acc[f * P + i] = sum over the taps inside the map
+// (`tap_index` into the weights, `tap_pixel` into the spectra) and j of W[tap][j][f][i] * X'[j][f],
+// re and im, in plain int64. The weights are laid out [tap][j][f][i] so that the innermost loop
+// runs over the block rows with one X' value (it vectorizes); T is int32_t when every weight and
+// spectrum raw value fits (a widening 32 x 32 -> 64 multiply), else int64_t.
+template <class T>
+void accumulate_exact(const std::vector<T>& w_re, const std::vector<T>& w_im, const std::vector<T>& x_re,
+                      const std::vector<T>& x_im, const std::vector<int>& tap_index, const std::vector<int>& tap_pixel,
+                      int P, int Q, int bins, std::int64_t* acc_re, std::int64_t* acc_im) {
+  std::fill(acc_re, acc_re + static_cast<std::size_t>(bins) * P, 0);
+  std::fill(acc_im, acc_im + static_cast<std::size_t>(bins) * P, 0);
+  for (std::size_t n = 0; n < tap_index.size(); ++n)
+    for (int j = 0; j < Q; ++j) {
+      const T* xr_at = x_re.data() + (static_cast<std::size_t>(tap_pixel[n]) * Q + j) * bins;
+      const T* xi_at = x_im.data() + (static_cast<std::size_t>(tap_pixel[n]) * Q + j) * bins;
+      const std::size_t w_at = (static_cast<std::size_t>(tap_index[n]) * Q + j) * bins * P;
+      for (int f = 0; f < bins; ++f) {
+        const T xr = xr_at[f], xi = xi_at[f];
+        const T* __restrict wr = w_re.data() + w_at + static_cast<std::size_t>(f) * P;
+        const T* __restrict wi = w_im.data() + w_at + static_cast<std::size_t>(f) * P;
+        std::int64_t* __restrict ar = acc_re + static_cast<std::size_t>(f) * P;
+        std::int64_t* __restrict ai = acc_im + static_cast<std::size_t>(f) * P;
+        for (int i = 0; i < P; ++i) {
+          ar[i] += static_cast<std::int64_t>(wr[i]) * xr - static_cast<std::int64_t>(wi[i]) * xi;
+          ai[i] += static_cast<std::int64_t>(wr[i]) * xi + static_cast<std::int64_t>(wi[i]) * xr;
+        }
+      }
+    }
+}
+
+// The fast path's operands in the layouts of accumulate_exact.
+template <class T>
+struct FastOperands {
+  std::vector<T> w_re, w_im, x_re, x_im;
+  void load(const BcConv2dParams& bc, const std::vector<std::int64_t>& spectra_re,
+            const std::vector<std::int64_t>& spectra_im) {
+    const int bins = bc.block / 2 + 1, taps = taps_of(bc), P = bc.p, Q = bc.q;
+    w_re.resize(bc.weight_re.size());
+    w_im.resize(bc.weight_im.size());
+    for (int i = 0; i < P; ++i)
+      for (int j = 0; j < Q; ++j)
+        for (int tap = 0; tap < taps; ++tap)
+          for (int f = 0; f < bins; ++f) {
+            const std::size_t from = ((static_cast<std::size_t>(i) * Q + j) * taps + tap) * bins + f;
+            const std::size_t to = ((static_cast<std::size_t>(tap) * Q + j) * bins + f) * P + i;
+            w_re[to] = static_cast<T>(bc.weight_re[from]);
+            w_im[to] = static_cast<T>(bc.weight_im[from]);
+          }
+    x_re.assign(spectra_re.begin(), spectra_re.end());
+    x_im.assign(spectra_im.begin(), spectra_im.end());
+  }
+};
+
 }  // namespace
 
 std::vector<std::string> HwBcConv2d::format_fields() const {
@@ -248,24 +301,14 @@ std::vector<std::int64_t> HwBcConv2d::emulate_with(const QuantLayer& q, const st
       fft.forward(block.data(), q.in, bc.spec, spectra_re.data() + at, spectra_im.data() + at);
     }
 
-  // The fast path's weights, [tap][j][f][i], so that the innermost loop runs over the block rows
-  // with one X' value: acc[f][i] += W[tap][j][f][i] * X'[j][f]. Its sums are plain int64: every
-  // partial sum is within the proven bound, which fits acc (accumulator_is_exact), so each
-  // conversion to acc_t the kernel makes is the identity and the order does not matter.
-  std::vector<std::int64_t> fast_re, fast_im;
-  if (fast) {
-    fast_re.resize(bc.weight_re.size());
-    fast_im.resize(bc.weight_im.size());
-    for (int i = 0; i < P; ++i)
-      for (int j = 0; j < Q; ++j)
-        for (int tap = 0; tap < taps; ++tap)
-          for (int f = 0; f < bins; ++f) {
-            const std::size_t from = ((static_cast<std::size_t>(i) * Q + j) * taps + tap) * bins + f;
-            const std::size_t to = ((static_cast<std::size_t>(tap) * Q + j) * bins + f) * P + i;
-            fast_re[to] = bc.weight_re[from];
-            fast_im[to] = bc.weight_im[from];
-          }
-  }
+  // The fast path: every partial sum is within the proven bound, which fits acc
+  // (accumulator_is_exact), so each conversion to acc_t the kernel makes is the identity, the
+  // sums are plain int64 and their order does not matter.
+  const bool narrow = bc.weight.width <= 32 && bc.spec.width <= 32;
+  FastOperands<std::int32_t> fast32;
+  FastOperands<std::int64_t> fast64;
+  if (fast && narrow) fast32.load(bc, spectra_re, spectra_im);
+  if (fast && !narrow) fast64.load(bc, spectra_re, spectra_im);
 
   const Exact scale{k, 0};
   const int acc_fraction = bc.acc.fraction_bits();
@@ -290,26 +333,12 @@ std::vector<std::int64_t> HwBcConv2d::emulate_with(const QuantLayer& q, const st
         }
       }
 
-      if (fast) {
-        std::fill(acc_re.begin(), acc_re.end(), 0);
-        std::fill(acc_im.begin(), acc_im.end(), 0);
-        for (std::size_t n = 0; n < tap_index.size(); ++n)
-          for (int j = 0; j < Q; ++j) {
-            const std::size_t x_at = (static_cast<std::size_t>(tap_pixel[n]) * Q + j) * bins;
-            const std::size_t w_at = (static_cast<std::size_t>(tap_index[n]) * Q + j) * bins * P;
-            for (int f = 0; f < bins; ++f) {
-              const std::int64_t xr = spectra_re[x_at + f], xi = spectra_im[x_at + f];
-              const std::int64_t* wr = fast_re.data() + w_at + static_cast<std::size_t>(f) * P;
-              const std::int64_t* wi = fast_im.data() + w_at + static_cast<std::size_t>(f) * P;
-              std::int64_t* ar = acc_re.data() + static_cast<std::size_t>(f) * P;
-              std::int64_t* ai = acc_im.data() + static_cast<std::size_t>(f) * P;
-              for (int i = 0; i < P; ++i) {
-                ar[i] += wr[i] * xr - wi[i] * xi;
-                ai[i] += wr[i] * xi + wi[i] * xr;
-              }
-            }
-          }
-      }
+      if (fast && narrow)
+        accumulate_exact(fast32.w_re, fast32.w_im, fast32.x_re, fast32.x_im, tap_index, tap_pixel, P, Q, bins,
+                         acc_re.data(), acc_im.data());
+      if (fast && !narrow)
+        accumulate_exact(fast64.w_re, fast64.w_im, fast64.x_re, fast64.x_im, tap_index, tap_pixel, P, Q, bins,
+                         acc_re.data(), acc_im.data());
 
       for (int i = 0; i < P; ++i) {
         for (int f = 0; f < bins; ++f) {
