@@ -14,8 +14,11 @@
 #include "hw/bc_conv2d.h"
 #include "hw/fixed_format.h"
 #include "hw/registry.h"
+#include "io/model_file.h"
 #include "layers/bc_conv2d.h"
 #include "net/network.h"
+#include "quant/emulator.h"
+#include "quant/quantize.h"
 
 namespace {
 
@@ -141,4 +144,58 @@ TEST_CASE("bc_conv2d hardware: an unsupported block is refused naming the layer"
   bcnn::hw::QuantContext ctx(options, calibration, nullptr);
   CHECK_THROWS_WITH(bcnn::hw::find_hw_layer("bc_conv2d")->check_supported(*net->layers()[0], ctx),
                     doctest::Contains("unsupported layer conv7 (bc_conv2d with block 2)"));
+}
+
+TEST_CASE("bc_conv2d hardware: quantize_model streams it into relu, flatten and dense, and the emulator runs it") {
+  // A model in memory: bc_conv2d -> relu -> flatten -> dense, calibrated on its own forward.
+  const json description = {
+      {"format", "bcnn-network"},
+      {"version", 1},
+      {"input", {5, 8, 7}},
+      {"layers",
+       {{{"type", "bc_conv2d"}, {"name", "conv"}, {"filters", 6}, {"kernel", 3}, {"padding", "same"}, {"block", 4}},
+        {{"type", "relu"}, {"name", "relu"}},
+        {{"type", "flatten"}, {"name", "flatten"}},
+        {{"type", "dense"}, {"name", "fc"}, {"units", 10}}}}};
+  bcnn::LoadedModel model;
+  model.network = bcnn::Network::build(description, "bc-conv2d.json");
+  bcnn::Network& net = *model.network;
+  net.init_params(17);
+  const int batch = 8;
+  const bcnn::Tensor x = bcnn::testing::random_tensor(batch, {5, 8, 7}, 21);
+  const bcnn::Tensor logits = net.forward(x, {});
+  auto span_range = [](const bcnn::Tensor& t) {
+    return std::pair{static_cast<double>(*std::min_element(t.span().begin(), t.span().end())),
+                     static_cast<double>(*std::max_element(t.span().begin(), t.span().end()))};
+  };
+  for (std::size_t i = 0; i < net.layers().size(); ++i) {
+    const auto [in_min, in_max] = span_range(i == 0 ? x : net.output(static_cast<int>(i) - 1));
+    const auto [out_min, out_max] = span_range(net.output(static_cast<int>(i)));
+    model.calibration.layers[net.layers()[i]->name()] = {in_min, in_max, out_min, out_max};
+  }
+  model.calibration.images = batch;
+  bcnn::QuantOptions options;
+  const bcnn::QuantizedModel q = bcnn::quantize_model(model, options);
+  REQUIRE(q.layers.size() == 4);
+  CHECK(q.layers[0].type == "bc_conv2d");
+  CHECK(q.layers[0].in_pixels);
+  CHECK(q.layers[0].out_pixels);
+  CHECK(q.layers[1].in_pixels);  // relu on the pixel stream
+  CHECK(q.layers[2].type == "flatten");
+  CHECK(q.layers[2].in_pixels);
+  CHECK_FALSE(q.layers[3].in_pixels);
+
+  const bcnn::FixedEmulator emulator(q);
+  std::vector<std::int64_t> raw(10);
+  double error = 0, norm = 0;
+  for (int b = 0; b < batch; ++b) {
+    emulator.run(x.sample(b), raw.data());
+    for (int i = 0; i < 10; ++i) {
+      const double value = std::ldexp(static_cast<double>(raw[i]), -q.layers.back().out.fraction_bits());
+      error += (value - logits.sample(b)[i]) * (value - logits.sample(b)[i]);
+      norm += logits.sample(b)[i] * logits.sample(b)[i];
+    }
+  }
+  CAPTURE(std::sqrt(error / norm));
+  CHECK(std::sqrt(error / norm) < 1e-2);
 }
