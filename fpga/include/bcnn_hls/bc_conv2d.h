@@ -54,9 +54,9 @@ struct store_spectra {
   typedef typename CFG::spec_t spec_t;
   typedef typename CFG::twiddle_t twiddle_t;
   static const int K = CFG::block;
-  static const int bins = CFG::block / 2 + 1;
   spec_t (&re)[CFG::kernel_h][CFG::in_width][CFG::q][CFG::block / 2 + 1];
   spec_t (&im)[CFG::kernel_h][CFG::in_width][CFG::q][CFG::block / 2 + 1];
+  // The twiddle ROMs, as fft_forward takes them (the kernel's array parameters).
   const twiddle_t* tw_re;
   const twiddle_t* tw_im;
 
