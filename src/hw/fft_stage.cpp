@@ -29,6 +29,66 @@ int bit_reverse(int i, int bits) {
   return reversed;
 }
 
+// bcnn_hls::quantize(raw, from_fraction, f) in 64-bit arithmetic, for |raw| < 2^62 and
+// 0 <= from_fraction - F_f <= 62 (the int64 butterflies): quantize_raw's rounding rules and
+// overflow_raw's overflow rules, with the same half bit and sticky bits.
+inline std::int64_t quantize64(std::int64_t raw, int from_fraction, const FixedFormat& f) {
+  using bcnn_hls::overflow_mode;
+  using bcnn_hls::quant_mode;
+  const int shift = from_fraction - f.fraction_bits();
+  std::int64_t value = raw;
+  if (shift > 0) {
+    const std::int64_t floor_value = raw >> shift;
+    const bool half_bit = ((raw >> (shift - 1)) & 1) != 0;
+    const bool below_half_bits = shift >= 2 && (raw & ((std::int64_t{1} << (shift - 1)) - 1)) != 0;
+    const bool negative = raw < 0;
+    bool increment = false;
+    switch (f.q) {
+      case quant_mode::trn:
+        break;
+      case quant_mode::trn_zero:
+        increment = negative && (half_bit || below_half_bits);
+        break;
+      case quant_mode::rnd:
+        increment = half_bit;
+        break;
+      case quant_mode::rnd_zero:
+        increment = half_bit && (negative || below_half_bits);
+        break;
+      case quant_mode::rnd_min_inf:
+        increment = half_bit && below_half_bits;
+        break;
+      case quant_mode::rnd_inf:
+        increment = half_bit && (!negative || below_half_bits);
+        break;
+      case quant_mode::rnd_conv:
+        increment = half_bit && ((floor_value & 1) != 0 || below_half_bits);
+        break;
+    }
+    value = floor_value + (increment ? 1 : 0);
+  }
+  if (f.width >= 63) return value;  // |value| <= 2^62: it fits
+  const std::int64_t max_value = (std::int64_t{1} << (f.width - 1)) - 1;
+  const std::int64_t min_value = -max_value - 1;
+  switch (f.o) {
+    case overflow_mode::wrap: {
+      const std::uint64_t mask = (std::uint64_t{1} << f.width) - 1;
+      std::uint64_t bits = static_cast<std::uint64_t>(value) & mask;
+      if ((bits >> (f.width - 1)) & 1) bits |= ~mask;
+      return static_cast<std::int64_t>(bits);
+    }
+    case overflow_mode::sat:
+      return value > max_value ? max_value : value < min_value ? min_value : value;
+    case overflow_mode::sat_zero:
+      return value > max_value || value < min_value ? 0 : value;
+    case overflow_mode::sat_sym: {
+      const std::int64_t low_value = f.width == 1 ? min_value : -max_value;
+      return value > max_value ? max_value : value < low_value ? low_value : value;
+    }
+  }
+  return value;
+}
+
 }  // namespace
 
 bool is_supported_fft_block(int block) { return block >= 4 && block <= 256 && (block & (block - 1)) == 0; }
@@ -106,6 +166,33 @@ FftEmulator::FftEmulator(int block, const FixedFormat& twiddle, const std::vecto
 // bcnn_hls::detail::fft_stages: re_, im_ (bit-reversed, in `data`) in place.
 void FftEmulator::stages(bool inverse, const FixedFormat& data) {
   const int k = block_;
+  // The same arithmetic in int64 when a + b * w fits 62 bits (and the twiddle has no negative fraction
+  // bits, so the sum aligns a to F_data + F_twiddle as Exact's + does): no 128-bit products.
+  const int twiddle_fraction = twiddle_.fraction_bits();
+  // The sums' conversion into data_t is quantize64 when its shift (F_twiddle) is at most 62.
+  if (butterfly_format(data, twiddle_).width <= 62 && twiddle_fraction >= 0 && twiddle_fraction <= 62) {
+    const int sum_fraction = data.fraction_bits() + twiddle_fraction;
+    for (int s = 0; s < bits_; ++s) {
+      const int span = 1 << s;
+      for (int b = 0; b < k / 2; ++b) {
+        const int j = b & (span - 1);
+        const int top = ((b >> s) << (s + 1)) | j;
+        const int bottom = top + span;
+        const int w = j << (bits_ - 1 - s);
+        const std::int64_t w_re = twiddle_re_[w], w_im = twiddle_im_[w];
+        const std::int64_t b_re = re_[bottom], b_im = im_[bottom];
+        const std::int64_t t_re = inverse ? b_re * w_re + b_im * w_im : b_re * w_re - b_im * w_im;
+        const std::int64_t t_im = inverse ? b_im * w_re - b_re * w_im : b_re * w_im + b_im * w_re;
+        const std::int64_t a_re = re_[top] * (std::int64_t{1} << twiddle_fraction);
+        const std::int64_t a_im = im_[top] * (std::int64_t{1} << twiddle_fraction);
+        re_[top] = quantize64((a_re + t_re) >> 1, sum_fraction, data);
+        im_[top] = quantize64((a_im + t_im) >> 1, sum_fraction, data);
+        re_[bottom] = quantize64((a_re - t_re) >> 1, sum_fraction, data);
+        im_[bottom] = quantize64((a_im - t_im) >> 1, sum_fraction, data);
+      }
+    }
+    return;
+  }
   for (int s = 0; s < bits_; ++s) {
     const int span = 1 << s;
     for (int b = 0; b < k / 2; ++b) {

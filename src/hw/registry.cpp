@@ -1,6 +1,7 @@
 #include "hw/registry.h"
 
 #include "core/error.h"
+#include "hw/bc_conv2d.h"
 #include "hw/bc_dense.h"
 #include "hw/conv2d.h"
 #include "hw/dense.h"
@@ -17,7 +18,8 @@ const std::vector<const HwLayer*>& hw_layers() {
   static const HwDropout dropout;
   static const HwFlatten flatten;
   static const HwConv2d conv2d;
-  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten, &conv2d};
+  static const HwBcConv2d bc_conv2d;
+  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten, &conv2d, &bc_conv2d};
   return table;
 }
 

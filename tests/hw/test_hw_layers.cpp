@@ -15,6 +15,7 @@
 #include "bcnn_hls/bcnn_hls.h"
 #include "core/random.h"
 #include "hls/estimate.h"
+#include "hw/bc_conv2d.h"
 #include "hw/bc_dense.h"
 #include "hw/conv2d.h"
 #include "hw/dense.h"
@@ -113,6 +114,54 @@ struct Conv2dStridedCfg {
   typedef bcnn_hls::pixel<out_t, out_channels> out_pixel_t;
   static inline weight_t weights[out_channels][kernel_h][kernel_w][in_channels];
   static inline bias_t bias[out_channels];
+};
+
+// bc_conv2d, stride 2 and padding 1, channels not multiples of the block; a narrow accumulator
+// (rounds and saturates at every +=) forces the emulator's general path.
+struct BcConv2dStridedCfg {
+  static const int in_channels = 11, in_height = 7, in_width = 6;
+  static const int out_channels = 13, out_height = 4, out_width = 3;
+  static const int kernel_h = 3, kernel_w = 3, stride_h = 2, stride_w = 2, pad_top = 1, pad_left = 1;
+  static const int block = 4, p = 4, q = 3, block_rows_parallel = 2, bins_parallel = 2;
+  typedef fixed<10, 2, AP_RND, AP_SAT> in_t;
+  typedef fixed<14, 2, AP_RND_CONV, AP_WRAP> spec_t;
+  typedef fixed<12, 3, AP_RND_ZERO, AP_SAT_SYM> weight_t;
+  typedef fixed<16, 5, AP_RND, AP_SAT> acc_t;
+  typedef fixed<14, 4, AP_RND_MIN_INF, AP_SAT_ZERO> ifft_t;
+  typedef fixed<10, 2, AP_RND_INF, AP_SAT> bias_t;
+  typedef fixed<9, 3, AP_RND, AP_SAT> out_t;
+  typedef fixed<12, 2, AP_RND, AP_SAT> twiddle_t;
+  typedef bcnn_hls::pixel<in_t, in_channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, out_channels> out_pixel_t;
+  static inline weight_t w_re[p][q][kernel_h][kernel_w][block / 2 + 1];
+  static inline weight_t w_im[p][q][kernel_h][kernel_w][block / 2 + 1];
+  static inline bias_t bias[out_channels];
+  static inline twiddle_t tw_re[block / 2];
+  static inline twiddle_t tw_im[block / 2];
+};
+
+// bc_conv2d, "same" 3x3 stride 1, block 8; an exact accumulator (F = F_weight + F_spec, wide
+// enough for the proven bound) takes the emulator's fast path.
+struct BcConv2dSameCfg {
+  static const int in_channels = 10, in_height = 5, in_width = 6;
+  static const int out_channels = 9, out_height = 5, out_width = 6;
+  static const int kernel_h = 3, kernel_w = 3, stride_h = 1, stride_w = 1, pad_top = 1, pad_left = 1;
+  static const int block = 8, p = 2, q = 2, block_rows_parallel = 1, bins_parallel = 5;
+  typedef fixed<10, 2, AP_RND, AP_SAT> in_t;
+  typedef fixed<13, 3, AP_RND_CONV, AP_SAT> spec_t;
+  typedef fixed<11, 4, AP_RND, AP_SAT> weight_t;
+  typedef fixed<40, 23, AP_TRN, AP_WRAP> acc_t;
+  typedef fixed<15, 5, AP_RND_ZERO, AP_SAT> ifft_t;
+  typedef fixed<10, 2, AP_RND_INF, AP_SAT> bias_t;
+  typedef fixed<9, 3, AP_RND_CONV, AP_SAT> out_t;
+  typedef fixed<12, 2, AP_RND, AP_SAT> twiddle_t;
+  typedef bcnn_hls::pixel<in_t, in_channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, out_channels> out_pixel_t;
+  static inline weight_t w_re[p][q][kernel_h][kernel_w][block / 2 + 1];
+  static inline weight_t w_im[p][q][kernel_h][kernel_w][block / 2 + 1];
+  static inline bias_t bias[out_channels];
+  static inline twiddle_t tw_re[block / 2];
+  static inline twiddle_t tw_im[block / 2];
 };
 
 // ---- building layers ------------------------------------------------------------------------------
@@ -240,6 +289,52 @@ QuantLayer make_dropout(bcnn::Rng&) {
   return base_layer("dropout", 12, 12, f, f);
 }
 
+template <class C>
+QuantLayer make_bc_conv2d(bcnn::Rng& rng) {
+  QuantLayer q = pixel_layer("bc_conv2d", {C::in_channels, C::in_height, C::in_width},
+                             {C::out_channels, C::out_height, C::out_width}, format_of<typename C::in_t>(),
+                             format_of<typename C::out_t>());
+  auto& bc = q.params.emplace<bcnn::hw::BcConv2dParams>();
+  bc.spec = format_of<typename C::spec_t>();
+  bc.weight = format_of<typename C::weight_t>();
+  bc.acc = format_of<typename C::acc_t>();
+  bc.ifft = format_of<typename C::ifft_t>();
+  bc.bias = format_of<typename C::bias_t>();
+  bc.twiddle = format_of<typename C::twiddle_t>();
+  bc.block = C::block;
+  bc.p = C::p;
+  bc.q = C::q;
+  bc.kernel_h = C::kernel_h;
+  bc.kernel_w = C::kernel_w;
+  bc.stride_h = C::stride_h;
+  bc.stride_w = C::stride_w;
+  bc.pad_top = C::pad_top;
+  bc.pad_left = C::pad_left;
+  bc.block_rows_parallel = C::block_rows_parallel;
+  bc.bins_parallel = C::bins_parallel;
+  const int spectra = C::p * C::q * C::kernel_h * C::kernel_w * (C::block / 2 + 1);
+  bc.weight_re = random_raw(spectra, bc.weight, rng);
+  bc.weight_im = random_raw(spectra, bc.weight, rng);
+  bc.bias_raw = random_raw(C::out_channels, bc.bias, rng);
+  for (int j = 0; j < C::block / 2; ++j) {
+    bc.twiddle_re.push_back(bcnn_hls::from_double(std::cos(2 * M_PI * j / C::block), bc.twiddle));
+    bc.twiddle_im.push_back(bcnn_hls::from_double(-std::sin(2 * M_PI * j / C::block), bc.twiddle));
+  }
+  return q;
+}
+
+QuantLayer make_bc_conv2d_strided(bcnn::Rng& rng) {
+  QuantLayer q = make_bc_conv2d<BcConv2dStridedCfg>(rng);
+  CHECK_FALSE(bcnn::hw::HwBcConv2d::accumulator_is_exact(q));  // the general path
+  return q;
+}
+
+QuantLayer make_bc_conv2d_same(bcnn::Rng& rng) {
+  QuantLayer q = make_bc_conv2d<BcConv2dSameCfg>(rng);
+  CHECK(bcnn::hw::HwBcConv2d::accumulator_is_exact(q));  // the fast path
+  return q;
+}
+
 // ---- the kernels in C simulation: raw in, raw out ---------------------------------------------
 
 template <class T, int N>
@@ -362,6 +457,26 @@ std::vector<std::int64_t> run_conv2d_of(const QuantLayer& q, const std::vector<s
       in, [](auto& x, auto& y) { bcnn_hls::conv2d<C>(x, y); });
 }
 
+template <class C>
+std::vector<std::int64_t> run_bc_conv2d(const QuantLayer& q, const std::vector<std::int64_t>& in) {
+  const auto& bc = bcnn::hw::params_of<bcnn::hw::BcConv2dParams>(q);
+  const int bins = C::block / 2 + 1;
+  std::size_t index = 0;
+  for (int i = 0; i < C::p; ++i)
+    for (int j = 0; j < C::q; ++j)
+      for (int a = 0; a < C::kernel_h; ++a)
+        for (int b = 0; b < C::kernel_w; ++b)
+          for (int f = 0; f < bins; ++f, ++index) {
+            C::w_re[i][j][a][b][f] = from_raw_bits<typename C::weight_t>(bc.weight_re[index]);
+            C::w_im[i][j][a][b][f] = from_raw_bits<typename C::weight_t>(bc.weight_im[index]);
+          }
+  load_raw(C::bias, bc.bias_raw);
+  load_raw(C::tw_re, bc.twiddle_re);
+  load_raw(C::tw_im, bc.twiddle_im);
+  return run_on_pixels<C, C::in_channels, C::in_height, C::in_width, C::out_channels, C::out_height, C::out_width>(
+      in, [](auto& x, auto& y) { bcnn_hls::bc_conv2d<C>(x, y); });
+}
+
 // ---- the table --------------------------------------------------------------------------------
 
 struct KindRow {
@@ -382,6 +497,8 @@ const KindRow rows[] = {
     {"dropout", make_dropout, nullptr},
     {"flatten", make_flatten, nullptr},
     {"flatten", make_flatten_pixels, run_flatten_pixels},
+    {"bc_conv2d", make_bc_conv2d_strided, run_bc_conv2d<BcConv2dStridedCfg>},
+    {"bc_conv2d", make_bc_conv2d_same, run_bc_conv2d<BcConv2dSameCfg>},
 };
 
 const KindRow* find_row(std::string_view type) {

@@ -6,6 +6,7 @@
 #include "bcnn_hls/fixed.h"
 #include "bcnn_hls/fft.h"
 #include "bcnn_hls/bc_dense.h"
+#include "bcnn_hls/bc_conv2d.h"
 #include "bcnn_hls/dense.h"
 #include "bcnn_hls/relu.h"
 #include "bcnn_hls/flatten.h"

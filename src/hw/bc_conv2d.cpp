@@ -1,0 +1,521 @@
+#include "hw/bc_conv2d.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "core/error.h"
+#include "hw/exact.h"
+#include "hw/fft_stage.h"
+#include "hw/fixed_format.h"
+#include "hw/resources.h"
+#include "layers/bc_conv2d.h"
+
+namespace bcnn::hw {
+namespace {
+
+// The format of fixed<log2(K) + 2, log2(K) + 2>, the integer type that holds K in the kernel.
+FixedFormat block_scale_format(int block) {
+  const int bits = log2_ceil(block);
+  return {bits + 2, bits + 2, bcnn_hls::quant_mode::trn, bcnn_hls::overflow_mode::wrap};
+}
+
+int taps_of(const BcConv2dParams& bc) { return bc.kernel_h * bc.kernel_w; }
+
+// The proven bound of |acc| in raw units of 2^-(F_weight + F_spec): Re = sum Wr Xr - Wi Xi,
+// Im = sum Wr Xi + Wi Xr over the taps and block columns, with |Xr|, |Xi| <= 2^(W_spec - 1) raw:
+// max_{i,f} sum_{a,b,j} (|Wr| + |Wi|) 2^(W_spec - 1). Every partial sum is within it too.
+int128 acc_raw_bound(const BcConv2dParams& bc) {
+  const int bins = bc.block / 2 + 1, taps = taps_of(bc);
+  const int128 spec_raw_max = static_cast<int128>(1) << (bc.spec.width - 1);
+  int128 bound = 0;
+  for (int i = 0; i < bc.p; ++i)
+    for (int f = 0; f < bins; ++f) {
+      int128 sum = 0;
+      for (int j = 0; j < bc.q; ++j)
+        for (int tap = 0; tap < taps; ++tap) {
+          const std::size_t idx = ((static_cast<std::size_t>(i) * bc.q + j) * taps + tap) * bins + f;
+          sum += (abs128(bc.weight_re[idx]) + abs128(bc.weight_im[idx])) * spec_raw_max;
+        }
+      bound = std::max(bound, sum);
+    }
+  return bound;
+}
+
+const std::vector<int>& checked_shape(const QuantLayer& q, const std::vector<int>& shape, const char* which) {
+  require(shape.size() == 3, q, std::string(which) + " shape must be (C, H, W)");
+  return shape;
+}
+
+// The fast path's sums for one output pixel: acc[f * P + i] = sum over the taps inside the map
+// (`tap_index` into the weights, `tap_pixel` into the spectra) and j of W[tap][j][f][i] * X'[j][f],
+// re and im, in plain int64. The weights are laid out [tap][j][f][i] so that the innermost loop
+// runs over the block rows with one X' value (it vectorizes); T is int32_t when every weight and
+// spectrum raw value fits (a widening 32 x 32 -> 64 multiply), else int64_t.
+template <class T>
+void accumulate_exact(const std::vector<T>& w_re, const std::vector<T>& w_im, const std::vector<T>& x_re,
+                      const std::vector<T>& x_im, const std::vector<int>& tap_index, const std::vector<int>& tap_pixel,
+                      int P, int Q, int bins, std::int64_t* acc_re, std::int64_t* acc_im) {
+  std::fill(acc_re, acc_re + static_cast<std::size_t>(bins) * P, 0);
+  std::fill(acc_im, acc_im + static_cast<std::size_t>(bins) * P, 0);
+  for (std::size_t n = 0; n < tap_index.size(); ++n)
+    for (int j = 0; j < Q; ++j) {
+      const T* xr_at = x_re.data() + (static_cast<std::size_t>(tap_pixel[n]) * Q + j) * bins;
+      const T* xi_at = x_im.data() + (static_cast<std::size_t>(tap_pixel[n]) * Q + j) * bins;
+      const std::size_t w_at = (static_cast<std::size_t>(tap_index[n]) * Q + j) * bins * P;
+      for (int f = 0; f < bins; ++f) {
+        const T xr = xr_at[f], xi = xi_at[f];
+        const T* __restrict wr = w_re.data() + w_at + static_cast<std::size_t>(f) * P;
+        const T* __restrict wi = w_im.data() + w_at + static_cast<std::size_t>(f) * P;
+        std::int64_t* __restrict ar = acc_re + static_cast<std::size_t>(f) * P;
+        std::int64_t* __restrict ai = acc_im + static_cast<std::size_t>(f) * P;
+        for (int i = 0; i < P; ++i) {
+          ar[i] += static_cast<std::int64_t>(wr[i]) * xr - static_cast<std::int64_t>(wi[i]) * xi;
+          ai[i] += static_cast<std::int64_t>(wr[i]) * xi + static_cast<std::int64_t>(wi[i]) * xr;
+        }
+      }
+    }
+}
+
+// The fast path's operands in the layouts of accumulate_exact.
+template <class T>
+struct FastOperands {
+  std::vector<T> w_re, w_im, x_re, x_im;
+  void load(const BcConv2dParams& bc, const std::vector<std::int64_t>& spectra_re,
+            const std::vector<std::int64_t>& spectra_im) {
+    const int bins = bc.block / 2 + 1, taps = taps_of(bc), P = bc.p, Q = bc.q;
+    w_re.resize(bc.weight_re.size());
+    w_im.resize(bc.weight_im.size());
+    for (int i = 0; i < P; ++i)
+      for (int j = 0; j < Q; ++j)
+        for (int tap = 0; tap < taps; ++tap)
+          for (int f = 0; f < bins; ++f) {
+            const std::size_t from = ((static_cast<std::size_t>(i) * Q + j) * taps + tap) * bins + f;
+            const std::size_t to = ((static_cast<std::size_t>(tap) * Q + j) * bins + f) * P + i;
+            w_re[to] = static_cast<T>(bc.weight_re[from]);
+            w_im[to] = static_cast<T>(bc.weight_im[from]);
+          }
+    x_re.assign(spectra_re.begin(), spectra_re.end());
+    x_im.assign(spectra_im.begin(), spectra_im.end());
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> HwBcConv2d::format_fields() const {
+  return {"in", "out", "spec", "weight", "acc", "ifft", "bias", "twiddle"};
+}
+
+void HwBcConv2d::check_supported(const Layer& layer, const QuantContext& ctx) const {
+  if (!is_supported_fft_block(layer.block_size()))
+    ctx.fail("unsupported layer " + layer.name() + " (bc_conv2d with block " + std::to_string(layer.block_size()) +
+             "): the HLS FFT supports power-of-two blocks 4..256");
+  const WindowGeometry& g = static_cast<const BcConv2d&>(layer).geometry();
+  if (g.pad_top >= g.kernel_h || g.pad_left >= g.kernel_w)
+    ctx.fail("unsupported layer " + layer.name() + " (bc_conv2d with padding " + std::to_string(g.pad_top) + ", " +
+             std::to_string(g.pad_left) + " and kernel " + std::to_string(g.kernel_h) + "x" +
+             std::to_string(g.kernel_w) + "): the line buffer needs padding smaller than the kernel");
+}
+
+void HwBcConv2d::quantize(const Layer& float_layer, QuantLayer& q, QuantContext& ctx, const std::string& in_origin,
+                          const std::optional<FixedFormat>& out_override) const {
+  BcConv2dParams& bc = q.params.emplace<BcConv2dParams>();
+  const auto& layer = static_cast<const BcConv2d&>(float_layer);
+  const LayerRange& range = ctx.range_of(q.name);
+  ctx.record(q.name, "in", q.in, in_origin, format_min(q.in), format_max(q.in), false, range.input_min,
+             range.input_max);
+
+  const WindowGeometry& g = layer.geometry();
+  const int K = layer.block_size(), P = layer.block_rows(), Q = layer.block_cols(), bins = K / 2 + 1;
+  const int taps = g.kernel_h * g.kernel_w;
+  bc.block = K;
+  bc.p = P;
+  bc.q = Q;
+  bc.kernel_h = g.kernel_h;
+  bc.kernel_w = g.kernel_w;
+  bc.stride_h = g.stride_h;
+  bc.stride_w = g.stride_w;
+  bc.pad_top = g.pad_top;
+  bc.pad_left = g.pad_left;
+  const auto w = layer.param(0);  // (P, Q, kh, kw, K)
+  const auto b = layer.param(1);  // (C_out)
+  const int weight_width = ctx.options().weight_width;
+
+  // Weight spectra DFT(w_ijab)[f] = sum_t w[t] e^{-2 pi i f t / K}, in double from an exact table.
+  std::vector<double> cos_table, sin_table;
+  fft_angle_tables(K, cos_table, sin_table);
+  const std::size_t blocks = static_cast<std::size_t>(P) * Q * taps;
+  std::vector<double> spec_re(blocks * bins), spec_im(spec_re.size());
+  double spec_abs_max = 0;
+  for (std::size_t block = 0; block < blocks; ++block) {
+    const float* wb = w.data() + block * K;
+    for (int f = 0; f < bins; ++f) {
+      double re = 0, im = 0;
+      for (int t = 0; t < K; ++t) {
+        const int m = (f * t) % K;
+        re += static_cast<double>(wb[t]) * cos_table[m];
+        im -= static_cast<double>(wb[t]) * sin_table[m];
+      }
+      // DC and Nyquist bins of a real sequence are real.
+      if (f == 0 || 2 * f == K) im = 0;
+      spec_re[block * bins + f] = re;
+      spec_im[block * bins + f] = im;
+      spec_abs_max = std::max({spec_abs_max, std::abs(re), std::abs(im)});
+    }
+  }
+
+  // weight: covers every real and imaginary part of the spectra.
+  bc.weight = ctx.choose_constant(
+      q.name, "weight", data_format(weight_width, integer_bits_for_range(-spec_abs_max, spec_abs_max, weight_width)),
+      "covers max |Re|, |Im| of the weight spectra DFT(w_ijab)", -spec_abs_max, spec_abs_max);
+  bc.weight_re.resize(spec_re.size());
+  bc.weight_im.resize(spec_im.size());
+  for (std::size_t i = 0; i < spec_re.size(); ++i) {
+    bc.weight_re[i] = bcnn_hls::from_double(spec_re[i], bc.weight);
+    bc.weight_im[i] = bcnn_hls::from_double(spec_im[i], bc.weight);
+  }
+
+  bc.spec = choose_spec_format(q.name, q.in, K, ctx);
+
+  // acc: exact sum over the taps and block columns (acc_raw_bound).
+  const int128 raw_bound = acc_raw_bound(bc);
+  const int acc_fraction = bc.weight.fraction_bits() + bc.spec.fraction_bits();
+  const double acc_bound = std::ldexp(static_cast<double>(raw_bound), -acc_fraction);
+  if (auto o = ctx.override_of(q.name, "acc")) {
+    bc.acc = *o;
+    ctx.record(q.name, "acc", bc.acc, "override", format_min(*o), format_max(*o), true);
+  } else {
+    int width = width_for_raw_bound(raw_bound);
+    width = std::max(width, acc_fraction + 1);  // at least one integer bit (the sign)
+    if (width > 64)
+      ctx.fail("layer " + q.name + " acc: impossible format: the exact accumulator needs " + std::to_string(width) +
+               " bits (" + std::to_string(acc_fraction) + " fraction bits = weight " +
+               std::to_string(bc.weight.fraction_bits()) + " + spec " + std::to_string(bc.spec.fraction_bits()) +
+               "), at most 64 are possible: narrow " + q.name + ".weight or " + q.name + ".spec");
+    bc.acc = exact_format(width, width - acc_fraction);
+    ctx.record(q.name, "acc", bc.acc,
+               "exact: F = F_weight + F_spec, |acc| <= max_{i,f} sum_{a,b,j} (|Wr|+|Wi|) 2^(I_spec-1)", -acc_bound,
+               acc_bound, false);
+  }
+
+  double bias_abs_max = 0;
+  for (float v : b) bias_abs_max = std::max(bias_abs_max, std::abs(static_cast<double>(v)));
+  bc.bias = ctx.choose_constant(q.name, "bias",
+                               data_format(weight_width, integer_bits_for_range(-bias_abs_max, bias_abs_max,
+                                                                                weight_width)),
+                               "covers max |b|", -bias_abs_max, bias_abs_max);
+  bc.bias_raw.resize(b.size());
+  for (std::size_t i = 0; i < b.size(); ++i) bc.bias_raw[i] = bcnn_hls::from_double(b[i], bc.bias);
+
+  // ifft: max |y| (pre-bias output) is bounded by the observed output range plus max |b|, and by
+  // the accumulator's exact bound.
+  const double pre_bias_observed = std::max(std::abs(range.output_min), std::abs(range.output_max)) + bias_abs_max;
+  bc.ifft = choose_ifft_format(q.name, std::min(pre_bias_observed, acc_bound), K, ctx);
+  bc.twiddle = choose_twiddles(q.name, K, ctx, bc.twiddle_re, bc.twiddle_im);
+  q.out = ctx.choose_output(q.name, out_override, range);
+}
+
+void HwBcConv2d::check_widths(const QuantLayer& q, const QuantContext& ctx) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(q);
+  using bcnn_hls::product_format;
+  using bcnn_hls::sum_format;
+  check_fft_widths(q.name, bc.spec, bc.ifft, bc.twiddle, ctx);
+  const FixedFormat product = product_format(bc.weight, bc.spec);
+  const FixedFormat difference = sum_format(product, product);
+  ctx.require_width(q.name, difference, "the complex product W * X'", q.name + ".weight or " + q.name + ".spec");
+  ctx.require_width(q.name, sum_format(bc.acc, difference), "acc + W * X'", q.name + ".acc, .weight or .spec");
+  const FixedFormat scaled = product_format(bc.ifft, block_scale_format(bc.block));
+  ctx.require_width(q.name, sum_format(scaled, bc.bias), "y * K + bias", q.name + ".ifft or " + q.name + ".bias");
+}
+
+void HwBcConv2d::validate(const QuantLayer& q) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(q);
+  const int k = bc.block;
+  const auto& in = checked_shape(q, q.in_shape, "input");
+  const auto& out = checked_shape(q, q.out_shape, "output");
+  require(in[0] >= 1 && in[1] >= 1 && in[2] >= 1 && out[0] >= 1 && out[1] >= 1 && out[2] >= 1, q,
+          "shapes must be positive");
+  require(q.n_in == in[0] * in[1] * in[2] && q.n_out == out[0] * out[1] * out[2], q,
+          "n_in, n_out do not match the input and output shapes");
+  require(is_supported_fft_block(k), q, "block " + std::to_string(k) + " is not supported (expected 4, 8, ..., 256)");
+  require(bc.p == (out[0] + k - 1) / k && bc.q == (in[0] + k - 1) / k, q,
+          "p = " + std::to_string(bc.p) + ", q = " + std::to_string(bc.q) +
+              " do not match ceil(out channels / block), ceil(in channels / block)");
+  // bcnn_hls::valid_window_geometry.
+  require(bc.kernel_h >= 1 && bc.kernel_w >= 1 && bc.stride_h >= 1 && bc.stride_w >= 1 && bc.pad_top >= 0 &&
+              bc.pad_left >= 0 && bc.pad_top < bc.kernel_h && bc.pad_left < bc.kernel_w &&
+              (out[1] - 1) * bc.stride_h - bc.pad_top < in[1] && (out[2] - 1) * bc.stride_w - bc.pad_left < in[2],
+          q, "invalid window geometry (kernel, stride, padding and map sizes)");
+  for (auto [f, name] : {std::pair{bc.spec, "spec"}, {bc.weight, "weight"}, {bc.acc, "acc"}, {bc.ifft, "ifft"},
+                         {bc.bias, "bias"}, {bc.twiddle, "twiddle"}})
+    require_format(q, f, name);
+  const std::size_t spectra = static_cast<std::size_t>(bc.p) * bc.q * taps_of(bc) * (k / 2 + 1);
+  require_raw(q, bc.weight_re, spectra, bc.weight, "weight_re");
+  require_raw(q, bc.weight_im, spectra, bc.weight, "weight_im");
+  require_raw(q, bc.bias_raw, out[0], bc.bias, "bias");
+  validate_fft(q, k, bc.spec, bc.ifft, bc.twiddle, bc.twiddle_re, bc.twiddle_im);
+  const FixedFormat product = bcnn_hls::product_format(bc.weight, bc.spec);
+  require_exact_width(q, bcnn_hls::sum_format(bc.acc, bcnn_hls::sum_format(product, product)),
+                      "the accumulation (acc + weight * spec - weight * spec)");
+  require_exact_width(q, bcnn_hls::sum_format(bcnn_hls::product_format(bc.ifft, block_scale_format(k)), bc.bias),
+                      "the output (ifft * block + bias)");
+}
+
+bool HwBcConv2d::accumulator_is_exact(const QuantLayer& q) {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(q);
+  if (bc.acc.fraction_bits() != bc.weight.fraction_bits() + bc.spec.fraction_bits()) return false;
+  const int128 bound = acc_raw_bound(bc);
+  return bound <= bc.acc.max_raw() && -bound >= bc.acc.min_raw();
+}
+
+std::vector<std::int64_t> HwBcConv2d::emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const {
+  return emulate_with(q, in, BcConv2dAccumulation::automatic);
+}
+
+std::vector<std::int64_t> HwBcConv2d::emulate_with(const QuantLayer& q, const std::vector<std::int64_t>& in,
+                                                   BcConv2dAccumulation accumulation) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(q);
+  const int k = bc.block, bins = k / 2 + 1, P = bc.p, Q = bc.q, taps = taps_of(bc);
+  const int c_in = q.in_shape[0], in_h = q.in_shape[1], in_w = q.in_shape[2];
+  const int c_out = q.out_shape[0], out_h = q.out_shape[1], out_w = q.out_shape[2];
+  const bool exact_acc = accumulator_is_exact(q);
+  if (accumulation == BcConv2dAccumulation::fast && !exact_acc)
+    throw Error("fixed-point emulator: layer '" + q.name + "': the fast accumulation needs an exact accumulator");
+  const bool fast = accumulation == BcConv2dAccumulation::fast ||
+                    (accumulation == BcConv2dAccumulation::automatic && exact_acc);
+
+  // X'_j of every input pixel, transformed once (the kernel's line buffer holds the same values):
+  // spectra_re/im[(pixel * q + j) * bins + f].
+  FftEmulator fft(k, bc.twiddle, bc.twiddle_re, bc.twiddle_im);
+  const int in_pixels = in_h * in_w;
+  std::vector<std::int64_t> spectra_re(static_cast<std::size_t>(in_pixels) * Q * bins), spectra_im(spectra_re.size());
+  std::vector<std::int64_t> block(k);
+  for (int pixel = 0; pixel < in_pixels; ++pixel)
+    for (int j = 0; j < Q; ++j) {
+      for (int t = 0; t < k; ++t) {
+        const int c = j * k + t;
+        block[t] = c < c_in ? in[static_cast<std::size_t>(c) * in_pixels + pixel] : 0;
+      }
+      const std::size_t at = (static_cast<std::size_t>(pixel) * Q + j) * bins;
+      fft.forward(block.data(), q.in, bc.spec, spectra_re.data() + at, spectra_im.data() + at);
+    }
+
+  // The fast path: every partial sum is within the proven bound, which fits acc
+  // (accumulator_is_exact), so each conversion to acc_t the kernel makes is the identity, the
+  // sums are plain int64 and their order does not matter.
+  const bool narrow = bc.weight.width <= 32 && bc.spec.width <= 32;
+  FastOperands<std::int32_t> fast32;
+  FastOperands<std::int64_t> fast64;
+  if (fast && narrow) fast32.load(bc, spectra_re, spectra_im);
+  if (fast && !narrow) fast64.load(bc, spectra_re, spectra_im);
+
+  const Exact scale{k, 0};
+  const int acc_fraction = bc.acc.fraction_bits();
+  const int out_pixels = out_h * out_w;
+  std::vector<std::int64_t> out(q.n_out);
+  std::vector<std::int64_t> acc_re(static_cast<std::size_t>(bins) * P), acc_im(acc_re.size());
+  std::vector<std::int64_t> y_re(bins), y_im(bins), y(k);
+  // The input pixels of the taps inside the map, in the kernel's order (a, then b).
+  std::vector<int> tap_index, tap_pixel;
+  for (int oh = 0; oh < out_h; ++oh)
+    for (int ow = 0; ow < out_w; ++ow) {
+      tap_index.clear();
+      tap_pixel.clear();
+      for (int a = 0; a < bc.kernel_h; ++a) {
+        const int ih = oh * bc.stride_h + a - bc.pad_top;
+        if (ih < 0 || ih >= in_h) continue;
+        for (int b = 0; b < bc.kernel_w; ++b) {
+          const int iw = ow * bc.stride_w + b - bc.pad_left;
+          if (iw < 0 || iw >= in_w) continue;
+          tap_index.push_back(a * bc.kernel_w + b);
+          tap_pixel.push_back(ih * in_w + iw);
+        }
+      }
+
+      if (fast && narrow)
+        accumulate_exact(fast32.w_re, fast32.w_im, fast32.x_re, fast32.x_im, tap_index, tap_pixel, P, Q, bins,
+                         acc_re.data(), acc_im.data());
+      if (fast && !narrow)
+        accumulate_exact(fast64.w_re, fast64.w_im, fast64.x_re, fast64.x_im, tap_index, tap_pixel, P, Q, bins,
+                         acc_re.data(), acc_im.data());
+
+      for (int i = 0; i < P; ++i) {
+        for (int f = 0; f < bins; ++f) {
+          std::int64_t sum_re = 0, sum_im = 0;
+          if (fast) {
+            sum_re = acc_re[static_cast<std::size_t>(f) * P + i];
+            sum_im = acc_im[static_cast<std::size_t>(f) * P + i];
+          } else {
+            // acc += W * X' with one conversion to acc_t per +=, over (a, b, j) in order.
+            for (std::size_t n = 0; n < tap_index.size(); ++n)
+              for (int j = 0; j < Q; ++j) {
+                const std::size_t w_index = ((static_cast<std::size_t>(i) * Q + j) * taps + tap_index[n]) * bins + f;
+                const std::size_t x_index = (static_cast<std::size_t>(tap_pixel[n]) * Q + j) * bins + f;
+                const Exact w_re = exact(bc.weight_re[w_index], bc.weight);
+                const Exact w_im = exact(bc.weight_im[w_index], bc.weight);
+                const Exact xr = exact(spectra_re[x_index], bc.spec);
+                const Exact xi = exact(spectra_im[x_index], bc.spec);
+                sum_re = convert(exact(sum_re, bc.acc) + (w_re * xr - w_im * xi), bc.acc);
+                sum_im = convert(exact(sum_im, bc.acc) + (w_re * xi + w_im * xr), bc.acc);
+              }
+          }
+          y_re[f] = convert(Exact{sum_re, acc_fraction}, bc.ifft);
+          y_im[f] = convert(Exact{sum_im, acc_fraction}, bc.ifft);
+        }
+        fft.inverse(y_re.data(), y_im.data(), bc.ifft, y.data());
+        for (int t = 0; t < k; ++t) {
+          const int o = i * k + t;
+          if (o < c_out)
+            out[static_cast<std::size_t>(o) * out_pixels + oh * out_w + ow] =
+                convert(exact(y[t], bc.ifft) * scale + exact(bc.bias_raw[o], bc.bias), q.out);
+        }
+      }
+    }
+  return out;
+}
+
+void HwBcConv2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
+  BcConv2dParams& bc = params_of<BcConv2dParams>(q);
+  if (auto it = p.knobs.find("block_rows"); it != p.knobs.end())
+    bc.block_rows_parallel = parallelism_in_range(q, it->second, bc.p, "block rows in parallel");
+  if (auto it = p.knobs.find("bins"); it != p.knobs.end())
+    bc.bins_parallel = parallelism_in_range(q, it->second, bc.block / 2 + 1, "frequency bins in parallel");
+  if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
+}
+
+StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
+  StageEstimate s;
+  s.name = l.name;
+  s.type = "bc_conv2d";
+  const int K = bc.block, bins = K / 2 + 1, Pr = bc.block_rows_parallel, Pb = bc.bins_parallel;
+  const int taps = taps_of(bc);
+  const std::int64_t in_pixels = static_cast<std::int64_t>(l.in_shape[1]) * l.in_shape[2];
+  const std::int64_t out_pixels = static_cast<std::int64_t>(l.out_shape[1]) * l.out_shape[2];
+  char buffer[160];
+  std::snprintf(buffer, sizeof buffer, "%d of %d block rows x %d of %d bins", Pr, bc.p, Pb, bins);
+  s.parallelism = buffer;
+
+  // Latency of one image. The kernel is one loop nest: it reads input rows (one pixel per cycle,
+  // each followed by its q forward FFTs) between output rows, so the forward FFTs do not overlap
+  // the multiply-accumulate in this model. Per output pixel, ceil(p / Pr) groups of Pr block rows,
+  // each: clear the accumulators, taps * q * ceil(bins / Pb) MAC iterations (every tap counted,
+  // also those in the padding), convert to ifft_t, inverse FFT, write.
+  const std::int64_t per_input_pixel = 1 + bc.q * ((K + loop_depth) + fft_cycles(K, bins));
+  const std::int64_t row_group = (bins + loop_depth) +
+                                 (static_cast<std::int64_t>(taps) * bc.q * ceil_div(bins, Pb) + mac_depth) +
+                                 (bins + loop_depth) + fft_cycles(K, K) + (K + loop_depth);
+  s.latency_cycles = call_overhead + in_pixels * per_input_pixel + out_pixels * ceil_div(bc.p, Pr) * row_group;
+  s.ii_cycles = s.latency_cycles;  // one image at a time
+
+  Resources& r = s.resources;
+  // Forward FFT: one butterfly unit; inverse: one per parallel block row.
+  r += butterfly_unit(K, bc.spec.width, bc.twiddle.width, part);
+  for (int i = 0; i < Pr; ++i) r += butterfly_unit(K, bc.ifft.width, bc.twiddle.width, part);
+  // Complex MAC lanes: 4 real products each.
+  const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb;
+  r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
+  const int product_width = bc.spec.width + bc.weight.width + 1;
+  r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
+  r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
+  // Output conversion out_t(y * K + bias), one per parallel block row.
+  r.lut += Pr * (l.out.width + bc.ifft.width + 8);
+  r.ff += Pr * (l.out.width + bc.ifft.width);
+  // Memories: the spectral line buffer (re, im) of kernel_h rows, Pb banks; the weight spectra
+  // (re, im) partitioned Pr x Pb ways; the accumulators and Y' per parallel block row; the twiddle
+  // ROMs; bias; the forward FFT's input block; the output block.
+  add_memory(r, 2 * Pb, static_cast<std::int64_t>(bc.kernel_h) * l.in_shape[2] * bc.q * ceil_div(bins, Pb),
+             bc.spec.width);
+  add_memory(r, 2 * lanes, ceil_div(bc.p, Pr) * bc.q * taps * ceil_div(bins, Pb), bc.weight.width);
+  add_memory(r, 2 * lanes, ceil_div(bins, Pb), bc.acc.width);
+  add_memory(r, 2 * Pr, bins, bc.ifft.width);
+  add_memory(r, 2, K / 2, bc.twiddle.width);
+  add_memory(r, 1, l.out_shape[0], bc.bias.width);
+  add_memory(r, 1, K, l.in.width);
+  add_memory(r, Pr, K, bc.ifft.width);
+  r.lut += (6 + 5 * Pr) * loop_control_lut;  // rows, block copy, j; taps; clear, MAC, convert, write per row
+  r.ff += (6 + 5 * Pr) * loop_control_ff;
+  return s;
+}
+
+void HwBcConv2d::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
+                                    const std::function<void(std::int64_t)>& out_of_reach) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
+  // As bc_dense: divisors of p block rows, and 1, 2, 4, ... bins and all of them.
+  std::vector<std::map<std::string, int>> settings;
+  for (int r = 1; r <= bc.p; ++r)
+    if (bc.p % r == 0)
+      for (int b : powers_of_two_and(bc.block / 2 + 1)) settings.push_back({{"block_rows", r}, {"bins", b}});
+  choose_cheapest_knobs(*this, l, part, target_ii, settings, out_of_reach);
+}
+
+std::map<std::string, std::string> HwBcConv2d::table_cells(const QuantLayer& l) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
+  return {{"block", std::to_string(bc.block)},
+          {"spec", short_format(bc.spec)},
+          {"weight", short_format(bc.weight)},
+          {"acc", short_format(bc.acc)},
+          {"ifft", short_format(bc.ifft)},
+          {"bias", short_format(bc.bias)},
+          {"parallelism", std::to_string(bc.block_rows_parallel) + " rows x " + std::to_string(bc.bins_parallel) +
+                              " bins"}};
+}
+
+void HwBcConv2d::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& formats) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
+  j["block"] = bc.block;
+  j["p"] = bc.p;
+  j["q"] = bc.q;
+  j["kernel"] = {bc.kernel_h, bc.kernel_w};
+  j["stride"] = {bc.stride_h, bc.stride_w};
+  j["padding"] = {bc.pad_top, bc.pad_left};
+  j["block_rows_parallel"] = bc.block_rows_parallel;
+  j["bins_parallel"] = bc.bins_parallel;
+  for (const auto& [k, f] : {std::pair{"spec", bc.spec}, {"weight", bc.weight}, {"acc", bc.acc}, {"ifft", bc.ifft},
+                             {"bias", bc.bias}, {"twiddle", bc.twiddle}})
+    formats[k] = format_name(f);
+}
+
+TemplateValues HwBcConv2d::template_values(const QuantLayer& l, const ProjectNames& names) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
+  TemplateValues v = HwLayer::template_values(l, names);
+  v.set("block", bc.block)
+      .set("p", bc.p)
+      .set("q", bc.q)
+      .set("bins", bc.block / 2 + 1)
+      .set("half_block", bc.block / 2)
+      .set("kernel_h", bc.kernel_h)
+      .set("kernel_w", bc.kernel_w)
+      .set("stride_h", bc.stride_h)
+      .set("stride_w", bc.stride_w)
+      .set("pad_top", bc.pad_top)
+      .set("pad_left", bc.pad_left)
+      .set("block_rows_parallel", bc.block_rows_parallel)
+      .set("bins_parallel", bc.bins_parallel)
+      .set("spec_t", cpp_type(bc.spec))
+      .set("weight_t", cpp_type(bc.weight))
+      .set("acc_t", cpp_type(bc.acc))
+      .set("ifft_t", cpp_type(bc.ifft))
+      .set("bias_t", cpp_type(bc.bias))
+      .set("twiddle_t", cpp_type(bc.twiddle));
+  return v;
+}
+
+std::string HwBcConv2d::parameter_tables(const QuantLayer& l, const ProjectNames& names) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
+  const int bins = bc.block / 2 + 1;
+  TemplateValues v = template_values(l, names);
+  const std::vector<int> dims{bc.p, bc.q, bc.kernel_h, bc.kernel_w, bins};
+  v.set("weight_format", format_name(bc.weight))
+      .set("bias_format", format_name(bc.bias))
+      .set("twiddle_format", format_name(bc.twiddle))
+      .set("w_re", array_initializer(bc.weight_re, bc.weight, dims))
+      .set("w_im", array_initializer(bc.weight_im, bc.weight, dims))
+      .set("bias", array_initializer(bc.bias_raw, bc.bias, {l.out_shape[0]}))
+      .set("tw_re", array_initializer(bc.twiddle_re, bc.twiddle, {bc.block / 2}))
+      .set("tw_im", array_initializer(bc.twiddle_im, bc.twiddle, {bc.block / 2}));
+  return fill_part("tables", v);
+}
+
+}  // namespace bcnn::hw

@@ -1,0 +1,70 @@
+#pragma once
+// bc_conv2d in hardware (bcnn_hls/bc_conv2d.h), the FFT processing element: a line buffer of the
+// input pixels' channel-block spectra (each pixel transformed once), per output pixel and block
+// row a frequency-domain multiply-accumulate over the taps and block columns, an inverse FFT, and
+// y * K + bias. Formats in, spec, weight, acc, ifft, bias, twiddle, out; knobs block_rows and bins.
+// A following batchnorm is not folded. docs/fpga.md, "bc_conv2d".
+#include "hw/hw_layer.h"
+
+namespace bcnn::hw {
+
+// A bc_conv2d layer's part of QuantLayer (QuantLayer::params). The map sizes are the layer's
+// in_shape and out_shape (C, H, W).
+struct BcConv2dParams {
+  // spec (forward FFT stages and the line buffer's X'), weight (weight spectra), acc
+  // (frequency-domain accumulator), ifft (inverse FFT stages), bias, twiddle.
+  FixedFormat spec{}, weight{}, acc{}, ifft{}, bias{}, twiddle{};
+  // Block K, p block rows, q block columns.
+  int block = 0, p = 0, q = 0;
+  // The window: kernel, stride and the zero padding before the first row / column ("same"
+  // resolved as the float layer resolves it).
+  int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0;
+  // Weight spectra re/im as (p, q, kernel_h, kernel_w, K/2+1) raw values in `weight`; twiddles
+  // cos(2 pi j / K) and -sin(2 pi j / K), j < K/2, in `twiddle`; bias (C_out).
+  std::vector<std::int64_t> weight_re, weight_im, twiddle_re, twiddle_im, bias_raw;
+  // Parallelism (hardware only; the arithmetic does not depend on it).
+  int block_rows_parallel = 1;  // block rows computed at once
+  int bins_parallel = 1;        // frequency bins per cycle
+};
+
+// How emulate() accumulates the frequency-domain products. Both give the same bits; `fast` is
+// only allowed when every += is exact (accumulator_is_exact).
+enum class BcConv2dAccumulation { automatic, general, fast };
+
+class HwBcConv2d : public HwLayer {
+ public:
+  std::string_view type() const override { return "bc_conv2d"; }
+  std::vector<std::string> format_fields() const override;
+  void check_supported(const Layer& layer, const QuantContext& ctx) const override;
+  void quantize(const Layer& layer, QuantLayer& q, QuantContext& ctx, const std::string& in_origin,
+                const std::optional<FixedFormat>& out_override) const override;
+  void check_widths(const QuantLayer& q, const QuantContext& ctx) const override;
+
+  void validate(const QuantLayer& q) const override;
+  std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+  // emulate() with a chosen accumulation path (tests); `fast` throws when the accumulator is not
+  // exact.
+  std::vector<std::int64_t> emulate_with(const QuantLayer& q, const std::vector<std::int64_t>& in,
+                                         BcConv2dAccumulation accumulation) const;
+  // True when acc's fraction bits are weight's + spec's and the proven bound of every partial sum
+  // fits acc: every conversion to acc_t is then the identity, and plain int64 sums are exact.
+  static bool accumulator_is_exact(const QuantLayer& q);
+
+  std::optional<Port> input_port() const override { return Port::pixels; }
+
+  std::vector<std::string> knob_names() const override { return {"block_rows", "bins"}; }
+  void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
+  bool has_parallelism() const override { return true; }
+  StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;
+  void choose_parallelism(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                          const std::function<void(std::int64_t)>& out_of_reach) const override;
+
+  std::map<std::string, std::string> table_cells(const QuantLayer& q) const override;
+  void describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const override;
+  std::string parameter_tables(const QuantLayer& q, const ProjectNames& names) const override;
+
+ protected:
+  TemplateValues template_values(const QuantLayer& q, const ProjectNames& names) const override;
+};
+
+}  // namespace bcnn::hw
