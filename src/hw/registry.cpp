@@ -1,10 +1,14 @@
 #include "hw/registry.h"
 
 #include "core/error.h"
+#include "hw/avgpool2d.h"
+#include "hw/batchnorm.h"
 #include "hw/bc_dense.h"
 #include "hw/dense.h"
 #include "hw/dropout.h"
 #include "hw/flatten.h"
+#include "hw/global_avgpool.h"
+#include "hw/maxpool2d.h"
 #include "hw/relu.h"
 
 namespace bcnn::hw {
@@ -15,7 +19,13 @@ const std::vector<const HwLayer*>& hw_layers() {
   static const HwRelu relu;
   static const HwDropout dropout;
   static const HwFlatten flatten;
-  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten};
+  static const HwMaxPool2d maxpool2d;
+  static const HwAvgPool2d avgpool2d;
+  static const HwGlobalAvgPool global_avgpool;
+  static const HwBatchNorm batchnorm;
+  static const std::vector<const HwLayer*> table{&dense,     &bc_dense,  &relu,           &dropout,
+                                                 &flatten,   &maxpool2d, &avgpool2d,      &global_avgpool,
+                                                 &batchnorm};
   return table;
 }
 
