@@ -653,6 +653,18 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
       if (std::find(fields.begin(), fields.end(), "bias") != fields.end())
         CHECK(contains(tables, "const layer_config::bias_t layer_config::bias[" + std::to_string(q.n_out) + "] =\n"));
       CHECK(tables.find("{{") == std::string::npos);
+      // Every constant the tables define ("const layer_config::T layer_config::NAME") is one the
+      // config struct declares ("static const T NAME").
+      const std::string prefix = "const layer_config::";
+      for (std::size_t at = tables.find(prefix); at != std::string::npos; at = tables.find(prefix, at + 1)) {
+        const std::size_t type_begin = at + prefix.size();
+        const std::size_t type_end = tables.find(' ', type_begin);
+        const std::size_t name_begin = tables.find("::", type_end) + 2;
+        const std::size_t name_end = tables.find_first_of("[ ", name_begin);
+        const std::string declared = "static const " + tables.substr(type_begin, type_end - type_begin) + " " +
+                                     tables.substr(name_begin, name_end - name_begin);
+        CHECK_MESSAGE(contains(config, declared), declared);
+      }
     }
   }
 }
