@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/random.h"
 #include "core/tensor.h"
 #include "hw/avgpool2d.h"
+#include "hw/registry.h"
 #include "hw/batchnorm.h"
 #include "hw/global_avgpool.h"
 #include "hw/maxpool2d.h"
@@ -48,6 +50,13 @@ void randomize_batchnorm(bcnn::Layer& layer, bcnn::Rng& rng) {
   for (float& v : layer.param(1)) v = uniform(-0.5, 0.5);  // beta
   for (float& v : layer.param(2)) v = uniform(-0.3, 0.3);  // running_mean
   for (float& v : layer.param(3)) v = uniform(0.3, 2.0);   // running_var
+}
+
+bcnn::QuantLayer named_layer(const std::string& type, const std::string& name) {
+  bcnn::QuantLayer q;
+  q.type = type;
+  q.name = name;
+  return q;
 }
 
 }  // namespace
@@ -149,4 +158,77 @@ TEST_CASE("pool kinds: a quantized network of pools and batchnorms follows its f
     }
   }
   CHECK(worst_logit_error > 0);  // fixed point is not float: the comparison compares something
+}
+
+TEST_CASE("pool kinds: validate() refuses what the kernels cannot compute, naming the layer") {
+  const bcnn::FixedFormat f{8, 3, bcnn_hls::quant_mode::rnd, bcnn_hls::overflow_mode::sat};
+  auto message = [](const bcnn::hw::HwLayer& kind, const bcnn::QuantLayer& q) {
+    try {
+      kind.validate(q);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  auto contains = [](const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; };
+  const bcnn::hw::HwLayer& maxpool = *bcnn::hw::find_hw_layer("maxpool2d");
+  const bcnn::hw::HwLayer& avgpool = *bcnn::hw::find_hw_layer("avgpool2d");
+  const bcnn::hw::HwLayer& gap = *bcnn::hw::find_hw_layer("global_avgpool");
+  const bcnn::hw::HwLayer& batchnorm = *bcnn::hw::find_hw_layer("batchnorm");
+
+  bcnn::QuantLayer pool = named_layer("maxpool2d", "p");
+  pool.in = pool.out = f;
+  pool.in_shape = {2, 7, 5};
+  pool.out_shape = {2, 3, 2};
+  pool.n_in = 70;
+  pool.n_out = 12;
+  pool.params.emplace<bcnn::hw::MaxPool2dParams>().window = {2, 2, 2, 2};
+  CHECK(message(maxpool, pool).empty());
+  pool.out_shape = {2, 3, 3};
+  pool.n_out = 18;
+  CHECK(contains(message(maxpool, pool), "layer 'p': expected the output shape (2, 3, 2) of the window 2 x 2 / 2 x 2"));
+  pool.params = std::any();
+  CHECK(contains(message(maxpool, pool), "parameters are missing"));
+
+  pool.type = std::string("avgpool2d");
+  pool.out_shape = {2, 3, 2};
+  pool.n_out = 12;
+  auto& avg = pool.params.emplace<bcnn::hw::AvgPool2dParams>();
+  avg.window = {2, 2, 2, 2};
+  avg.acc = {10, 5, bcnn_hls::quant_mode::trn, bcnn_hls::overflow_mode::wrap};
+  avg.scale = {8, 1, bcnn_hls::quant_mode::rnd, bcnn_hls::overflow_mode::sat};
+  avg.scale_raw = 32;
+  CHECK(message(avgpool, pool).empty());
+  avg.scale_raw = 200;
+  CHECK(contains(message(avgpool, pool), "scale[0] = 200 does not fit"));
+  avg.scale_raw = 32;
+  avg.acc = {60, 5, bcnn_hls::quant_mode::trn, bcnn_hls::overflow_mode::wrap};
+  CHECK(contains(message(avgpool, pool), "the product acc * scale needs 68 bits"));
+
+  bcnn::QuantLayer g = pool;
+  g.type = std::string("global_avgpool");
+  g.out_shape = {2, 1, 1};  // the float layer writes (C), not (C, 1, 1)
+  g.n_out = 2;
+  auto& gp = g.params.emplace<bcnn::hw::GlobalAvgPoolParams>();
+  gp.acc = {14, 9, bcnn_hls::quant_mode::trn, bcnn_hls::overflow_mode::wrap};
+  gp.scale = {12, 1, bcnn_hls::quant_mode::rnd, bcnn_hls::overflow_mode::sat};
+  gp.scale_raw = 60;
+  CHECK(contains(message(gap, g), "expected the output shape (C)"));
+  g.out_shape = {2};
+  CHECK(message(gap, g).empty());
+
+  bcnn::QuantLayer bn = named_layer("batchnorm", "bn");
+  bn.in = bn.out = f;
+  bn.in_shape = bn.out_shape = {3, 2, 2};
+  bn.n_in = bn.n_out = 12;
+  auto& b = bn.params.emplace<bcnn::hw::BatchNormParams>();
+  b.scale = b.shift = f;
+  b.scale_raw = {1, 2, 3};
+  b.shift_raw = {4, 5, 6};
+  CHECK(message(batchnorm, bn).empty());
+  b.shift_raw.pop_back();
+  CHECK(contains(message(batchnorm, bn), "shift has 2 values, expected 3"));
+  b.shift_raw.push_back(6);
+  bn.in_shape = {5};
+  CHECK(contains(message(batchnorm, bn), "must be a positive multiple of the channel count 5"));
 }
