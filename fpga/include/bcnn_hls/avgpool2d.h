@@ -35,9 +35,12 @@ void avgpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   static_assert(CFG::pad_top == 0 && CFG::pad_left == 0, "bcnn_hls::avgpool2d: pools have no padding");
   static_assert(CFG::channels >= 1, "bcnn_hls::avgpool2d: channels must be positive");
 
+  // A window's kernel_h * kernel_w taps are read in one cycle: kernel_h rows, each in kernel_w
+  // cyclic banks (columns ow * stride_w + b, b < kernel_w, fall in distinct banks).
+  constexpr int kernel_w = CFG::kernel_w;
   in_pixel_t rows[CFG::kernel_h][CFG::in_width];
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows complete dim=1)
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=CFG::kernel_w dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=kernel_w dim=2)
   store_pixels<CFG, in_pixel_t> store{rows};
   int rows_read = 0;
   for (int oh = 0; oh < CFG::out_height; ++oh) {
@@ -50,7 +53,7 @@ void avgpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
         acc_t acc = 0;
         for (int a = 0; a < CFG::kernel_h; ++a) {
           BCNN_HLS_PRAGMA(HLS UNROLL)
-          for (int b = 0; b < CFG::kernel_w; ++b) {
+          for (int b = 0; b < kernel_w; ++b) {
             BCNN_HLS_PRAGMA(HLS UNROLL)
             acc += rows[(oh * CFG::stride_h + a) % CFG::kernel_h][ow * CFG::stride_w + b][c];
           }

@@ -33,9 +33,12 @@ void maxpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   static_assert(CFG::pad_top == 0 && CFG::pad_left == 0, "bcnn_hls::maxpool2d: pools have no padding");
   static_assert(CFG::channels >= 1, "bcnn_hls::maxpool2d: channels must be positive");
 
+  // A window's kernel_h * kernel_w taps are read in one cycle: kernel_h rows, each in kernel_w
+  // cyclic banks (columns ow * stride_w + b, b < kernel_w, fall in distinct banks).
+  constexpr int kernel_w = CFG::kernel_w;
   in_pixel_t rows[CFG::kernel_h][CFG::in_width];
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows complete dim=1)
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=CFG::kernel_w dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=kernel_w dim=2)
   store_pixels<CFG, in_pixel_t> store{rows};
   int rows_read = 0;
   for (int oh = 0; oh < CFG::out_height; ++oh) {
@@ -51,7 +54,7 @@ void maxpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
       }
       for (int a = 0; a < CFG::kernel_h; ++a) {
         BCNN_HLS_PRAGMA(HLS UNROLL)
-        for (int b = 0; b < CFG::kernel_w; ++b) {
+        for (int b = 0; b < kernel_w; ++b) {
           BCNN_HLS_PRAGMA(HLS UNROLL)
           if (a == 0 && b == 0) continue;
           const in_pixel_t& x = rows[(oh * CFG::stride_h + a) % CFG::kernel_h][ow * CFG::stride_w + b];
