@@ -1,12 +1,16 @@
 #include "hw/registry.h"
 
 #include "core/error.h"
+#include "hw/avgpool2d.h"
+#include "hw/batchnorm.h"
 #include "hw/bc_conv2d.h"
 #include "hw/bc_dense.h"
 #include "hw/conv2d.h"
 #include "hw/dense.h"
 #include "hw/dropout.h"
 #include "hw/flatten.h"
+#include "hw/global_avgpool.h"
+#include "hw/maxpool2d.h"
 #include "hw/relu.h"
 
 namespace bcnn::hw {
@@ -19,7 +23,13 @@ const std::vector<const HwLayer*>& hw_layers() {
   static const HwFlatten flatten;
   static const HwConv2d conv2d;
   static const HwBcConv2d bc_conv2d;
-  static const std::vector<const HwLayer*> table{&dense, &bc_dense, &relu, &dropout, &flatten, &conv2d, &bc_conv2d};
+  static const HwMaxPool2d maxpool2d;
+  static const HwAvgPool2d avgpool2d;
+  static const HwGlobalAvgPool global_avgpool;
+  static const HwBatchNorm batchnorm;
+  static const std::vector<const HwLayer*> table{&dense,     &bc_dense,  &relu,      &dropout,        &flatten,
+                                                 &conv2d,    &bc_conv2d, &maxpool2d, &avgpool2d,      &global_avgpool,
+                                                 &batchnorm};
   return table;
 }
 

@@ -21,6 +21,8 @@ class AvgPool2d : public Layer {
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
 
+  const WindowGeometry& geometry() const { return g_; }
+
  private:
   WindowGeometry g_;
 };

@@ -32,6 +32,7 @@ class BatchNorm : public Layer {
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
 
   int channels() const { return channels_; }
+  double eps() const { return eps_; }
 
  private:
   double momentum_, eps_;

@@ -22,6 +22,8 @@ class MaxPool2d : public Layer {
   void forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
 
+  const WindowGeometry& geometry() const { return g_; }
+
  private:
   WindowGeometry g_;
   std::vector<std::int32_t> argmax_;  // per output: pixel index (h * W + w) of its maximum

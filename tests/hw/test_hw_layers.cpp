@@ -16,9 +16,13 @@
 #include "core/random.h"
 #include "hls/estimate.h"
 #include "hw/bc_conv2d.h"
+#include "hw/avgpool2d.h"
+#include "hw/batchnorm.h"
 #include "hw/bc_dense.h"
 #include "hw/conv2d.h"
 #include "hw/dense.h"
+#include "hw/global_avgpool.h"
+#include "hw/maxpool2d.h"
 #include "hw/fixed_format.h"
 #include "hw/registry.h"
 
@@ -162,6 +166,85 @@ struct BcConv2dSameCfg {
   static inline bias_t bias[out_channels];
   static inline twiddle_t tw_re[block / 2];
   static inline twiddle_t tw_im[block / 2];
+};
+
+// Pools over 3 x 7 x 5 maps: windows 2 x 2 / 2 and 3 x 3 / 2 leave the last column (and, for 2 x 2,
+// the last row) unread by any window.
+template <int K, int S>
+struct PoolGeometry {
+  static const int in_height = 7, in_width = 5, out_height = (7 - K) / S + 1, out_width = (5 - K) / S + 1;
+  static const int kernel_h = K, kernel_w = K, stride_h = S, stride_w = S, pad_top = 0, pad_left = 0;
+  static const int channels = 3;
+};
+
+struct MaxPoolCfg : PoolGeometry<2, 2> {
+  typedef fixed<8, 3, AP_RND, AP_SAT> in_t;
+  typedef fixed<6, 2, AP_RND_CONV, AP_SAT> out_t;  // an override: the kernel converts and saturates
+  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, channels> out_pixel_t;
+};
+
+struct MaxPool3Cfg : PoolGeometry<3, 2> {
+  typedef fixed<7, 2, AP_TRN, AP_WRAP> in_t;
+  typedef in_t out_t;  // the default: the maximum in its input's format
+  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, channels> out_pixel_t;
+};
+
+struct AvgPoolCfg : PoolGeometry<3, 2> {
+  typedef fixed<8, 3, AP_RND, AP_SAT> in_t;
+  typedef fixed<12, 7, AP_TRN, AP_WRAP> acc_t;     // exact: 9 * 2^7 raw
+  typedef fixed<10, 1, AP_RND, AP_SAT> scale_t;    // 1/9, rounded
+  typedef fixed<6, 2, AP_RND_CONV, AP_SAT> out_t;
+  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, channels> out_pixel_t;
+  static inline scale_t scale;
+};
+
+struct AvgPool2Cfg : PoolGeometry<2, 2> {
+  typedef fixed<7, 2, AP_RND_ZERO, AP_SAT> in_t;
+  typedef fixed<9, 4, AP_TRN, AP_WRAP> acc_t;      // exact: 4 * 2^6 raw
+  typedef fixed<8, 1, AP_RND, AP_SAT> scale_t;     // 1/4, exact
+  typedef fixed<5, 1, AP_RND_MIN_INF, AP_SAT_SYM> out_t;
+  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, channels> out_pixel_t;
+  static inline scale_t scale;
+};
+
+struct GlobalAvgPoolCfg {
+  static const int channels = 3, pixels = 35;  // 3 x 7 x 5
+  typedef fixed<8, 3, AP_RND, AP_SAT> in_t;
+  typedef fixed<14, 9, AP_TRN, AP_WRAP> acc_t;  // exact: 35 * 2^7 raw
+  typedef fixed<12, 1, AP_RND, AP_SAT> scale_t;  // 1/35, rounded
+  typedef fixed<6, 1, AP_RND_INF, AP_SAT> out_t;
+  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+  static inline scale_t scale;
+};
+
+// An array of 3 channels of 2 x 2 values (a feature map in C order), and a vector of 5 channels.
+template <int N, int C>
+struct BatchNormArrayCfg {
+  static const int n = N, channels = C;
+  typedef fixed<8, 3, AP_RND, AP_SAT> in_t;
+  typedef fixed<9, 2, AP_RND_CONV, AP_SAT> scale_t;
+  typedef fixed<7, 3, AP_RND_ZERO, AP_WRAP> shift_t;
+  typedef fixed<8, 3, AP_RND_INF, AP_SAT_SYM> out_t;
+  static inline scale_t scale[channels];
+  static inline shift_t shift[channels];
+};
+using BatchNormMapCfg = BatchNormArrayCfg<12, 3>;
+using BatchNormVectorCfg = BatchNormArrayCfg<5, 5>;
+
+struct BatchNormPixelsCfg {
+  static const int channels = 3, pixels = 20;  // 3 x 5 x 4
+  typedef fixed<10, 4, AP_RND, AP_SAT> in_t;
+  typedef fixed<8, 1, AP_RND, AP_SAT> scale_t;
+  typedef fixed<9, 2, AP_RND_CONV, AP_SAT> shift_t;
+  typedef fixed<7, 2, AP_TRN, AP_SAT> out_t;
+  typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
+  typedef bcnn_hls::pixel<out_t, channels> out_pixel_t;
+  static inline scale_t scale[channels];
+  static inline shift_t shift[channels];
 };
 
 // ---- building layers ------------------------------------------------------------------------------
@@ -335,6 +418,74 @@ QuantLayer make_bc_conv2d_same(bcnn::Rng& rng) {
   return q;
 }
 
+template <class CFG>
+QuantLayer make_pool_layer(const char* type) {
+  const std::vector<int> in_shape{CFG::channels, CFG::in_height, CFG::in_width};
+  const std::vector<int> out_shape{CFG::channels, CFG::out_height, CFG::out_width};
+  return pixel_layer(type, in_shape, out_shape, format_of<typename CFG::in_t>(), format_of<typename CFG::out_t>());
+}
+
+template <class CFG>
+bcnn::hw::PoolWindow pool_window() {
+  return {CFG::kernel_h, CFG::kernel_w, CFG::stride_h, CFG::stride_w};
+}
+
+template <class CFG>
+QuantLayer make_maxpool(bcnn::Rng&) {
+  QuantLayer q = make_pool_layer<CFG>("maxpool2d");
+  q.params.emplace<bcnn::hw::MaxPool2dParams>().window = pool_window<CFG>();
+  return q;
+}
+
+template <class CFG>
+QuantLayer make_avgpool(bcnn::Rng&) {
+  QuantLayer q = make_pool_layer<CFG>("avgpool2d");
+  auto& p = q.params.emplace<bcnn::hw::AvgPool2dParams>();
+  p.window = pool_window<CFG>();
+  p.acc = format_of<typename CFG::acc_t>();
+  p.scale = format_of<typename CFG::scale_t>();
+  p.scale_raw = bcnn_hls::from_double(1.0 / (CFG::kernel_h * CFG::kernel_w), p.scale);
+  return q;
+}
+
+QuantLayer make_global_avgpool(bcnn::Rng&) {
+  using C = GlobalAvgPoolCfg;
+  QuantLayer q = pixel_layer("global_avgpool", {3, 7, 5}, {3}, format_of<C::in_t>(), format_of<C::out_t>());
+  auto& p = q.params.emplace<bcnn::hw::GlobalAvgPoolParams>();
+  p.acc = format_of<C::acc_t>();
+  p.scale = format_of<C::scale_t>();
+  p.scale_raw = bcnn_hls::from_double(1.0 / 35, p.scale);
+  return q;
+}
+
+template <class CFG>
+void random_batchnorm_params(QuantLayer& q, bcnn::Rng& rng) {
+  auto& p = q.params.emplace<bcnn::hw::BatchNormParams>();
+  p.scale = format_of<typename CFG::scale_t>();
+  p.shift = format_of<typename CFG::shift_t>();
+  p.scale_raw = random_raw(CFG::channels, p.scale, rng);
+  p.shift_raw = random_raw(CFG::channels, p.shift, rng);
+}
+
+template <class CFG>
+QuantLayer make_batchnorm_array(const std::vector<int>& shape, bcnn::Rng& rng) {
+  QuantLayer q = base_layer("batchnorm", CFG::n, CFG::n, format_of<typename CFG::in_t>(),
+                            format_of<typename CFG::out_t>());
+  q.in_shape = q.out_shape = shape;
+  random_batchnorm_params<CFG>(q, rng);
+  return q;
+}
+
+QuantLayer make_batchnorm_map(bcnn::Rng& rng) { return make_batchnorm_array<BatchNormMapCfg>({3, 2, 2}, rng); }
+QuantLayer make_batchnorm_vector(bcnn::Rng& rng) { return make_batchnorm_array<BatchNormVectorCfg>({5}, rng); }
+
+QuantLayer make_batchnorm_pixels(bcnn::Rng& rng) {
+  using C = BatchNormPixelsCfg;
+  QuantLayer q = pixel_layer("batchnorm", {3, 5, 4}, {3, 5, 4}, format_of<C::in_t>(), format_of<C::out_t>());
+  random_batchnorm_params<C>(q, rng);
+  return q;
+}
+
 // ---- the kernels in C simulation: raw in, raw out ---------------------------------------------
 
 template <class T, int N>
@@ -477,6 +628,58 @@ std::vector<std::int64_t> run_bc_conv2d(const QuantLayer& q, const std::vector<s
       in, [](auto& x, auto& y) { bcnn_hls::bc_conv2d<C>(x, y); });
 }
 
+template <class CFG>
+std::vector<std::int64_t> run_maxpool(const QuantLayer&, const std::vector<std::int64_t>& in) {
+  return run_on_pixels<CFG, CFG::channels, CFG::in_height, CFG::in_width, CFG::channels, CFG::out_height,
+                       CFG::out_width>(in, [](auto& x, auto& y) { bcnn_hls::maxpool2d<CFG>(x, y); });
+}
+
+template <class CFG>
+std::vector<std::int64_t> run_avgpool(const QuantLayer& q, const std::vector<std::int64_t>& in) {
+  CFG::scale = from_raw_bits<typename CFG::scale_t>(bcnn::hw::params_of<bcnn::hw::AvgPool2dParams>(q).scale_raw);
+  return run_on_pixels<CFG, CFG::channels, CFG::in_height, CFG::in_width, CFG::channels, CFG::out_height,
+                       CFG::out_width>(in, [](auto& x, auto& y) { bcnn_hls::avgpool2d<CFG>(x, y); });
+}
+
+std::vector<std::int64_t> run_global_avgpool(const QuantLayer& q, const std::vector<std::int64_t>& in) {
+  using C = GlobalAvgPoolCfg;
+  C::scale = from_raw_bits<C::scale_t>(bcnn::hw::params_of<bcnn::hw::GlobalAvgPoolParams>(q).scale_raw);
+  bcnn_hls::stream<C::in_pixel_t, C::pixels> x;
+  for (int i = 0; i < C::pixels; ++i) {
+    C::in_pixel_t p;
+    for (int c = 0; c < C::channels; ++c) p[c] = from_raw_bits<C::in_t>(in[static_cast<std::size_t>(c) * C::pixels + i]);
+    x.write(p);
+  }
+  C::out_t out[C::channels];
+  bcnn_hls::global_avgpool<C>(x, out);
+  CHECK(x.empty());
+  CHECK(x.failed_reads() == 0);
+  return raw_vector(out);
+}
+
+template <class CFG>
+void load_batchnorm_tables(const QuantLayer& q) {
+  const auto& p = bcnn::hw::params_of<bcnn::hw::BatchNormParams>(q);
+  load_raw(CFG::scale, p.scale_raw);
+  load_raw(CFG::shift, p.shift_raw);
+}
+
+template <class CFG>
+std::vector<std::int64_t> run_batchnorm_array(const QuantLayer& q, const std::vector<std::int64_t>& in) {
+  load_batchnorm_tables<CFG>(q);
+  typename CFG::in_t x[CFG::n];
+  typename CFG::out_t y[CFG::n];
+  load_raw(x, in);
+  bcnn_hls::batchnorm<CFG>(x, y);
+  return raw_vector(y);
+}
+
+std::vector<std::int64_t> run_batchnorm_pixels(const QuantLayer& q, const std::vector<std::int64_t>& in) {
+  using C = BatchNormPixelsCfg;
+  load_batchnorm_tables<C>(q);
+  return run_on_pixels<C, 3, 5, 4, 3, 5, 4>(in, [](auto& x, auto& y) { bcnn_hls::batchnorm<C>(x, y); });
+}
+
 // ---- the table --------------------------------------------------------------------------------
 
 struct KindRow {
@@ -499,6 +702,14 @@ const KindRow rows[] = {
     {"flatten", make_flatten_pixels, run_flatten_pixels},
     {"bc_conv2d", make_bc_conv2d_strided, run_bc_conv2d<BcConv2dStridedCfg>},
     {"bc_conv2d", make_bc_conv2d_same, run_bc_conv2d<BcConv2dSameCfg>},
+    {"maxpool2d", make_maxpool<MaxPoolCfg>, run_maxpool<MaxPoolCfg>},
+    {"maxpool2d", make_maxpool<MaxPool3Cfg>, run_maxpool<MaxPool3Cfg>},
+    {"avgpool2d", make_avgpool<AvgPoolCfg>, run_avgpool<AvgPoolCfg>},
+    {"avgpool2d", make_avgpool<AvgPool2Cfg>, run_avgpool<AvgPool2Cfg>},
+    {"global_avgpool", make_global_avgpool, run_global_avgpool},
+    {"batchnorm", make_batchnorm_map, run_batchnorm_array<BatchNormMapCfg>},
+    {"batchnorm", make_batchnorm_vector, run_batchnorm_array<BatchNormVectorCfg>},
+    {"batchnorm", make_batchnorm_pixels, run_batchnorm_pixels},
 };
 
 const KindRow* find_row(std::string_view type) {
@@ -624,17 +835,31 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
       CHECK(contains(config, "  typedef bcnn_hls::pixel<out_t, " + std::to_string(q.out_shape[0]) +
                                  "> out_pixel_t;\n"));
     } else {
-      CHECK(call == (q.in_pixels ? "layer_config::in_t x_layer[" : "layer_config::out_t x_layer[") +
+      // A pass-through (flatten) writes the values it reads, in their type.
+      CHECK(call == (kind.passes_value_through() ? "layer_config::in_t x_layer[" : "layer_config::out_t x_layer[") +
                         std::to_string(q.n_out) + "];\nbcnn_hls::" + row.type + "<layer_config>(x_previous, x_layer);\n");
     }
     if (q.in_pixels)
       CHECK(contains(config, "  typedef bcnn_hls::pixel<in_t, " + std::to_string(q.in_shape[0]) + "> in_pixel_t;\n"));
     if (!tables.empty()) {
+      CHECK(contains(tables, "const layer_config::"));
       // A bias per output: per channel on feature maps.
       const int outputs = q.out_shape.size() == 3 ? q.out_shape[0] : q.n_out;
       if (contains(tables, "::bias["))
         CHECK(contains(tables, "const layer_config::bias_t layer_config::bias[" + std::to_string(outputs) + "] =\n"));
       CHECK(tables.find("{{") == std::string::npos);
+      // Every constant the tables define ("const layer_config::T layer_config::NAME") is one the
+      // config struct declares ("static const T NAME").
+      const std::string prefix = "const layer_config::";
+      for (std::size_t at = tables.find(prefix); at != std::string::npos; at = tables.find(prefix, at + 1)) {
+        const std::size_t type_begin = at + prefix.size();
+        const std::size_t type_end = tables.find(' ', type_begin);
+        const std::size_t name_begin = tables.find("::", type_end) + 2;
+        const std::size_t name_end = tables.find_first_of("[ ", name_begin);
+        const std::string declared = "static const " + tables.substr(type_begin, type_end - type_begin) + " " +
+                                     tables.substr(name_begin, name_end - name_begin);
+        CHECK_MESSAGE(contains(config, declared), declared);
+      }
     }
   }
 }

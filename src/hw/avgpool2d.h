@@ -1,0 +1,39 @@
+#pragma once
+// avgpool2d in hardware (bcnn_hls/avgpool2d.h): per output pixel and channel the exact sum of the
+// window's taps times the stored constant 1 / (kernel_h * kernel_w), one conversion; a line buffer
+// of kernel_h rows, one pixel per cycle. Formats in, out, acc (exact), scale (a constant of the
+// weight width). docs/fpga.md, "avgpool2d".
+#include "hw/pool_window.h"
+
+namespace bcnn::hw {
+
+// An avgpool2d layer's part of QuantLayer (QuantLayer::params).
+struct AvgPool2dParams {
+  PoolWindow window;
+  FixedFormat acc{}, scale{};
+  std::int64_t scale_raw = 0;  // 1 / taps, in `scale`
+};
+
+class HwAvgPool2d : public HwLayer {
+ public:
+  std::string_view type() const override { return "avgpool2d"; }
+  std::vector<std::string> format_fields() const override { return {"in", "out", "acc", "scale"}; }
+  std::optional<Port> input_port() const override { return Port::pixels; }
+  void check_supported(const Layer& layer, const QuantContext& ctx) const override;
+  void quantize(const Layer& layer, QuantLayer& q, QuantContext& ctx, const std::string& in_origin,
+                const std::optional<FixedFormat>& out_override) const override;
+  void check_widths(const QuantLayer& q, const QuantContext& ctx) const override;
+
+  void validate(const QuantLayer& q) const override;
+  std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+
+  StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;
+  std::map<std::string, std::string> table_cells(const QuantLayer& q) const override;
+  void describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const override;
+  std::string parameter_tables(const QuantLayer& q, const ProjectNames& names) const override;
+
+ protected:
+  TemplateValues template_values(const QuantLayer& q, const ProjectNames& names) const override;
+};
+
+}  // namespace bcnn::hw
