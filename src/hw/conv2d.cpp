@@ -223,7 +223,7 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
   r.ff += lanes * (l.in.width + c.weight.width) + Po * 2 * c.acc.width;
   // Line buffer: kernel_h rows of W pixels of C_in channels (one bank per row), read Pi channels
   // at a time; the weight ROM in Po x Pi banks; the bias.
-  add_memory(r, c.kernel_h, W, C_in * l.in.width);
+  add_pixel_memory(r, c.kernel_h, W, C_in * l.in.width);
   add_memory(r, lanes, ceil_div(C_out, Po) * taps(c) * ceil_div(C_in, Pi), c.weight.width);
   add_memory(r, 1, C_out, c.bias.width);
   r.lut += 6 * loop_control_lut;  // rows, output row, column, group, tap and channel loops

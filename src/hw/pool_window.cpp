@@ -46,7 +46,7 @@ StageEstimate pool_window_estimate(const QuantLayer& q, const PoolWindow& w, std
   // Reading rows and computing an output row are two pipelined loops, one after the other.
   s.latency_cycles = call_overhead + H * W + out_h * out_w + (out_h + 1) * 2 * loop_depth;
   s.ii_cycles = s.latency_cycles;
-  add_memory(s.resources, w.taps(), ceil_div(W, w.kernel_w), static_cast<int>(C * q.in.width));
+  add_pixel_memory(s.resources, w.taps(), ceil_div(W, w.kernel_w), static_cast<int>(C * q.in.width));
   s.resources.lut += 2 * loop_control_lut;
   s.resources.ff += 2 * loop_control_ff;
   return s;

@@ -28,10 +28,18 @@ void add_register_array(Resources& r, std::int64_t depth, int width, int reads) 
   r.lut += reads * width * std::max<std::int64_t>(1, depth / 3);
 }
 
+void add_pixel_memory(Resources& r, std::int64_t banks, std::int64_t depth, int width) {
+  if (depth > 64) {
+    add_memory(r, banks, depth, width);
+    return;
+  }
+  r.lut += banks * lutram_luts(depth, width);
+}
+
 void add_pixel_fifo(Resources& r, const std::vector<int>& shape, int width) {
   const int depth = pixel_fifo_depth(shape);
   const int channels = shape.empty() ? 1 : shape[0];
-  add_memory(r, 1, depth, channels * width);
+  add_pixel_memory(r, 1, depth, channels * width);
   r.lut += 2 * loop_control_lut;  // read and write pointers, full and empty flags
 }
 

@@ -29,6 +29,11 @@ void add_register_array(Resources& r, std::int64_t depth, int width, int reads);
 // The buffer between two dataflow processes: a ping-pong pair of n-word arrays.
 inline void add_channel(Resources& r, std::int64_t n, int width) { add_memory(r, 2, n, width); }
 
+// A memory of pixel-wide words (C channels side by side): shallow ones (depth <= 64) are LUT RAM
+// (one LUT6 per bit and 64 words; a FIFO of depth <= 32 is a shift register, SRL32, alike), deeper
+// ones BRAM (add_memory).
+void add_pixel_memory(Resources& r, std::int64_t banks, std::int64_t depth, int width);
+
 // The FIFO of a feature map's pixel stream: pixel_fifo_depth(shape) pixels of C channels of
 // `width` bits each (hw_layer.h).
 void add_pixel_fifo(Resources& r, const std::vector<int>& shape, int width);
