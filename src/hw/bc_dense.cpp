@@ -12,16 +12,6 @@
 #include "layers/bc_dense.h"
 
 namespace bcnn::hw {
-namespace {
-
-// The format of fixed<log2(K) + 2, log2(K) + 2>, the integer type that holds K in the kernel.
-FixedFormat block_scale_format(int block) {
-  const int bits = log2_ceil(block);
-  return {bits + 2, bits + 2, bcnn_hls::quant_mode::trn, bcnn_hls::overflow_mode::wrap};
-}
-
-}  // namespace
-
 std::vector<std::string> HwBcDense::format_fields() const {
   return {"in", "out", "spec", "weight", "acc", "ifft", "bias", "twiddle"};
 }
@@ -100,53 +90,20 @@ void HwBcDense::quantize(const Layer& float_layer, QuantLayer& q, QuantContext& 
         acc_raw_bound = std::max(acc_raw_bound, sum);
       }
   }
-  const int acc_fraction = bc.weight.fraction_bits() + bc.spec.fraction_bits();
-  const double acc_bound = std::ldexp(static_cast<double>(acc_raw_bound), -acc_fraction);
-  if (auto o = ctx.override_of(q.name, "acc")) {
-    bc.acc = *o;
-    ctx.record(q.name, "acc", bc.acc, "override", format_min(*o), format_max(*o), true);
-  } else {
-    int width = width_for_raw_bound(acc_raw_bound);
-    width = std::max(width, acc_fraction + 1);  // at least one integer bit (the sign)
-    if (width > 64)
-      ctx.fail("layer " + q.name + " acc: impossible format: the exact accumulator needs " + std::to_string(width) +
-               " bits (" + std::to_string(acc_fraction) + " fraction bits = weight " +
-               std::to_string(bc.weight.fraction_bits()) + " + spec " + std::to_string(bc.spec.fraction_bits()) +
-               "), at most 64 are possible: narrow " + q.name + ".weight or " + q.name + ".spec");
-    bc.acc = exact_format(width, width - acc_fraction);
-    ctx.record(q.name, "acc", bc.acc,
-               "exact: F = F_weight + F_spec, |acc| <= max_{i,f} sum_j (|Wr|+|Wi|) 2^(I_spec-1)", -acc_bound,
-               acc_bound, false);
-  }
+  double acc_bound = 0;
+  bc.acc = choose_spectral_acc(q.name, acc_raw_bound, bc.weight, bc.spec,
+                               "exact: F = F_weight + F_spec, |acc| <= max_{i,f} sum_j (|Wr|+|Wi|) 2^(I_spec-1)", ctx,
+                               &acc_bound);
 
-  double bias_abs_max = 0;
-  for (float v : b) bias_abs_max = std::max(bias_abs_max, std::abs(static_cast<double>(v)));
-  bc.bias = ctx.choose_constant(q.name, "bias",
-                               data_format(weight_width, integer_bits_for_range(-bias_abs_max, bias_abs_max,
-                                                                                weight_width)),
-                               "covers max |b|", -bias_abs_max, bias_abs_max);
-  bc.bias_raw.resize(b.size());
-  for (std::size_t i = 0; i < b.size(); ++i) bc.bias_raw[i] = bcnn_hls::from_double(b[i], bc.bias);
-
-  // ifft: max |y| (pre-bias output) is bounded by the observed output range plus max |b|, and by
-  // the accumulator's exact bound.
-  const double pre_bias_observed = std::max(std::abs(range.output_min), std::abs(range.output_max)) + bias_abs_max;
-  bc.ifft = choose_ifft_format(q.name, std::min(pre_bias_observed, acc_bound), K, ctx);
+  choose_bias_and_ifft(q.name, b, range, acc_bound, K, ctx, bc.bias, bc.bias_raw, bc.ifft);
   bc.twiddle = choose_twiddles(q.name, K, ctx, bc.twiddle_re, bc.twiddle_im);
   q.out = ctx.choose_output(q.name, out_override, range);
 }
 
 void HwBcDense::check_widths(const QuantLayer& q, const QuantContext& ctx) const {
   const BcDenseParams& bc = params_of<BcDenseParams>(q);
-  using bcnn_hls::product_format;
-  using bcnn_hls::sum_format;
   check_fft_widths(q.name, bc.spec, bc.ifft, bc.twiddle, ctx);
-  const FixedFormat product = product_format(bc.weight, bc.spec);
-  const FixedFormat difference = sum_format(product, product);
-  ctx.require_width(q.name, difference, "the complex product W * X'", q.name + ".weight or " + q.name + ".spec");
-  ctx.require_width(q.name, sum_format(bc.acc, difference), "acc + W * X'", q.name + ".acc, .weight or .spec");
-  const FixedFormat scaled = product_format(bc.ifft, block_scale_format(bc.block));
-  ctx.require_width(q.name, sum_format(scaled, bc.bias), "y * K + bias", q.name + ".ifft or " + q.name + ".bias");
+  check_spectral_widths(q.name, bc.weight, bc.spec, bc.acc, bc.ifft, bc.bias, bc.block, ctx);
 }
 
 void HwBcDense::validate(const QuantLayer& q) const {
@@ -164,11 +121,7 @@ void HwBcDense::validate(const QuantLayer& q) const {
   require_raw(q, bc.weight_im, spectra, bc.weight, "weight_im");
   require_raw(q, bc.bias_raw, q.n_out, bc.bias, "bias");
   validate_fft(q, k, bc.spec, bc.ifft, bc.twiddle, bc.twiddle_re, bc.twiddle_im);
-  const FixedFormat product = bcnn_hls::product_format(bc.weight, bc.spec);
-  require_exact_width(q, bcnn_hls::sum_format(bc.acc, bcnn_hls::sum_format(product, product)),
-                      "the accumulation (acc + weight * spec - weight * spec)");
-  require_exact_width(q, bcnn_hls::sum_format(bcnn_hls::product_format(bc.ifft, block_scale_format(k)), bc.bias),
-                      "the output (ifft * block + bias)");
+  validate_spectral_widths(q, bc.weight, bc.spec, bc.acc, bc.ifft, bc.bias, k);
 }
 
 std::vector<std::int64_t> HwBcDense::emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const {

@@ -264,4 +264,65 @@ std::int64_t fft_cycles(int block, int unload) {
   return (block + loop_depth) + stages * (block / 2 + butterfly_depth) + (unload + loop_depth);
 }
 
+FixedFormat block_scale_format(int block) {
+  const int bits = log2_ceil(block);
+  return {bits + 2, bits + 2, bcnn_hls::quant_mode::trn, bcnn_hls::overflow_mode::wrap};
+}
+
+FixedFormat choose_spectral_acc(const std::string& layer, int128 raw_bound, const FixedFormat& weight,
+                                const FixedFormat& spec, const std::string& rule, QuantContext& ctx, double* bound) {
+  const int fraction = weight.fraction_bits() + spec.fraction_bits();
+  *bound = std::ldexp(static_cast<double>(raw_bound), -fraction);
+  if (auto o = ctx.override_of(layer, "acc")) {
+    ctx.record(layer, "acc", *o, "override", format_min(*o), format_max(*o), true);
+    return *o;
+  }
+  const int width = std::max(width_for_raw_bound(raw_bound), fraction + 1);  // at least the sign bit
+  if (width > 64)
+    ctx.fail("layer " + layer + " acc: impossible format: the exact accumulator needs " + std::to_string(width) +
+             " bits (" + std::to_string(fraction) + " fraction bits = weight " + std::to_string(weight.fraction_bits()) +
+             " + spec " + std::to_string(spec.fraction_bits()) + "), at most 64 are possible: narrow " + layer +
+             ".weight or " + layer + ".spec");
+  const FixedFormat acc = exact_format(width, width - fraction);
+  ctx.record(layer, "acc", acc, rule, -*bound, *bound, false);
+  return acc;
+}
+
+void choose_bias_and_ifft(const std::string& layer, std::span<const float> b, const LayerRange& range,
+                          double acc_bound, int block, QuantContext& ctx, FixedFormat& bias,
+                          std::vector<std::int64_t>& bias_raw, FixedFormat& ifft) {
+  double bias_abs_max = 0;
+  for (float v : b) bias_abs_max = std::max(bias_abs_max, std::abs(static_cast<double>(v)));
+  const int width = ctx.options().weight_width;
+  bias = ctx.choose_constant(layer, "bias",
+                             data_format(width, integer_bits_for_range(-bias_abs_max, bias_abs_max, width)),
+                             "covers max |b|", -bias_abs_max, bias_abs_max);
+  bias_raw.resize(b.size());
+  for (std::size_t i = 0; i < b.size(); ++i) bias_raw[i] = bcnn_hls::from_double(b[i], bias);
+  const double pre_bias_observed = std::max(std::abs(range.output_min), std::abs(range.output_max)) + bias_abs_max;
+  ifft = choose_ifft_format(layer, std::min(pre_bias_observed, acc_bound), block, ctx);
+}
+
+void check_spectral_widths(const std::string& layer, const FixedFormat& weight, const FixedFormat& spec,
+                           const FixedFormat& acc, const FixedFormat& ifft, const FixedFormat& bias, int block,
+                           const QuantContext& ctx) {
+  using bcnn_hls::product_format;
+  using bcnn_hls::sum_format;
+  const FixedFormat product = product_format(weight, spec);
+  const FixedFormat difference = sum_format(product, product);
+  ctx.require_width(layer, difference, "the complex product W * X'", layer + ".weight or " + layer + ".spec");
+  ctx.require_width(layer, sum_format(acc, difference), "acc + W * X'", layer + ".acc, .weight or .spec");
+  const FixedFormat scaled = product_format(ifft, block_scale_format(block));
+  ctx.require_width(layer, sum_format(scaled, bias), "y * K + bias", layer + ".ifft or " + layer + ".bias");
+}
+
+void validate_spectral_widths(const QuantLayer& q, const FixedFormat& weight, const FixedFormat& spec,
+                              const FixedFormat& acc, const FixedFormat& ifft, const FixedFormat& bias, int block) {
+  const FixedFormat product = bcnn_hls::product_format(weight, spec);
+  require_exact_width(q, bcnn_hls::sum_format(acc, bcnn_hls::sum_format(product, product)),
+                      "the accumulation (acc + weight * spec - weight * spec)");
+  require_exact_width(q, bcnn_hls::sum_format(bcnn_hls::product_format(ifft, block_scale_format(block)), bias),
+                      "the output (ifft * block + bias)");
+}
+
 }  // namespace bcnn::hw

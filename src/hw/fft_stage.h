@@ -4,6 +4,7 @@
 // calibration sets them, their width checks, the bit-exact emulation of bcnn_hls/fft.h, and the
 // estimate of one butterfly unit (docs/fpga.md, "FFT"; docs/estimator.md).
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,31 @@ void check_fft_widths(const std::string& layer, const FixedFormat& spec, const F
 // The same for the emulator, with the conjugate of the inverse's input, and the twiddle tables.
 void validate_fft(const QuantLayer& q, int block, const FixedFormat& spec, const FixedFormat& ifft,
                   const FixedFormat& twiddle, const std::vector<std::int64_t>& re, const std::vector<std::int64_t>& im);
+
+// --- the frequency-domain stage around the FFTs (bc_dense, bc_conv2d) ----------------------------
+// acc += W * X' (complex, exact), Y' = ifft_t(acc), y = IFFT(Y'), out = out_t(y * K + bias).
+
+// The format of fixed<log2(K) + 2, log2(K) + 2>, the integer type that holds K in the kernels.
+FixedFormat block_scale_format(int block);
+// acc: the override, else the exact format with F = F_weight + F_spec whose integer bits hold
+// `raw_bound` (in units of 2^-F, a proven bound of |acc|); fails above 64 bits. `rule` says how
+// the bound was proven (report). *bound receives the bound as a value.
+FixedFormat choose_spectral_acc(const std::string& layer, bcnn_hls::int128 raw_bound,
+                                const FixedFormat& weight, const FixedFormat& spec, const std::string& rule,
+                                QuantContext& ctx, double* bound);
+// bias: covers max |b| (the weight width); its raw values into bias_raw. ifft: the inverse FFT's
+// data, covering |y| (pre-bias) bounded by the observed output range plus max |b| and by the
+// accumulator's bound `acc_bound`.
+void choose_bias_and_ifft(const std::string& layer, std::span<const float> b, const LayerRange& range,
+                          double acc_bound, int block, QuantContext& ctx, FixedFormat& bias,
+                          std::vector<std::int64_t>& bias_raw, FixedFormat& ifft);
+// The widths of W * X' - W * X', acc + W * X' and y * K + bias (quantizer side).
+void check_spectral_widths(const std::string& layer, const FixedFormat& weight, const FixedFormat& spec,
+                           const FixedFormat& acc, const FixedFormat& ifft, const FixedFormat& bias, int block,
+                           const QuantContext& ctx);
+// The same for the emulator.
+void validate_spectral_widths(const QuantLayer& q, const FixedFormat& weight, const FixedFormat& spec,
+                              const FixedFormat& acc, const FixedFormat& ifft, const FixedFormat& bias, int block);
 
 // bcnn_hls::fft_forward and fft_inverse, operation for operation, for one block of K values.
 class FftEmulator {
