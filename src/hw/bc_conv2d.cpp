@@ -97,9 +97,7 @@ struct FastOperands {
 
 }  // namespace
 
-std::vector<std::string> HwBcConv2d::format_fields() const {
-  return {"in", "out", "spec", "weight", "acc", "ifft", "bias", "twiddle"};
-}
+std::vector<std::string> HwBcConv2d::format_fields() const { return spectral_format_fields(); }
 
 void HwBcConv2d::check_supported(const Layer& layer, const QuantContext& ctx) const {
   if (!is_supported_fft_block(layer.block_size()))
@@ -332,12 +330,7 @@ std::vector<std::int64_t> HwBcConv2d::emulate_with(const QuantLayer& q, const st
 }
 
 void HwBcConv2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
-  BcConv2dParams& bc = params_of<BcConv2dParams>(q);
-  if (auto it = p.knobs.find("block_rows"); it != p.knobs.end())
-    bc.block_rows_parallel = parallelism_in_range(q, it->second, bc.p, "block rows in parallel");
-  if (auto it = p.knobs.find("bins"); it != p.knobs.end())
-    bc.bins_parallel = parallelism_in_range(q, it->second, bc.block / 2 + 1, "frequency bins in parallel");
-  if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
+  apply_spectral_knobs(p, q, params_of<BcConv2dParams>(q));
 }
 
 StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) const {
@@ -397,64 +390,32 @@ StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) co
 
 void HwBcConv2d::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
                                     const std::function<void(std::int64_t)>& out_of_reach) const {
-  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
-  // As bc_dense: divisors of p block rows, and 1, 2, 4, ... bins and all of them.
-  std::vector<std::map<std::string, int>> settings;
-  for (int r = 1; r <= bc.p; ++r)
-    if (bc.p % r == 0)
-      for (int b : powers_of_two_and(bc.block / 2 + 1)) settings.push_back({{"block_rows", r}, {"bins", b}});
-  choose_cheapest_knobs(*this, l, part, target_ii, settings, out_of_reach);
+  choose_cheapest_knobs(*this, l, part, target_ii, spectral_knob_settings(params_of<BcConv2dParams>(l)),
+                        out_of_reach);
 }
 
 std::map<std::string, std::string> HwBcConv2d::table_cells(const QuantLayer& l) const {
-  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
-  return {{"block", std::to_string(bc.block)},
-          {"spec", short_format(bc.spec)},
-          {"weight", short_format(bc.weight)},
-          {"acc", short_format(bc.acc)},
-          {"ifft", short_format(bc.ifft)},
-          {"bias", short_format(bc.bias)},
-          {"parallelism", std::to_string(bc.block_rows_parallel) + " rows x " + std::to_string(bc.bins_parallel) +
-                              " bins"}};
+  return spectral_table_cells(params_of<BcConv2dParams>(l));
 }
 
 void HwBcConv2d::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& formats) const {
   const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
-  j["block"] = bc.block;
-  j["p"] = bc.p;
-  j["q"] = bc.q;
+  describe_spectral(bc, j, formats);
   j["kernel"] = {bc.kernel_h, bc.kernel_w};
   j["stride"] = {bc.stride_h, bc.stride_w};
   j["padding"] = {bc.pad_top, bc.pad_left};
-  j["block_rows_parallel"] = bc.block_rows_parallel;
-  j["bins_parallel"] = bc.bins_parallel;
-  for (const auto& [k, f] : {std::pair{"spec", bc.spec}, {"weight", bc.weight}, {"acc", bc.acc}, {"ifft", bc.ifft},
-                             {"bias", bc.bias}, {"twiddle", bc.twiddle}})
-    formats[k] = format_name(f);
 }
 
 TemplateValues HwBcConv2d::template_values(const QuantLayer& l, const ProjectNames& names) const {
   const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
   TemplateValues v = HwLayer::template_values(l, names);
-  v.set("block", bc.block)
-      .set("p", bc.p)
-      .set("q", bc.q)
-      .set("bins", bc.block / 2 + 1)
-      .set("half_block", bc.block / 2)
-      .set("kernel_h", bc.kernel_h)
+  set_spectral_values(bc, v);
+  v.set("kernel_h", bc.kernel_h)
       .set("kernel_w", bc.kernel_w)
       .set("stride_h", bc.stride_h)
       .set("stride_w", bc.stride_w)
       .set("pad_top", bc.pad_top)
-      .set("pad_left", bc.pad_left)
-      .set("block_rows_parallel", bc.block_rows_parallel)
-      .set("bins_parallel", bc.bins_parallel)
-      .set("spec_t", cpp_type(bc.spec))
-      .set("weight_t", cpp_type(bc.weight))
-      .set("acc_t", cpp_type(bc.acc))
-      .set("ifft_t", cpp_type(bc.ifft))
-      .set("bias_t", cpp_type(bc.bias))
-      .set("twiddle_t", cpp_type(bc.twiddle));
+      .set("pad_left", bc.pad_left);
   return v;
 }
 

@@ -4,27 +4,18 @@
 // row a frequency-domain multiply-accumulate over the taps and block columns, an inverse FFT, and
 // y * K + bias. Formats in, spec, weight, acc, ifft, bias, twiddle, out; knobs block_rows and bins.
 // A following batchnorm is not folded. docs/fpga.md, "bc_conv2d".
+#include "hw/fft_stage.h"
 #include "hw/hw_layer.h"
 
 namespace bcnn::hw {
 
 // A bc_conv2d layer's part of QuantLayer (QuantLayer::params). The map sizes are the layer's
 // in_shape and out_shape (C, H, W).
-struct BcConv2dParams {
-  // spec (forward FFT stages and the line buffer's X'), weight (weight spectra), acc
-  // (frequency-domain accumulator), ifft (inverse FFT stages), bias, twiddle.
-  FixedFormat spec{}, weight{}, acc{}, ifft{}, bias{}, twiddle{};
-  // Block K, p block rows, q block columns.
-  int block = 0, p = 0, q = 0;
+struct BcConv2dParams : SpectralParams {
   // The window: kernel, stride and the zero padding before the first row / column ("same"
-  // resolved as the float layer resolves it).
+  // resolved as the float layer resolves it). Weight spectra as (p, q, kernel_h, kernel_w,
+  // K/2+1), bias (C_out).
   int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0;
-  // Weight spectra re/im as (p, q, kernel_h, kernel_w, K/2+1) raw values in `weight`; twiddles
-  // cos(2 pi j / K) and -sin(2 pi j / K), j < K/2, in `twiddle`; bias (C_out).
-  std::vector<std::int64_t> weight_re, weight_im, twiddle_re, twiddle_im, bias_raw;
-  // Parallelism (hardware only; the arithmetic does not depend on it).
-  int block_rows_parallel = 1;  // block rows computed at once
-  int bins_parallel = 1;        // frequency bins per cycle
 };
 
 // How emulate() accumulates the frequency-domain products. Both give the same bits; `fast` is

@@ -12,9 +12,7 @@
 #include "layers/bc_dense.h"
 
 namespace bcnn::hw {
-std::vector<std::string> HwBcDense::format_fields() const {
-  return {"in", "out", "spec", "weight", "acc", "ifft", "bias", "twiddle"};
-}
+std::vector<std::string> HwBcDense::format_fields() const { return spectral_format_fields(); }
 
 void HwBcDense::check_supported(const Layer& layer, const QuantContext& ctx) const {
   if (!is_supported_fft_block(layer.block_size()))
@@ -166,12 +164,7 @@ std::vector<std::int64_t> HwBcDense::emulate(const QuantLayer& q, const std::vec
 }
 
 void HwBcDense::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
-  BcDenseParams& bc = params_of<BcDenseParams>(q);
-  if (auto it = p.knobs.find("block_rows"); it != p.knobs.end())
-    bc.block_rows_parallel = parallelism_in_range(q, it->second, bc.p, "block rows in parallel");
-  if (auto it = p.knobs.find("bins"); it != p.knobs.end())
-    bc.bins_parallel = parallelism_in_range(q, it->second, bc.block / 2 + 1, "frequency bins in parallel");
-  if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
+  apply_spectral_knobs(p, q, params_of<BcDenseParams>(q));
 }
 
 StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) const {
@@ -223,55 +216,21 @@ StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) con
 
 void HwBcDense::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
                                    const std::function<void(std::int64_t)>& out_of_reach) const {
-  const BcDenseParams& bc = params_of<BcDenseParams>(l);
-  // Divisors of p block rows, and 1, 2, 4, ... bins and all of them.
-  std::vector<std::map<std::string, int>> settings;
-  for (int r = 1; r <= bc.p; ++r)
-    if (bc.p % r == 0)
-      for (int b : powers_of_two_and(bc.block / 2 + 1)) settings.push_back({{"block_rows", r}, {"bins", b}});
-  choose_cheapest_knobs(*this, l, part, target_ii, settings, out_of_reach);
+  choose_cheapest_knobs(*this, l, part, target_ii, spectral_knob_settings(params_of<BcDenseParams>(l)),
+                        out_of_reach);
 }
 
 std::map<std::string, std::string> HwBcDense::table_cells(const QuantLayer& l) const {
-  const BcDenseParams& bc = params_of<BcDenseParams>(l);
-  return {{"block", std::to_string(bc.block)},
-          {"spec", short_format(bc.spec)},
-          {"weight", short_format(bc.weight)},
-          {"acc", short_format(bc.acc)},
-          {"ifft", short_format(bc.ifft)},
-          {"bias", short_format(bc.bias)},
-          {"parallelism", std::to_string(bc.block_rows_parallel) + " rows x " + std::to_string(bc.bins_parallel) +
-                              " bins"}};
+  return spectral_table_cells(params_of<BcDenseParams>(l));
 }
 
 void HwBcDense::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& formats) const {
-  const BcDenseParams& bc = params_of<BcDenseParams>(l);
-  j["block"] = bc.block;
-  j["p"] = bc.p;
-  j["q"] = bc.q;
-  j["block_rows_parallel"] = bc.block_rows_parallel;
-  j["bins_parallel"] = bc.bins_parallel;
-  for (const auto& [k, f] : {std::pair{"spec", bc.spec}, {"weight", bc.weight}, {"acc", bc.acc}, {"ifft", bc.ifft},
-                             {"bias", bc.bias}, {"twiddle", bc.twiddle}})
-    formats[k] = format_name(f);
+  describe_spectral(params_of<BcDenseParams>(l), j, formats);
 }
 
 TemplateValues HwBcDense::template_values(const QuantLayer& l, const ProjectNames& names) const {
-  const BcDenseParams& bc = params_of<BcDenseParams>(l);
   TemplateValues v = HwLayer::template_values(l, names);
-  v.set("block", bc.block)
-      .set("p", bc.p)
-      .set("q", bc.q)
-      .set("bins", bc.block / 2 + 1)
-      .set("half_block", bc.block / 2)
-      .set("block_rows_parallel", bc.block_rows_parallel)
-      .set("bins_parallel", bc.bins_parallel)
-      .set("spec_t", cpp_type(bc.spec))
-      .set("weight_t", cpp_type(bc.weight))
-      .set("acc_t", cpp_type(bc.acc))
-      .set("ifft_t", cpp_type(bc.ifft))
-      .set("bias_t", cpp_type(bc.bias))
-      .set("twiddle_t", cpp_type(bc.twiddle));
+  set_spectral_values(params_of<BcDenseParams>(l), v);
   return v;
 }
 

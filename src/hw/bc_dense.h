@@ -3,23 +3,14 @@
 // multiply-accumulate against the stored weight spectra, inverse FFT per block row, y * K + bias.
 // Formats in, spec, weight, acc, ifft, bias, twiddle, out; knobs block_rows_parallel and
 // bins_parallel. docs/fpga.md, "bc_dense".
+#include "hw/fft_stage.h"
 #include "hw/hw_layer.h"
 
 namespace bcnn::hw {
 
-// A bc_dense layer's part of QuantLayer (QuantLayer::params).
-struct BcDenseParams {
-  // spec (forward FFT stages and X'), weight (weight spectra), acc (frequency-domain
-  // accumulator), ifft (inverse FFT stages), bias, twiddle.
-  FixedFormat spec{}, weight{}, acc{}, ifft{}, bias{}, twiddle{};
-  // Block K, p block rows, q block columns; weight spectra re/im as (p, q, K/2+1) raw values in
-  // `weight`; twiddles cos(2 pi j / K) and -sin(2 pi j / K), j < K/2, in `twiddle`; bias (n_out).
-  int block = 0, p = 0, q = 0;
-  std::vector<std::int64_t> weight_re, weight_im, twiddle_re, twiddle_im, bias_raw;
-  // Parallelism (hardware only; the arithmetic does not depend on it).
-  int block_rows_parallel = 1;  // block rows computed at once
-  int bins_parallel = 1;        // frequency bins per cycle
-};
+// A bc_dense layer's part of QuantLayer (QuantLayer::params): the shared part of the
+// block-circulant kinds; weight spectra as (p, q, K/2+1), bias (n_out).
+struct BcDenseParams : SpectralParams {};
 
 class HwBcDense : public HwLayer {
  public:

@@ -325,4 +325,62 @@ void validate_spectral_widths(const QuantLayer& q, const FixedFormat& weight, co
                       "the output (ifft * block + bias)");
 }
 
+std::vector<std::string> spectral_format_fields() {
+  return {"in", "out", "spec", "weight", "acc", "ifft", "bias", "twiddle"};
+}
+
+void apply_spectral_knobs(const LayerParallelism& p, const QuantLayer& q, SpectralParams& bc) {
+  if (auto it = p.knobs.find("block_rows"); it != p.knobs.end())
+    bc.block_rows_parallel = parallelism_in_range(q, it->second, bc.p, "block rows in parallel");
+  if (auto it = p.knobs.find("bins"); it != p.knobs.end())
+    bc.bins_parallel = parallelism_in_range(q, it->second, bc.block / 2 + 1, "frequency bins in parallel");
+  if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
+}
+
+std::vector<std::map<std::string, int>> spectral_knob_settings(const SpectralParams& bc) {
+  std::vector<std::map<std::string, int>> settings;
+  for (int r = 1; r <= bc.p; ++r)
+    if (bc.p % r == 0)
+      for (int b : powers_of_two_and(bc.block / 2 + 1)) settings.push_back({{"block_rows", r}, {"bins", b}});
+  return settings;
+}
+
+std::map<std::string, std::string> spectral_table_cells(const SpectralParams& bc) {
+  return {{"block", std::to_string(bc.block)},
+          {"spec", short_format(bc.spec)},
+          {"weight", short_format(bc.weight)},
+          {"acc", short_format(bc.acc)},
+          {"ifft", short_format(bc.ifft)},
+          {"bias", short_format(bc.bias)},
+          {"parallelism", std::to_string(bc.block_rows_parallel) + " rows x " + std::to_string(bc.bins_parallel) +
+                              " bins"}};
+}
+
+void describe_spectral(const SpectralParams& bc, nlohmann::json& j, nlohmann::json& formats) {
+  j["block"] = bc.block;
+  j["p"] = bc.p;
+  j["q"] = bc.q;
+  j["block_rows_parallel"] = bc.block_rows_parallel;
+  j["bins_parallel"] = bc.bins_parallel;
+  for (const auto& [k, f] : {std::pair{"spec", bc.spec}, {"weight", bc.weight}, {"acc", bc.acc}, {"ifft", bc.ifft},
+                             {"bias", bc.bias}, {"twiddle", bc.twiddle}})
+    formats[k] = format_name(f);
+}
+
+void set_spectral_values(const SpectralParams& bc, TemplateValues& v) {
+  v.set("block", bc.block)
+      .set("p", bc.p)
+      .set("q", bc.q)
+      .set("bins", bc.block / 2 + 1)
+      .set("half_block", bc.block / 2)
+      .set("block_rows_parallel", bc.block_rows_parallel)
+      .set("bins_parallel", bc.bins_parallel)
+      .set("spec_t", cpp_type(bc.spec))
+      .set("weight_t", cpp_type(bc.weight))
+      .set("acc_t", cpp_type(bc.acc))
+      .set("ifft_t", cpp_type(bc.ifft))
+      .set("bias_t", cpp_type(bc.bias))
+      .set("twiddle_t", cpp_type(bc.twiddle));
+}
+
 }  // namespace bcnn::hw

@@ -4,11 +4,13 @@
 // calibration sets them, their width checks, the bit-exact emulation of bcnn_hls/fft.h, and the
 // estimate of one butterfly unit (docs/fpga.md, "FFT"; docs/estimator.md).
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "hls/estimate.h"
+#include "hw/hw_layer.h"
 #include "hw/quant_context.h"
 
 namespace bcnn::hw {
@@ -45,6 +47,33 @@ void validate_fft(const QuantLayer& q, int block, const FixedFormat& spec, const
 
 // --- the frequency-domain stage around the FFTs (bc_dense, bc_conv2d) ----------------------------
 // acc += W * X' (complex, exact), Y' = ifft_t(acc), y = IFFT(Y'), out = out_t(y * K + bias).
+
+// What the block-circulant kinds' layers have in common (their params structs derive from it).
+struct SpectralParams {
+  // spec (forward FFT stages and X'), weight (weight spectra), acc (frequency-domain
+  // accumulator), ifft (inverse FFT stages), bias, twiddle.
+  FixedFormat spec{}, weight{}, acc{}, ifft{}, bias{}, twiddle{};
+  // Block K, p block rows, q block columns; the weight spectra re/im (raw in `weight`, in the
+  // kind's shape); twiddles cos(2 pi j / K) and -sin(2 pi j / K), j < K/2, in `twiddle`; the bias
+  // per output (channel).
+  int block = 0, p = 0, q = 0;
+  std::vector<std::int64_t> weight_re, weight_im, twiddle_re, twiddle_im, bias_raw;
+  // Parallelism (hardware only; the arithmetic does not depend on it).
+  int block_rows_parallel = 1;  // block rows computed at once
+  int bins_parallel = 1;        // frequency bins per cycle
+};
+
+// The format fields of a block-circulant kind, for --layer-precision.
+std::vector<std::string> spectral_format_fields();
+// The knobs block_rows (and --parallelism's units) and bins, range-checked.
+void apply_spectral_knobs(const LayerParallelism& p, const QuantLayer& q, SpectralParams& bc);
+// The candidates of choose_parallelism: divisors of p block rows x 1, 2, 4, ... bins and all.
+std::vector<std::map<std::string, int>> spectral_knob_settings(const SpectralParams& bc);
+// The layer table's cells, report.json's fields and formats, and the template values
+// (block, p, q, bins, half_block, knobs, the types) of the shared part.
+std::map<std::string, std::string> spectral_table_cells(const SpectralParams& bc);
+void describe_spectral(const SpectralParams& bc, nlohmann::json& layer, nlohmann::json& formats);
+void set_spectral_values(const SpectralParams& bc, TemplateValues& v);
 
 // The format of fixed<log2(K) + 2, log2(K) + 2>, the integer type that holds K in the kernels.
 FixedFormat block_scale_format(int block);
