@@ -29,64 +29,10 @@ int bit_reverse(int i, int bits) {
   return reversed;
 }
 
-// bcnn_hls::quantize(raw, from_fraction, f) in 64-bit arithmetic, for |raw| < 2^62 and
-// 0 <= from_fraction - F_f <= 62 (the int64 butterflies): quantize_raw's rounding rules and
-// overflow_raw's overflow rules, with the same half bit and sticky bits.
+// bcnn_hls::quantize(raw, from_fraction, f) in 64-bit arithmetic (bcnn_hls::convert_raw64), for
+// |raw| < 2^62 and 0 <= from_fraction - F_f <= 62 (the int64 butterflies).
 inline std::int64_t quantize64(std::int64_t raw, int from_fraction, const FixedFormat& f) {
-  using bcnn_hls::overflow_mode;
-  using bcnn_hls::quant_mode;
-  const int shift = from_fraction - f.fraction_bits();
-  std::int64_t value = raw;
-  if (shift > 0) {
-    const std::int64_t floor_value = raw >> shift;
-    const bool half_bit = ((raw >> (shift - 1)) & 1) != 0;
-    const bool below_half_bits = shift >= 2 && (raw & ((std::int64_t{1} << (shift - 1)) - 1)) != 0;
-    const bool negative = raw < 0;
-    bool increment = false;
-    switch (f.q) {
-      case quant_mode::trn:
-        break;
-      case quant_mode::trn_zero:
-        increment = negative && (half_bit || below_half_bits);
-        break;
-      case quant_mode::rnd:
-        increment = half_bit;
-        break;
-      case quant_mode::rnd_zero:
-        increment = half_bit && (negative || below_half_bits);
-        break;
-      case quant_mode::rnd_min_inf:
-        increment = half_bit && below_half_bits;
-        break;
-      case quant_mode::rnd_inf:
-        increment = half_bit && (!negative || below_half_bits);
-        break;
-      case quant_mode::rnd_conv:
-        increment = half_bit && ((floor_value & 1) != 0 || below_half_bits);
-        break;
-    }
-    value = floor_value + (increment ? 1 : 0);
-  }
-  if (f.width >= 63) return value;  // |value| <= 2^62: it fits
-  const std::int64_t max_value = (std::int64_t{1} << (f.width - 1)) - 1;
-  const std::int64_t min_value = -max_value - 1;
-  switch (f.o) {
-    case overflow_mode::wrap: {
-      const std::uint64_t mask = (std::uint64_t{1} << f.width) - 1;
-      std::uint64_t bits = static_cast<std::uint64_t>(value) & mask;
-      if ((bits >> (f.width - 1)) & 1) bits |= ~mask;
-      return static_cast<std::int64_t>(bits);
-    }
-    case overflow_mode::sat:
-      return value > max_value ? max_value : value < min_value ? min_value : value;
-    case overflow_mode::sat_zero:
-      return value > max_value || value < min_value ? 0 : value;
-    case overflow_mode::sat_sym: {
-      const std::int64_t low_value = f.width == 1 ? min_value : -max_value;
-      return value > max_value ? max_value : value < low_value ? low_value : value;
-    }
-  }
-  return value;
+  return bcnn_hls::convert_raw64(raw, from_fraction, f.width, f.fraction_bits(), f.q, f.o);
 }
 
 }  // namespace

@@ -119,7 +119,9 @@ class fixed {
 
   template <int W2, int I2, ap_q_mode Q2, ap_o_mode O2>
   constexpr fixed(const fixed<W2, I2, Q2, O2>& other)
-      : raw_(convert_raw(other.raw(), W2 - I2, W, W - I, quantization, overflow)) {}
+      : raw_(convert_fits_64(W2, W2 - I2, W - I)
+                 ? convert_raw64(other.raw(), W2 - I2, W, W - I, quantization, overflow)
+                 : convert_raw(other.raw(), W2 - I2, W, W - I, quantization, overflow)) {}
 
   constexpr fixed(double value)
       : raw_(raw_from_double(value, W, W - I, quantization, overflow)) {}

@@ -289,6 +289,74 @@ constexpr int64_t convert_raw(int128 raw, int from_fraction_bits, int width, int
   return overflow_raw(quantize_raw(raw, from_fraction_bits, to_fraction_bits, q), width, o);
 }
 
+// convert_raw in 64-bit arithmetic, bit for bit the same, where that is exact: for
+// |raw| < 2^62 with 0 <= from_fraction_bits - to_fraction_bits <= 62, or a left shift that
+// keeps |raw| * 2^shift below 2^62 (convert_fits_64 says which). The C simulation of the kernels
+// and the emulator spend most of their time here, and 128-bit arithmetic is several times
+// slower.
+constexpr bool convert_fits_64(int from_width, int from_fraction_bits, int to_fraction_bits) {
+  return from_fraction_bits >= to_fraction_bits
+             ? from_width <= 62 && from_fraction_bits - to_fraction_bits <= 62
+             : from_width + (to_fraction_bits - from_fraction_bits) <= 62;
+}
+
+constexpr int64_t convert_raw64(int64_t raw, int from_fraction_bits, int width, int to_fraction_bits,
+                                quant_mode q, overflow_mode o) {
+  const int shift = from_fraction_bits - to_fraction_bits;
+  int64_t value = raw;
+  if (shift < 0) {
+    value = static_cast<int64_t>(static_cast<uint64_t>(raw) << -shift);
+  } else if (shift > 0) {
+    const int64_t floor_value = raw >> shift;
+    const bool half_bit = ((raw >> (shift - 1)) & 1) != 0;
+    const bool below_half_bits = shift >= 2 && (raw & ((int64_t{1} << (shift - 1)) - 1)) != 0;
+    const bool negative = raw < 0;
+    bool increment = false;
+    switch (q) {
+      case quant_mode::trn:
+        break;
+      case quant_mode::trn_zero:
+        increment = negative && (half_bit || below_half_bits);
+        break;
+      case quant_mode::rnd:
+        increment = half_bit;
+        break;
+      case quant_mode::rnd_zero:
+        increment = half_bit && (negative || below_half_bits);
+        break;
+      case quant_mode::rnd_min_inf:
+        increment = half_bit && below_half_bits;
+        break;
+      case quant_mode::rnd_inf:
+        increment = half_bit && (!negative || below_half_bits);
+        break;
+      case quant_mode::rnd_conv:
+        increment = half_bit && ((floor_value & 1) != 0 || below_half_bits);
+        break;
+    }
+    value = floor_value + (increment ? 1 : 0);
+  }
+  if (width >= 63) return value;  // |value| <= 2^62: it fits
+  const int64_t max_value = (int64_t{1} << (width - 1)) - 1;
+  const int64_t min_value = -max_value - 1;
+  switch (o) {
+    case overflow_mode::wrap:
+      break;
+    case overflow_mode::sat:
+      return value > max_value ? max_value : value < min_value ? min_value : value;
+    case overflow_mode::sat_zero:
+      return value > max_value || value < min_value ? 0 : value;
+    case overflow_mode::sat_sym: {
+      const int64_t low_value = width == 1 ? min_value : -max_value;
+      return value > max_value ? max_value : value < low_value ? low_value : value;
+    }
+  }
+  const uint64_t mask = (uint64_t{1} << width) - 1;
+  uint64_t bits = static_cast<uint64_t>(value) & mask;
+  if ((bits >> (width - 1)) & 1) bits |= ~mask;
+  return static_cast<int64_t>(bits);
+}
+
 // A double into the format, as ap_fixed_base(double) does it: the double is read as
 // (-1)^s * m * 2^(e - 52) with m = 2^52 | mantissa bits and e = biased exponent - 1023, then
 // converted exactly like a fixed-point value with 54 bits and 52 - e fraction bits. No float
