@@ -509,7 +509,7 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
 
   // Default for dense layers: the fewest multipliers that keep them off the critical path.
   bcnn::QuantizedModel balanced = q;
-  bcnn::balance_dense_layers(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
+  bcnn::balance_layers(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
   const bcnn::DesignEstimate b = bcnn::estimate_design(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
   CHECK(b.ii_cycles == base.ii_cycles);
   CHECK(bcnn::hw::params_of<bcnn::hw::DenseParams>(balanced.layers[4]).reuse_factor > 1);
