@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
         warnings = bcnn::choose_parallelism(quantized, *part, clock_ns, hls_interface, *target_images_per_s,
                                             explicit_layers);
       else
-        bcnn::balance_dense_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
+        bcnn::balance_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
       const bcnn::DesignEstimate estimate = bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
       warnings.insert(warnings.end(), estimate.warnings.begin(), estimate.warnings.end());
 

@@ -212,9 +212,9 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
   return warnings;
 }
 
-void balance_dense_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface,
+void balance_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface,
                           const std::vector<std::string>& fixed_layers) {
-  // The layers whose default parallelism follows the pipeline (dense) and are not fixed.
+  // The layers whose default parallelism follows the pipeline (dense, the lanes kinds) and are not fixed.
   auto is_balanced = [&](const QuantLayer& l) {
     return hw::hw_layer_of(l).balanced_by_default() && !is_fixed(fixed_layers, l.name);
   };

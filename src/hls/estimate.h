@@ -76,10 +76,12 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
                                             HlsInterface interface, double images_per_s,
                                             const std::vector<std::string>& fixed_layers = {});
 
-// The default for dense layers (those not in `fixed_layers`): the largest reuse factor (fewest
-// multipliers) that keeps the layer's II within the slowest other stage's II, so that dense
-// layers cost as little as possible without becoming the bottleneck of the dataflow pipeline.
-void balance_dense_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface,
+// The default of the kinds balanced by default (hw::HwLayer::balanced_by_default: dense, and relu,
+// batchnorm and the pools on pixel streams), for the layers not in `fixed_layers`: the cheapest
+// knob (dense the largest reuse factor, the lanes kinds the fewest lanes) that keeps the layer's
+// II within the slowest other stage's II, so that these layers cost as little as possible without
+// becoming the bottleneck of the dataflow pipeline.
+void balance_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface,
                           const std::vector<std::string>& fixed_layers = {});
 
 // The DSP slices one multiplier of a x b signed bits takes on the part.

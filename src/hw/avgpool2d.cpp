@@ -2,6 +2,7 @@
 
 #include "hw/exact.h"
 #include "hw/fixed_format.h"
+#include "hw/lanes.h"
 #include "hw/resources.h"
 #include "layers/avgpool2d.h"
 
@@ -55,26 +56,40 @@ std::vector<std::int64_t> HwAvgPool2d::emulate(const QuantLayer& q, const std::v
 
 StageEstimate HwAvgPool2d::estimate(const QuantLayer& q, const FpgaPart& part) const {
   const AvgPool2dParams& p = params_of<AvgPool2dParams>(q);
-  StageEstimate s = pool_window_estimate(q, p.window, type());
-  const std::int64_t C = q.in_shape[0];
-  // Per channel: an adder tree of taps - 1 adders, one multiplier by the scale, the conversion.
-  s.resources.dsp += C * dsp_per_multiplier(p.acc.width, p.scale.width, part);
-  s.resources.lut += C * ((p.window.taps() - 1) * p.acc.width + q.out.width);
-  s.resources.ff += C * (p.acc.width + q.out.width);
+  // Per lane: an adder tree of taps - 1 adders, one multiplier by the scale (3), the conversion.
+  StageEstimate s = pool_window_estimate(q, p.window, type(), p.lanes, loop_depth + log2_ceil(p.window.taps()) + 3);
+  const std::int64_t lanes = p.lanes;
+  s.resources.dsp += lanes * dsp_per_multiplier(p.acc.width, p.scale.width, part);
+  s.resources.lut += lanes * ((p.window.taps() - 1) * p.acc.width + q.out.width);
+  s.resources.ff += lanes * (p.acc.width + q.out.width);
   return s;
+}
+
+void HwAvgPool2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
+  apply_lanes(p, q, params_of<AvgPool2dParams>(q).lanes);
+}
+
+void HwAvgPool2d::choose_parallelism(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                                const std::function<void(std::int64_t)>& out_of_reach) const {
+  choose_lanes(*this, q, part, target_ii, out_of_reach);
+}
+
+void HwAvgPool2d::balance(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii) const {
+  balance_lanes(*this, q, part, target_ii);
 }
 
 std::map<std::string, std::string> HwAvgPool2d::table_cells(const QuantLayer& q) const {
   const AvgPool2dParams& p = params_of<AvgPool2dParams>(q);
   return {{"weight", short_format(p.scale)},
           {"acc", short_format(p.acc)},
-          {"parallelism", "window " + pool_window_spec(p.window) + ", 1 pixel per cycle"}};
+          {"parallelism", "window " + pool_window_spec(p.window) + ", " + lanes_cell(q, p.lanes)}};
 }
 
 void HwAvgPool2d::describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const {
   const AvgPool2dParams& p = params_of<AvgPool2dParams>(q);
   layer["kernel"] = {p.window.kernel_h, p.window.kernel_w};
   layer["stride"] = {p.window.stride_h, p.window.stride_w};
+  layer["lanes"] = p.lanes;
   formats["acc"] = format_name(p.acc);
   formats["scale"] = format_name(p.scale);
 }
@@ -83,7 +98,7 @@ TemplateValues HwAvgPool2d::template_values(const QuantLayer& q, const ProjectNa
   const AvgPool2dParams& p = params_of<AvgPool2dParams>(q);
   TemplateValues v = HwLayer::template_values(q, names);
   add_pool_window_values(v, p.window);
-  v.set("acc_t", cpp_type(p.acc)).set("scale_t", cpp_type(p.scale));
+  v.set("acc_t", cpp_type(p.acc)).set("scale_t", cpp_type(p.scale)).set("lanes", p.lanes);
   return v;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // avgpool2d in hardware (bcnn_hls/avgpool2d.h): per output pixel and channel the exact sum of the
 // window's taps times the stored constant 1 / (kernel_h * kernel_w), one conversion; a line buffer
-// of kernel_h rows, one pixel per cycle. Formats in, out, acc (exact), scale (a constant of the
+// of kernel_h rows, `lanes` of its C channels per cycle (knob lanes, 1..C; hw/lanes.h). Formats in, out, acc (exact), scale (a constant of the
 // weight width). docs/fpga.md, "avgpool2d".
 #include "hw/pool_window.h"
 
@@ -12,6 +12,7 @@ struct AvgPool2dParams {
   PoolWindow window;
   FixedFormat acc{}, scale{};
   std::int64_t scale_raw = 0;  // 1 / taps, in `scale`
+  int lanes = 1;  // channels per cycle (hardware only)
 };
 
 class HwAvgPool2d : public HwLayer {
@@ -27,7 +28,14 @@ class HwAvgPool2d : public HwLayer {
   void validate(const QuantLayer& q) const override;
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
 
+  std::vector<std::string> knob_names() const override { return {"lanes"}; }
+  void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
+  bool has_parallelism() const override { return true; }
   StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;
+  void choose_parallelism(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                          const std::function<void(std::int64_t)>& out_of_reach) const override;
+  bool balanced_by_default() const override { return true; }
+  void balance(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii) const override;
   std::map<std::string, std::string> table_cells(const QuantLayer& q) const override;
   void describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const override;
   std::string parameter_tables(const QuantLayer& q, const ProjectNames& names) const override;

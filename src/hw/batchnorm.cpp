@@ -5,6 +5,7 @@
 
 #include "hw/exact.h"
 #include "hw/fixed_format.h"
+#include "hw/lanes.h"
 #include "hw/resources.h"
 #include "layers/batchnorm.h"
 
@@ -93,17 +94,24 @@ StageEstimate HwBatchNorm::estimate(const QuantLayer& q, const FpgaPart& part) c
   s.name = q.name;
   s.type = "batchnorm";
   const int C = channels_of(q);
-  // On a pixel stream the channels of a pixel are computed side by side.
-  const int lanes = q.in_pixels ? C : 1;
-  s.parallelism = q.in_pixels ? "1 pixel per cycle" : "1 element per cycle";
-  s.latency_cycles = call_overhead + q.n_in / lanes + loop_depth + 3;  // multiply (3), add and convert
+  // On a pixel stream, per pixel the channel loop: ceil(C / lanes) cycles on `lanes` multipliers.
+  const int lanes = q.in_pixels ? p.lanes : 1;
+  s.parallelism = lanes_cell(q, p.lanes);
+  const int depth = loop_depth + 3;  // multiply (3), add and convert
+  s.latency_cycles = call_overhead + (q.in_pixels ? lanes_pixel_cycles(q.n_in / C, C, lanes, depth)
+                                                  : q.n_in + depth);
   s.ii_cycles = s.latency_cycles;
   Resources& r = s.resources;
   r.dsp = lanes * dsp_per_multiplier(q.in.width, p.scale.width, part);
   r.lut += lanes * (exact_result_format(q, p).width + q.out.width) + loop_control_lut;
   r.ff += lanes * (q.in.width + p.scale.width + q.out.width) + loop_control_ff;
-  if (q.in_pixels) {  // the tables in registers, every channel read each cycle
-    r.ff += static_cast<std::int64_t>(C) * (p.scale.width + p.shift.width);
+  if (q.in_pixels) {
+    // The tables in `lanes` cyclic banks of ceil(C / lanes) words; the channels picked from the
+    // pixel, the output pixel assembled in registers.
+    add_memory(r, lanes, ceil_div(C, lanes), p.scale.width);
+    add_memory(r, lanes, ceil_div(C, lanes), p.shift.width);
+    r.lut += lanes_mux_lut(C, lanes, q.in.width) + loop_control_lut;
+    r.ff += (lanes < C ? static_cast<std::int64_t>(C) * q.out.width : 0) + loop_control_ff;
   } else {
     add_memory(r, 1, C, p.scale.width);
     add_memory(r, 1, C, p.shift.width);
@@ -111,16 +119,30 @@ StageEstimate HwBatchNorm::estimate(const QuantLayer& q, const FpgaPart& part) c
   return s;
 }
 
+void HwBatchNorm::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
+  apply_lanes(p, q, params_of<BatchNormParams>(q).lanes);
+}
+
+void HwBatchNorm::choose_parallelism(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                                const std::function<void(std::int64_t)>& out_of_reach) const {
+  choose_lanes(*this, q, part, target_ii, out_of_reach);
+}
+
+void HwBatchNorm::balance(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii) const {
+  balance_lanes(*this, q, part, target_ii);
+}
+
 std::map<std::string, std::string> HwBatchNorm::table_cells(const QuantLayer& q) const {
   const BatchNormParams& p = params_of<BatchNormParams>(q);
   return {{"weight", short_format(p.scale)},
           {"bias", short_format(p.shift)},
-          {"parallelism", q.in_pixels ? "1 pixel per cycle" : "1 element per cycle"}};
+          {"parallelism", lanes_cell(q, p.lanes)}};
 }
 
 void HwBatchNorm::describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const {
   const BatchNormParams& p = params_of<BatchNormParams>(q);
   layer["channels"] = channels_of(q);
+  if (q.in_pixels) layer["lanes"] = p.lanes;
   formats["scale"] = format_name(p.scale);
   formats["shift"] = format_name(p.shift);
 }
@@ -128,7 +150,7 @@ void HwBatchNorm::describe(const QuantLayer& q, nlohmann::json& layer, nlohmann:
 TemplateValues HwBatchNorm::template_values(const QuantLayer& q, const ProjectNames& names) const {
   const BatchNormParams& p = params_of<BatchNormParams>(q);
   TemplateValues v = HwLayer::template_values(q, names);
-  v.set("channels", channels_of(q)).set("scale_t", cpp_type(p.scale)).set("shift_t", cpp_type(p.shift));
+  v.set("channels", channels_of(q)).set("scale_t", cpp_type(p.scale)).set("shift_t", cpp_type(p.shift)).set("lanes", p.lanes);
   return v;
 }
 

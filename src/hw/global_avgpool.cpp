@@ -2,6 +2,7 @@
 
 #include "hw/exact.h"
 #include "hw/fixed_format.h"
+#include "hw/lanes.h"
 #include "hw/resources.h"
 
 namespace bcnn::hw {
@@ -54,27 +55,49 @@ StageEstimate HwGlobalAvgPool::estimate(const QuantLayer& q, const FpgaPart& par
   StageEstimate s;
   s.name = q.name;
   s.type = "global_avgpool";
-  s.parallelism = "1 pixel per cycle";
+  s.parallelism = lanes_cell(q, p.lanes);
   const std::int64_t C = q.in_shape[0], pixels = static_cast<std::int64_t>(q.in_shape[1]) * q.in_shape[2];
-  // The pixel loop, then one output per cycle through one multiplier (3 stages).
-  s.latency_cycles = call_overhead + pixels + loop_depth + C + loop_depth + 3;
+  const std::int64_t lanes = p.lanes, banks_depth = ceil_div(C, lanes);
+  // Clearing the accumulators; per pixel the channel loop, ceil(C / lanes) cycles on `lanes`
+  // adders (read, add, write back); then one output per cycle through one multiplier (3 stages).
+  s.latency_cycles = call_overhead + banks_depth + loop_depth + lanes_pixel_cycles(pixels, C, p.lanes, loop_depth + 1) +
+                     C + loop_depth + 3;
   s.ii_cycles = s.latency_cycles;
   Resources& r = s.resources;
   r.dsp = dsp_per_multiplier(p.acc.width, p.scale.width, part);
-  r.lut += C * p.acc.width + q.out.width;   // C adders, the output conversion
-  add_register_array(r, C, p.acc.width, 1);  // the accumulators, read by the output loop
-  r.lut += 2 * loop_control_lut;
-  r.ff += 2 * loop_control_ff;
+  r.lut += lanes * p.acc.width + q.out.width;  // `lanes` adders, the output conversion
+  r.lut += lanes_mux_lut(C, p.lanes, q.in.width);
+  if (banks_depth == 1) {
+    add_register_array(r, C, p.acc.width, 1);  // the accumulators, read by the output loop
+  } else {
+    add_memory(r, lanes, banks_depth, p.acc.width);  // `lanes` cyclic banks of accumulators
+  }
+  r.lut += 4 * loop_control_lut;
+  r.ff += 4 * loop_control_ff;
   return s;
+}
+
+void HwGlobalAvgPool::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
+  apply_lanes(p, q, params_of<GlobalAvgPoolParams>(q).lanes);
+}
+
+void HwGlobalAvgPool::choose_parallelism(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                                const std::function<void(std::int64_t)>& out_of_reach) const {
+  choose_lanes(*this, q, part, target_ii, out_of_reach);
+}
+
+void HwGlobalAvgPool::balance(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii) const {
+  balance_lanes(*this, q, part, target_ii);
 }
 
 std::map<std::string, std::string> HwGlobalAvgPool::table_cells(const QuantLayer& q) const {
   const GlobalAvgPoolParams& p = params_of<GlobalAvgPoolParams>(q);
-  return {{"weight", short_format(p.scale)}, {"acc", short_format(p.acc)}, {"parallelism", "1 pixel per cycle"}};
+  return {{"weight", short_format(p.scale)}, {"acc", short_format(p.acc)}, {"parallelism", lanes_cell(q, p.lanes)}};
 }
 
-void HwGlobalAvgPool::describe(const QuantLayer& q, nlohmann::json& /*layer*/, nlohmann::json& formats) const {
+void HwGlobalAvgPool::describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const {
   const GlobalAvgPoolParams& p = params_of<GlobalAvgPoolParams>(q);
+  layer["lanes"] = p.lanes;
   formats["acc"] = format_name(p.acc);
   formats["scale"] = format_name(p.scale);
 }
@@ -82,7 +105,7 @@ void HwGlobalAvgPool::describe(const QuantLayer& q, nlohmann::json& /*layer*/, n
 TemplateValues HwGlobalAvgPool::template_values(const QuantLayer& q, const ProjectNames& names) const {
   const GlobalAvgPoolParams& p = params_of<GlobalAvgPoolParams>(q);
   TemplateValues v = HwLayer::template_values(q, names);
-  v.set("acc_t", cpp_type(p.acc)).set("scale_t", cpp_type(p.scale));
+  v.set("acc_t", cpp_type(p.acc)).set("scale_t", cpp_type(p.scale)).set("lanes", p.lanes);
   return v;
 }
 

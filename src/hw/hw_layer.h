@@ -94,8 +94,8 @@ class HwLayer {
   // calls out_of_reach with the best II and takes (about) the fastest.
   virtual void choose_parallelism(QuantLayer& /*q*/, const FpgaPart& /*part*/, std::int64_t /*target_ii*/,
                                   const std::function<void(std::int64_t best_ii)>& /*out_of_reach*/) const {}
-  // Kinds whose default knobs follow the slowest other stage (dense): the cheapest knobs within
-  // target_ii.
+  // Kinds whose default knobs follow the slowest other stage (dense; relu, batchnorm and the pools,
+  // whose `lanes` matter on pixel streams): balance() sets the cheapest knobs within target_ii.
   virtual bool balanced_by_default() const { return false; }
   virtual void balance(QuantLayer& /*q*/, const FpgaPart& /*part*/, std::int64_t /*target_ii*/) const {}
 

@@ -4,6 +4,7 @@
 
 #include "hw/exact.h"
 #include "hw/fixed_format.h"
+#include "hw/lanes.h"
 #include "hw/resources.h"
 #include "layers/maxpool2d.h"
 
@@ -49,28 +50,44 @@ std::vector<std::int64_t> HwMaxPool2d::emulate(const QuantLayer& q, const std::v
 }
 
 StageEstimate HwMaxPool2d::estimate(const QuantLayer& q, const FpgaPart& /*part*/) const {
-  const PoolWindow& w = params_of<MaxPool2dParams>(q).window;
-  StageEstimate s = pool_window_estimate(q, w, type());
-  const std::int64_t C = q.in_shape[0];
-  // taps - 1 comparators and multiplexers per channel, and the output conversion.
-  s.resources.lut += C * ((w.taps() - 1) * 2 * q.in.width + q.out.width);
-  s.resources.ff += C * (q.in.width + q.out.width);
+  const MaxPool2dParams& p = params_of<MaxPool2dParams>(q);
+  const PoolWindow& w = p.window;
+  // Per lane: taps - 1 comparators and multiplexers in a chain, and the output conversion.
+  StageEstimate s = pool_window_estimate(q, w, type(), p.lanes, loop_depth + log2_ceil(w.taps()));
+  s.resources.lut += static_cast<std::int64_t>(p.lanes) * ((w.taps() - 1) * 2 * q.in.width + q.out.width);
+  s.resources.ff += static_cast<std::int64_t>(p.lanes) * (q.in.width + q.out.width);
   return s;
 }
 
+void HwMaxPool2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
+  apply_lanes(p, q, params_of<MaxPool2dParams>(q).lanes);
+}
+
+void HwMaxPool2d::choose_parallelism(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii,
+                                const std::function<void(std::int64_t)>& out_of_reach) const {
+  choose_lanes(*this, q, part, target_ii, out_of_reach);
+}
+
+void HwMaxPool2d::balance(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii) const {
+  balance_lanes(*this, q, part, target_ii);
+}
+
 std::map<std::string, std::string> HwMaxPool2d::table_cells(const QuantLayer& q) const {
-  return {{"parallelism", "window " + pool_window_spec(params_of<MaxPool2dParams>(q).window) + ", 1 pixel per cycle"}};
+  const MaxPool2dParams& p = params_of<MaxPool2dParams>(q);
+  return {{"parallelism", "window " + pool_window_spec(p.window) + ", " + lanes_cell(q, p.lanes)}};
 }
 
 void HwMaxPool2d::describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& /*formats*/) const {
-  const PoolWindow& w = params_of<MaxPool2dParams>(q).window;
-  layer["kernel"] = {w.kernel_h, w.kernel_w};
-  layer["stride"] = {w.stride_h, w.stride_w};
+  const MaxPool2dParams& p = params_of<MaxPool2dParams>(q);
+  layer["kernel"] = {p.window.kernel_h, p.window.kernel_w};
+  layer["stride"] = {p.window.stride_h, p.window.stride_w};
+  layer["lanes"] = p.lanes;
 }
 
 TemplateValues HwMaxPool2d::template_values(const QuantLayer& q, const ProjectNames& names) const {
   TemplateValues v = HwLayer::template_values(q, names);
   add_pool_window_values(v, params_of<MaxPool2dParams>(q).window);
+  v.set("lanes", params_of<MaxPool2dParams>(q).lanes);
   return v;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "hw/fixed_format.h"
+#include "hw/lanes.h"
 #include "hw/resources.h"
 #include "layers/conv_geometry.h"
 
@@ -36,19 +37,22 @@ void add_pool_window_values(TemplateValues& v, const PoolWindow& w) {
   v.set("kernel_h", w.kernel_h).set("kernel_w", w.kernel_w).set("stride_h", w.stride_h).set("stride_w", w.stride_w);
 }
 
-StageEstimate pool_window_estimate(const QuantLayer& q, const PoolWindow& w, std::string_view type) {
+StageEstimate pool_window_estimate(const QuantLayer& q, const PoolWindow& w, std::string_view type, int lanes,
+                                   int depth) {
   StageEstimate s;
   s.name = q.name;
   s.type = std::string(type);
-  s.parallelism = "1 pixel per cycle";
+  s.parallelism = "window " + pool_window_spec(w) + ", " + lanes_cell(q, lanes);
   const std::int64_t C = q.in_shape[0], H = q.in_shape[1], W = q.in_shape[2];
   const std::int64_t out_h = q.out_shape[1], out_w = q.out_shape[2];
-  // Reading rows and computing an output row are two pipelined loops, one after the other.
-  s.latency_cycles = call_overhead + H * W + out_h * out_w + (out_h + 1) * 2 * loop_depth;
+  // Reading rows (a pipelined loop), then per output pixel the pipelined channel loop.
+  s.latency_cycles =
+      call_overhead + H * W + (out_h + 1) * 2 * loop_depth + lanes_pixel_cycles(out_h * out_w, C, lanes, depth);
   s.ii_cycles = s.latency_cycles;
   add_pixel_memory(s.resources, w.taps(), ceil_div(W, w.kernel_w), static_cast<int>(C * q.in.width));
-  s.resources.lut += 2 * loop_control_lut;
-  s.resources.ff += 2 * loop_control_ff;
+  // Each tap's `lanes` channels picked from its pixel; the output pixel in registers.
+  s.resources.lut += w.taps() * lanes_mux_lut(C, lanes, q.in.width) + 3 * loop_control_lut;
+  s.resources.ff += (lanes < C ? C * q.out.width : 0) + 3 * loop_control_ff;
   return s;
 }
 

@@ -414,9 +414,15 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
     options.parallelism["fc1"].knobs["block_rows"] = 99;
     CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }), "expected block rows in parallel in 1..4"));
     options.parallelism.clear();
+    options.parallelism["drop1"].units = 2;
+    CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }),
+                   "--parallelism drop1: drop1 is a dropout layer, which has no parallelism to set"));
+    options.parallelism.clear();
+    // relu's knob, lanes, applies only to pixel streams; relu1 reads an array.
     options.parallelism["relu1"].units = 2;
     CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }),
-                   "--parallelism relu1: relu1 is a relu layer, which has no parallelism to set"));
+                   "--parallelism relu1: relu on an array computes one element per cycle; lanes applies to layers "
+                   "that stream pixels"));
   }
   SUBCASE("--parallelism LAYER=N: block rows for bc_dense, about N multipliers for dense") {
     options.parallelism["fc1"].units = 2;
@@ -509,7 +515,7 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
 
   // Default for dense layers: the fewest multipliers that keep them off the critical path.
   bcnn::QuantizedModel balanced = q;
-  bcnn::balance_dense_layers(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
+  bcnn::balance_layers(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
   const bcnn::DesignEstimate b = bcnn::estimate_design(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
   CHECK(b.ii_cycles == base.ii_cycles);
   CHECK(bcnn::hw::params_of<bcnn::hw::DenseParams>(balanced.layers[4]).reuse_factor > 1);

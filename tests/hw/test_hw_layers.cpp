@@ -23,6 +23,7 @@
 #include "hw/dense.h"
 #include "hw/global_avgpool.h"
 #include "hw/maxpool2d.h"
+#include "hw/relu.h"
 #include "hw/fixed_format.h"
 #include "hw/registry.h"
 
@@ -73,7 +74,7 @@ struct ReluCfg {
 };
 
 struct ReluPixelsCfg {
-  static const int channels = 3, pixels = 20;  // 3 x 5 x 4
+  static const int channels = 3, pixels = 20, lanes = 2;  // 3 x 5 x 4, 2 of 3 channels per cycle
   typedef fixed<12, 4, AP_RND, AP_SAT> in_t;
   typedef fixed<8, 2, AP_RND_CONV, AP_SAT> out_t;
   typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
@@ -174,7 +175,7 @@ template <int K, int S>
 struct PoolGeometry {
   static const int in_height = 7, in_width = 5, out_height = (7 - K) / S + 1, out_width = (5 - K) / S + 1;
   static const int kernel_h = K, kernel_w = K, stride_h = S, stride_w = S, pad_top = 0, pad_left = 0;
-  static const int channels = 3;
+  static const int channels = 3, lanes = 2;  // 2 of 3 channels per cycle
 };
 
 struct MaxPoolCfg : PoolGeometry<2, 2> {
@@ -212,7 +213,7 @@ struct AvgPool2Cfg : PoolGeometry<2, 2> {
 };
 
 struct GlobalAvgPoolCfg {
-  static const int channels = 3, pixels = 35;  // 3 x 7 x 5
+  static const int channels = 3, pixels = 35, lanes = 2;  // 3 x 7 x 5, 2 of 3 channels per cycle
   typedef fixed<8, 3, AP_RND, AP_SAT> in_t;
   typedef fixed<14, 9, AP_TRN, AP_WRAP> acc_t;  // exact: 35 * 2^7 raw
   typedef fixed<12, 1, AP_RND, AP_SAT> scale_t;  // 1/35, rounded
@@ -236,7 +237,7 @@ using BatchNormMapCfg = BatchNormArrayCfg<12, 3>;
 using BatchNormVectorCfg = BatchNormArrayCfg<5, 5>;
 
 struct BatchNormPixelsCfg {
-  static const int channels = 3, pixels = 20;  // 3 x 5 x 4
+  static const int channels = 3, pixels = 20, lanes = 2;  // 3 x 5 x 4, 2 of 3 channels per cycle
   typedef fixed<10, 4, AP_RND, AP_SAT> in_t;
   typedef fixed<8, 1, AP_RND, AP_SAT> scale_t;
   typedef fixed<9, 2, AP_RND_CONV, AP_SAT> shift_t;
@@ -353,8 +354,10 @@ QuantLayer make_relu(bcnn::Rng&) {
 }
 
 QuantLayer make_relu_pixels(bcnn::Rng&) {
-  return pixel_layer("relu", {3, 5, 4}, {3, 5, 4}, format_of<ReluPixelsCfg::in_t>(),
-                     format_of<ReluPixelsCfg::out_t>());
+  QuantLayer q = pixel_layer("relu", {3, 5, 4}, {3, 5, 4}, format_of<ReluPixelsCfg::in_t>(),
+                             format_of<ReluPixelsCfg::out_t>());
+  q.params.emplace<bcnn::hw::ReluParams>().lanes = ReluPixelsCfg::lanes;
+  return q;
 }
 
 QuantLayer make_flatten_pixels(bcnn::Rng&) {
@@ -433,7 +436,9 @@ bcnn::hw::PoolWindow pool_window() {
 template <class CFG>
 QuantLayer make_maxpool(bcnn::Rng&) {
   QuantLayer q = make_pool_layer<CFG>("maxpool2d");
-  q.params.emplace<bcnn::hw::MaxPool2dParams>().window = pool_window<CFG>();
+  auto& p = q.params.emplace<bcnn::hw::MaxPool2dParams>();
+  p.window = pool_window<CFG>();
+  p.lanes = CFG::lanes;
   return q;
 }
 
@@ -445,6 +450,7 @@ QuantLayer make_avgpool(bcnn::Rng&) {
   p.acc = format_of<typename CFG::acc_t>();
   p.scale = format_of<typename CFG::scale_t>();
   p.scale_raw = bcnn_hls::from_double(1.0 / (CFG::kernel_h * CFG::kernel_w), p.scale);
+  p.lanes = CFG::lanes;
   return q;
 }
 
@@ -455,6 +461,7 @@ QuantLayer make_global_avgpool(bcnn::Rng&) {
   p.acc = format_of<C::acc_t>();
   p.scale = format_of<C::scale_t>();
   p.scale_raw = bcnn_hls::from_double(1.0 / 35, p.scale);
+  p.lanes = C::lanes;
   return q;
 }
 
@@ -483,6 +490,7 @@ QuantLayer make_batchnorm_pixels(bcnn::Rng& rng) {
   using C = BatchNormPixelsCfg;
   QuantLayer q = pixel_layer("batchnorm", {3, 5, 4}, {3, 5, 4}, format_of<C::in_t>(), format_of<C::out_t>());
   random_batchnorm_params<C>(q, rng);
+  bcnn::hw::params_of<bcnn::hw::BatchNormParams>(q).lanes = C::lanes;
   return q;
 }
 
@@ -860,6 +868,55 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
                                      tables.substr(name_begin, name_end - name_begin);
         CHECK_MESSAGE(contains(config, declared), declared);
       }
+    }
+  }
+}
+
+TEST_CASE("hw kinds: lanes, the channels per cycle of the per-channel kinds on pixel streams") {
+  const bcnn::FpgaPart part = *bcnn::find_fpga_part("xczu7ev-ffvc1156-2-e");
+  for (const char* type : {"relu", "batchnorm", "maxpool2d", "avgpool2d", "global_avgpool"}) {
+    CAPTURE(type);
+    const bcnn::hw::HwLayer& kind = *bcnn::hw::find_hw_layer(type);
+    CHECK(kind.has_parallelism());
+    CHECK(kind.balanced_by_default());
+    CHECK(kind.knob_names() == std::vector<std::string>{"lanes"});
+    for (const auto& row : rows) {
+      if (row.type != std::string_view(type)) continue;
+      bcnn::Rng rng(5);
+      QuantLayer q = row.make(rng);
+      auto with_lanes = [&](int lanes) {
+        QuantLayer t = q;
+        kind.apply_parallelism(bcnn::LayerParallelism{{{"lanes", lanes}}, std::nullopt}, t);
+        return t;
+      };
+      if (!q.in_pixels) {
+        // On an array: one element per cycle, the knob refused.
+        CHECK_THROWS_WITH(with_lanes(2), doctest::Contains("lanes applies to layers that stream pixels"));
+        QuantLayer b = q;
+        kind.balance(b, part, 1);
+        CHECK(kind.estimate(b, part).ii_cycles == kind.estimate(q, part).ii_cycles);
+        continue;
+      }
+      const int C = q.in_shape[0];
+      CHECK_THROWS_WITH(with_lanes(C + 1), doctest::Contains(("lanes in 1.." + std::to_string(C)).c_str()));
+      // More lanes: a lower II, more resources.
+      const bcnn::StageEstimate one = kind.estimate(with_lanes(1), part);
+      const bcnn::StageEstimate two = kind.estimate(with_lanes(2), part);
+      const bcnn::StageEstimate all = kind.estimate(with_lanes(C), part);
+      CHECK(two.ii_cycles < one.ii_cycles);
+      CHECK(all.ii_cycles < two.ii_cycles);
+      CHECK(one.resources.dsp <= all.resources.dsp);
+      CHECK(one.resources.lut + one.resources.ff < all.resources.lut + all.resources.ff);
+      CHECK(kind.table_cells(with_lanes(2)).at("parallelism").find("2 lanes of 3 channels") != std::string::npos);
+      CHECK(kind.config_struct(with_lanes(2), {"layer", "layer_config"}).find("lanes = 2;") != std::string::npos);
+      // balance: the fewest lanes within the target.
+      QuantLayer b = q;
+      kind.balance(b, part, two.ii_cycles);
+      CHECK(kind.estimate(b, part).ii_cycles == two.ii_cycles);
+      kind.balance(b, part, one.ii_cycles * 10);
+      CHECK(kind.estimate(b, part).ii_cycles == one.ii_cycles);
+      kind.balance(b, part, 1);
+      CHECK(kind.estimate(b, part).ii_cycles == all.ii_cycles);
     }
   }
 }

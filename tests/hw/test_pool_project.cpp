@@ -1,5 +1,5 @@
 // A generated project with every pooling and batchnorm kind (maxpool2d, batchnorm on pixels,
-// avgpool2d, global_avgpool, batchnorm on an array): its C simulation, built with plain g++ -Wall
+// avgpool2d, global_avgpool, batchnorm on an array), the pixel stages at 2 lanes of 3 channels: its C simulation, built with plain g++ -Wall
 // -Wextra from the generated CMakeLists.txt, must build without warnings and equal bcnn's
 // FixedEmulator bit for bit.
 #include <doctest/doctest.h>
@@ -51,12 +51,25 @@ TEST_CASE("bcnn-compile: a project of pools and batchnorms equals the FixedEmula
   bcnn::save_model(model_path, {&net, train.resolved, json::object(), &calibration});
 
   const std::string project = tmp.file("project");
-  const ToolResult compiled = run_tool(compile_exe(), {model_path, "-o", project, "--tb-images", "8"}, tmp.str(), 300);
+  // lanes on an array: refused.
+  const ToolResult refused = run_tool(compile_exe(), {model_path, "-o", project, "--knob", "bn2.lanes=2"}, tmp.str(), 300);
+  CHECK(refused.status == 1);
+  CHECK(contains(refused.err, "lanes applies to layers that stream pixels"));
+  // 2 of the 3 channels per cycle in every stage that streams pixels.
+  const ToolResult compiled =
+      run_tool(compile_exe(),
+               {model_path, "-o", project, "--tb-images", "8", "--knob", "pool1.lanes=2", "--knob", "bn1.lanes=2",
+                "--knob", "pool2.lanes=2", "--parallelism", "gap=2"},
+               tmp.str(), 300);
   INFO(compiled.command, "\nstdout:\n", compiled.out, "\nstderr:\n", compiled.err);
   REQUIRE(compiled.status == 0);
+  CHECK(contains(compiled.out, "2 lanes of 3 channels"));
   for (const char* layer : {"pool1", "bn1", "pool2", "gap", "bn2"}) CHECK(contains(compiled.out, layer));
   const std::string parameters = read_text(project + "/firmware/parameters.h");
   CHECK(contains(parameters, "maxpool2d"));
+  for (const char* config : {"pool1_config", "bn1_config", "pool2_config", "gap_config"})
+    CHECK_MESSAGE(contains(parameters, std::string("struct ") + config + " {\n  static const int channels = 3, lanes = 2;"),
+                  config);
   const std::string top = read_text(project + "/firmware/bcnn_top.cpp");
   CHECK(contains(top, "bcnn_hls::maxpool2d<"));
   CHECK(contains(top, "bcnn_hls::avgpool2d<"));

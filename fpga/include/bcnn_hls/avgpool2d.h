@@ -11,10 +11,12 @@
 // Rows and columns that no window reaches are read and dropped.
 //
 // CFG provides the window geometry of bcnn_hls/window.h (pad_top = pad_left = 0) and
-//   static const int channels;
+//   static const int channels, lanes;
 //   typedefs in_t, acc_t, scale_t, out_t, in_pixel_t, out_pixel_t;
 //   static const scale_t scale;
-// One output pixel per cycle: its channels and taps are summed side by side.
+// Input pixels are stored one per cycle. Per output pixel, the channel loop is pipelined at II=1
+// and unrolled by lanes (1..channels): ceil(channels / lanes) cycles, the taps of a channel summed
+// side by side, one multiplier per lane.
 #ifndef BCNN_HLS_AVGPOOL2D_H
 #define BCNN_HLS_AVGPOOL2D_H
 
@@ -34,6 +36,8 @@ void avgpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   static_assert(valid_window_geometry<CFG>(), "bcnn_hls::avgpool2d: invalid window geometry");
   static_assert(CFG::pad_top == 0 && CFG::pad_left == 0, "bcnn_hls::avgpool2d: pools have no padding");
   static_assert(CFG::channels >= 1, "bcnn_hls::avgpool2d: channels must be positive");
+  constexpr int lanes = CFG::lanes;
+  static_assert(lanes >= 1 && lanes <= CFG::channels, "bcnn_hls::avgpool2d: lanes must be in 1..channels");
 
   // A window's kernel_h * kernel_w taps are read in one cycle: kernel_h rows, each in kernel_w
   // cyclic banks (columns ow * stride_w + b, b < kernel_w, fall in distinct banks).
@@ -46,10 +50,10 @@ void avgpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   for (int oh = 0; oh < CFG::out_height; ++oh) {
     read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store);
     for (int ow = 0; ow < CFG::out_width; ++ow) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
       out_pixel_t y;
       for (int c = 0; c < CFG::channels; ++c) {
-        BCNN_HLS_PRAGMA(HLS UNROLL)
+        BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+        BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
         acc_t acc = 0;
         for (int a = 0; a < CFG::kernel_h; ++a) {
           BCNN_HLS_PRAGMA(HLS UNROLL)

@@ -10,8 +10,10 @@
 // its channels one after another, each n / channels values); typedefs in_t, scale_t, shift_t,
 // out_t; static const scale_t scale[channels]; static const shift_t shift[channels]. One value
 // per cycle.
-// On pixel streams (bcnn_hls/pixels.h), CFG provides static const int channels, pixels, the same
-// typedefs and tables, and in_pixel_t, out_pixel_t: one pixel per cycle, its channels side by side.
+// On pixel streams (bcnn_hls/pixels.h), CFG provides static const int channels, pixels, lanes, the
+// same typedefs and tables, and in_pixel_t, out_pixel_t: per pixel (one stream word), the channel
+// loop is pipelined at II=1 and unrolled by lanes (1..channels), ceil(channels / lanes) cycles per
+// pixel on lanes multipliers; the tables are partitioned into lanes cyclic banks.
 #ifndef BCNN_HLS_BATCHNORM_H
 #define BCNN_HLS_BATCHNORM_H
 
@@ -42,15 +44,17 @@ void batchnorm_pixels(IN_STREAM& in, OUT_STREAM& out, const typename CFG::scale_
                       const typename CFG::shift_t shift[CFG::channels]) {
   typedef typename CFG::out_t out_t;
   constexpr int channels = CFG::channels;
+  constexpr int lanes = CFG::lanes;
   static_assert(channels >= 1 && CFG::pixels >= 1, "bcnn_hls::batchnorm: channels and pixels must be positive");
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=scale complete)
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=shift complete)
+  static_assert(lanes >= 1 && lanes <= channels, "bcnn_hls::batchnorm: lanes must be in 1..channels");
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=scale cyclic factor=lanes)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=shift cyclic factor=lanes)
   for (int i = 0; i < CFG::pixels; ++i) {
-    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
     const typename CFG::in_pixel_t x = in.read();
     typename CFG::out_pixel_t y;
     for (int c = 0; c < channels; ++c) {
-      BCNN_HLS_PRAGMA(HLS UNROLL)
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+      BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
       y[c] = out_t(x[c] * scale[c] + shift[c]);
     }
     out.write(y);

@@ -9,9 +9,11 @@
 // with scale the stored constant 1 / (height * width) in scale_t (exact when the pixel count is a
 // power of two).
 //
-// CFG provides static const int channels, pixels; typedefs in_t, acc_t, scale_t, out_t,
-// in_pixel_t (pixel<in_t, channels>); static const scale_t scale. One pixel per cycle (its
-// channels added side by side), then one output per cycle on one multiplier.
+// CFG provides static const int channels, pixels, lanes; typedefs in_t, acc_t, scale_t, out_t,
+// in_pixel_t (pixel<in_t, channels>); static const scale_t scale. Per pixel (one stream word), the
+// channel loop is pipelined at II=1 and unrolled by lanes (1..channels): ceil(channels / lanes)
+// cycles on lanes adders, the accumulators in lanes cyclic banks; then one output per cycle on one
+// multiplier.
 #ifndef BCNN_HLS_GLOBAL_AVGPOOL_H
 #define BCNN_HLS_GLOBAL_AVGPOOL_H
 
@@ -26,17 +28,20 @@ void global_avgpool(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, typename CFG
   typedef typename CFG::acc_t acc_t;
   typedef typename CFG::out_t out_t;
   static_assert(CFG::channels >= 1 && CFG::pixels >= 1, "bcnn_hls::global_avgpool: channels and pixels must be positive");
+  constexpr int lanes = CFG::lanes;
+  static_assert(lanes >= 1 && lanes <= CFG::channels, "bcnn_hls::global_avgpool: lanes must be in 1..channels");
   acc_t acc[CFG::channels];
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc complete)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc cyclic factor=lanes)
   for (int c = 0; c < CFG::channels; ++c) {
-    BCNN_HLS_PRAGMA(HLS UNROLL)
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
     acc[c] = 0;
   }
   for (int i = 0; i < CFG::pixels; ++i) {
-    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
     const typename CFG::in_pixel_t x = in.read();
     for (int c = 0; c < CFG::channels; ++c) {
-      BCNN_HLS_PRAGMA(HLS UNROLL)
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+      BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
       acc[c] += x[c];
     }
   }

@@ -10,9 +10,11 @@
 // columns that no window reaches (a leftover at the bottom or right) are read and dropped.
 //
 // CFG provides the window geometry of bcnn_hls/window.h (pad_top = pad_left = 0) and
-//   static const int channels;
+//   static const int channels, lanes;
 //   typedefs in_t, out_t, in_pixel_t, out_pixel_t (pixel<in_t, channels>, pixel<out_t, channels>).
-// One output pixel per cycle: its channels and taps are compared side by side.
+// Input pixels are stored one per cycle. Per output pixel, the channel loop is pipelined at II=1
+// and unrolled by lanes (1..channels): ceil(channels / lanes) cycles, the taps of a channel compared
+// side by side.
 #ifndef BCNN_HLS_MAXPOOL2D_H
 #define BCNN_HLS_MAXPOOL2D_H
 
@@ -32,6 +34,8 @@ void maxpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   static_assert(valid_window_geometry<CFG>(), "bcnn_hls::maxpool2d: invalid window geometry");
   static_assert(CFG::pad_top == 0 && CFG::pad_left == 0, "bcnn_hls::maxpool2d: pools have no padding");
   static_assert(CFG::channels >= 1, "bcnn_hls::maxpool2d: channels must be positive");
+  constexpr int lanes = CFG::lanes;
+  static_assert(lanes >= 1 && lanes <= CFG::channels, "bcnn_hls::maxpool2d: lanes must be in 1..channels");
 
   // A window's kernel_h * kernel_w taps are read in one cycle: kernel_h rows, each in kernel_w
   // cyclic banks (columns ow * stride_w + b, b < kernel_w, fall in distinct banks).
@@ -44,30 +48,21 @@ void maxpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   for (int oh = 0; oh < CFG::out_height; ++oh) {
     read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store);
     for (int ow = 0; ow < CFG::out_width; ++ow) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      in_t m[CFG::channels];
-      BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=m complete)
-      const in_pixel_t& first = rows[(oh * CFG::stride_h) % CFG::kernel_h][ow * CFG::stride_w];
-      for (int c = 0; c < CFG::channels; ++c) {
-        BCNN_HLS_PRAGMA(HLS UNROLL)
-        m[c] = first[c];
-      }
-      for (int a = 0; a < CFG::kernel_h; ++a) {
-        BCNN_HLS_PRAGMA(HLS UNROLL)
-        for (int b = 0; b < kernel_w; ++b) {
-          BCNN_HLS_PRAGMA(HLS UNROLL)
-          if (a == 0 && b == 0) continue;
-          const in_pixel_t& x = rows[(oh * CFG::stride_h + a) % CFG::kernel_h][ow * CFG::stride_w + b];
-          for (int c = 0; c < CFG::channels; ++c) {
-            BCNN_HLS_PRAGMA(HLS UNROLL)
-            if (x[c] > m[c]) m[c] = x[c];
-          }
-        }
-      }
       out_pixel_t y;
       for (int c = 0; c < CFG::channels; ++c) {
-        BCNN_HLS_PRAGMA(HLS UNROLL)
-        y[c] = out_t(m[c]);
+        BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+        BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
+        in_t m = rows[(oh * CFG::stride_h) % CFG::kernel_h][ow * CFG::stride_w][c];
+        for (int a = 0; a < CFG::kernel_h; ++a) {
+          BCNN_HLS_PRAGMA(HLS UNROLL)
+          for (int b = 0; b < kernel_w; ++b) {
+            BCNN_HLS_PRAGMA(HLS UNROLL)
+            if (a == 0 && b == 0) continue;
+            const in_t x = rows[(oh * CFG::stride_h + a) % CFG::kernel_h][ow * CFG::stride_w + b][c];
+            if (x > m) m = x;
+          }
+        }
+        y[c] = out_t(m);
       }
       out.write(y);
     }

@@ -1,7 +1,8 @@
 // ReLU: out[i] = in[i] > 0 ? out_t(in[i]) : 0 (the comparison is exact; one conversion).
 // On arrays, CFG provides static const int n and typedefs in_t, out_t. On pixel streams
-// (bcnn_hls/pixels.h), CFG provides static const int channels, pixels and typedefs in_t, out_t,
-// in_pixel_t, out_pixel_t: one pixel per cycle, its channels side by side.
+// (bcnn_hls/pixels.h), CFG provides static const int channels, pixels, lanes and typedefs in_t,
+// out_t, in_pixel_t, out_pixel_t: per pixel (one stream word), the channel loop is pipelined at
+// II=1 and unrolled by lanes (1..channels): ceil(channels / lanes) cycles per pixel.
 #ifndef BCNN_HLS_RELU_H
 #define BCNN_HLS_RELU_H
 
@@ -26,13 +27,15 @@ template <class CFG, int IN_DEPTH, int OUT_DEPTH>
 void relu(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::out_pixel_t, OUT_DEPTH>& out) {
   typedef typename CFG::out_t out_t;
   constexpr int channels = CFG::channels;
+  constexpr int lanes = CFG::lanes;
   static_assert(channels >= 1 && CFG::pixels >= 1, "bcnn_hls::relu: channels and pixels must be positive");
+  static_assert(lanes >= 1 && lanes <= channels, "bcnn_hls::relu: lanes must be in 1..channels");
   for (int i = 0; i < CFG::pixels; ++i) {
-    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
     const typename CFG::in_pixel_t x = in.read();
     typename CFG::out_pixel_t y;
     for (int c = 0; c < channels; ++c) {
-      BCNN_HLS_PRAGMA(HLS UNROLL)
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+      BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
       y[c] = x[c] > 0 ? out_t(x[c]) : out_t(0);
     }
     out.write(y);

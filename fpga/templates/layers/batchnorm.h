@@ -16,9 +16,9 @@ struct {{config}} {
 bcnn_hls::batchnorm<{{config}}>({{in}}, {{out}});
 {{/call}}
 {{#config_pixels}}
-// {{name}}: batchnorm {{in_channels}} x {{in_height}} x {{in_width}}, x * scale[c] + shift[c], one pixel per cycle
+// {{name}}: batchnorm {{in_channels}} x {{in_height}} x {{in_width}}, x * scale[c] + shift[c], {{lanes}} of {{in_channels}} channels per cycle
 struct {{config}} {
-  static const int channels = {{in_channels}};
+  static const int channels = {{in_channels}}, lanes = {{lanes}};
   static const int pixels = {{in_pixel_count}};
   typedef {{in_t}} in_t;
   typedef {{scale_t}} scale_t;

@@ -1,7 +1,7 @@
 {{#config}}
-// {{name}}: global_avgpool {{in_channels}} x {{in_height}} x {{in_width}} -> {{n_out}}, the mean of each channel's {{in_pixel_count}} pixels, one pixel per cycle
+// {{name}}: global_avgpool {{in_channels}} x {{in_height}} x {{in_width}} -> {{n_out}}, the mean of each channel's {{in_pixel_count}} pixels, {{lanes}} of {{in_channels}} channels per cycle
 struct {{config}} {
-  static const int channels = {{in_channels}};
+  static const int channels = {{in_channels}}, lanes = {{lanes}};
   static const int pixels = {{in_pixel_count}};
   typedef {{in_t}} in_t;
   typedef {{acc_t}} acc_t;

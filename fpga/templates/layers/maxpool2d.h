@@ -1,7 +1,7 @@
 {{#config}}
-// {{name}}: maxpool2d {{in_channels}} x {{in_height}} x {{in_width}} -> {{out_channels}} x {{out_height}} x {{out_width}}, max of {{kernel_h}} x {{kernel_w}} windows at stride {{stride_h}} x {{stride_w}}, one pixel per cycle
+// {{name}}: maxpool2d {{in_channels}} x {{in_height}} x {{in_width}} -> {{out_channels}} x {{out_height}} x {{out_width}}, max of {{kernel_h}} x {{kernel_w}} windows at stride {{stride_h}} x {{stride_w}}, {{lanes}} of {{in_channels}} channels per cycle
 struct {{config}} {
-  static const int channels = {{in_channels}};
+  static const int channels = {{in_channels}}, lanes = {{lanes}};
   static const int in_height = {{in_height}}, in_width = {{in_width}};
   static const int out_height = {{out_height}}, out_width = {{out_width}};
   static const int kernel_h = {{kernel_h}}, kernel_w = {{kernel_w}};

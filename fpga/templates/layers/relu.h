@@ -11,9 +11,9 @@ struct {{config}} {
 bcnn_hls::relu<{{config}}>({{in}}, {{out}});
 {{/call}}
 {{#config_pixels}}
-// {{name}}: relu {{in_channels}} x {{in_height}} x {{in_width}}, one pixel per cycle
+// {{name}}: relu {{in_channels}} x {{in_height}} x {{in_width}}, {{lanes}} of {{in_channels}} channels per cycle
 struct {{config}} {
-  static const int channels = {{in_channels}};
+  static const int channels = {{in_channels}}, lanes = {{lanes}};
   static const int pixels = {{in_pixel_count}};
   typedef {{in_t}} in_t;
   typedef {{out_t}} out_t;
