@@ -140,6 +140,15 @@ class fixed {
     return result;
   }
 
+  // The value whose raw bits are `raw`, which must already lie in -2^(W-1) .. 2^(W-1) - 1: the
+  // exact results of +, - and * (their formats hold them by construction), without from_raw's
+  // wrap, which the C simulation would pay on every operation.
+  static constexpr fixed from_exact_raw(int64_t raw) {
+    fixed result;
+    result.raw_ = raw;
+    return result;
+  }
+
   // value * 2^F, sign-extended: -2^(W-1) <= raw() < 2^(W-1).
   constexpr int64_t raw() const { return raw_; }
 
@@ -161,26 +170,26 @@ class fixed {
   constexpr auto operator*(const fixed<W2, I2, Q2, O2>& rhs) const {
     using formats = detail::result_formats<W, I, W2, I2>;
     // |raw_ * rhs.raw()| <= 2^(W + W2 - 2) < 2^63: no overflow once the result type exists.
-    return fixed<formats::product_width, formats::product_integer>::from_raw(raw_ * rhs.raw());
+    return fixed<formats::product_width, formats::product_integer>::from_exact_raw(raw_ * rhs.raw());
   }
 
   template <int W2, int I2, ap_q_mode Q2, ap_o_mode O2>
   constexpr auto operator+(const fixed<W2, I2, Q2, O2>& rhs) const {
     using formats = detail::result_formats<W, I, W2, I2>;
     using result = fixed<formats::sum_width, formats::sum_integer>;
-    return result::from_raw(aligned_raw<result::fraction_bits>() +
-                            rhs.template aligned_raw<result::fraction_bits>());
+    return result::from_exact_raw(aligned_raw<result::fraction_bits>() +
+                                  rhs.template aligned_raw<result::fraction_bits>());
   }
 
   template <int W2, int I2, ap_q_mode Q2, ap_o_mode O2>
   constexpr auto operator-(const fixed<W2, I2, Q2, O2>& rhs) const {
     using formats = detail::result_formats<W, I, W2, I2>;
     using result = fixed<formats::sum_width, formats::sum_integer>;
-    return result::from_raw(aligned_raw<result::fraction_bits>() -
-                            rhs.template aligned_raw<result::fraction_bits>());
+    return result::from_exact_raw(aligned_raw<result::fraction_bits>() -
+                                  rhs.template aligned_raw<result::fraction_bits>());
   }
 
-  constexpr fixed<W + 1, I + 1> operator-() const { return fixed<W + 1, I + 1>::from_raw(-raw_); }
+  constexpr fixed<W + 1, I + 1> operator-() const { return fixed<W + 1, I + 1>::from_exact_raw(-raw_); }
   constexpr fixed operator+() const { return *this; }
 
   // --- compound assignment: exact result, then this type's Q and O ----------------------------
