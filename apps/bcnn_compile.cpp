@@ -86,11 +86,11 @@ int main(int argc, char** argv) {
                      "); repeatable");
   app.add_option("--parallelism", parallelisms,
                  "LAYER=N: about N units at once in the kind's terms (bc_dense, bc_conv2d: block rows; conv2d: output "
-                 "channels; dense: about N multipliers); repeatable");
+                 "channels; dense: about N multipliers; relu, batchnorm and the pools on pixels: N lanes); repeatable");
   app.add_option("--knob", knobs,
                  "LAYER.NAME=N: a knob of the layer's kind (" + bcnn::hw::hw_knobs_help() + "); repeatable");
-  app.add_option("--block-rows", block_rows, "LAYER=N: --knob LAYER.block_rows=N (bc_dense block rows at once)");
-  app.add_option("--bins", bins, "LAYER=N: --knob LAYER.bins=N (bc_dense frequency bins per cycle)");
+  app.add_option("--block-rows", block_rows, "LAYER=N: --knob LAYER.block_rows=N (bc_dense, bc_conv2d block rows at once)");
+  app.add_option("--bins", bins, "LAYER=N: --knob LAYER.bins=N (bc_dense, bc_conv2d frequency bins per cycle)");
   app.add_option("--reuse", reuses, "LAYER=R: --knob LAYER.reuse=R (dense: ceil(n_in/R) multipliers)");
   app.add_option("--target-images-per-s", target_images_per_s,
                  "Pick the smallest parallelism of every layer not set explicitly that meets this throughput")
