@@ -119,8 +119,7 @@ void HwBcConv2d::quantize(const Layer& float_layer, QuantLayer& q, QuantContext&
              range.input_max);
 
   const WindowGeometry& g = layer.geometry();
-  const int K = layer.block_size(), P = layer.block_rows(), Q = layer.block_cols(), bins = K / 2 + 1;
-  const int taps = g.kernel_h * g.kernel_w;
+  const int K = layer.block_size(), P = layer.block_rows(), Q = layer.block_cols();
   bc.block = K;
   bc.p = P;
   bc.q = Q;
@@ -132,41 +131,9 @@ void HwBcConv2d::quantize(const Layer& float_layer, QuantLayer& q, QuantContext&
   bc.pad_left = g.pad_left;
   const auto w = layer.param(0);  // (P, Q, kh, kw, K)
   const auto b = layer.param(1);  // (C_out)
-  const int weight_width = ctx.options().weight_width;
 
-  // Weight spectra DFT(w_ijab)[f] = sum_t w[t] e^{-2 pi i f t / K}, in double from an exact table.
-  std::vector<double> cos_table, sin_table;
-  fft_angle_tables(K, cos_table, sin_table);
-  const std::size_t blocks = static_cast<std::size_t>(P) * Q * taps;
-  std::vector<double> spec_re(blocks * bins), spec_im(spec_re.size());
-  double spec_abs_max = 0;
-  for (std::size_t block = 0; block < blocks; ++block) {
-    const float* wb = w.data() + block * K;
-    for (int f = 0; f < bins; ++f) {
-      double re = 0, im = 0;
-      for (int t = 0; t < K; ++t) {
-        const int m = (f * t) % K;
-        re += static_cast<double>(wb[t]) * cos_table[m];
-        im -= static_cast<double>(wb[t]) * sin_table[m];
-      }
-      // DC and Nyquist bins of a real sequence are real.
-      if (f == 0 || 2 * f == K) im = 0;
-      spec_re[block * bins + f] = re;
-      spec_im[block * bins + f] = im;
-      spec_abs_max = std::max({spec_abs_max, std::abs(re), std::abs(im)});
-    }
-  }
-
-  // weight: covers every real and imaginary part of the spectra.
-  bc.weight = ctx.choose_constant(
-      q.name, "weight", data_format(weight_width, integer_bits_for_range(-spec_abs_max, spec_abs_max, weight_width)),
-      "covers max |Re|, |Im| of the weight spectra DFT(w_ijab)", -spec_abs_max, spec_abs_max);
-  bc.weight_re.resize(spec_re.size());
-  bc.weight_im.resize(spec_im.size());
-  for (std::size_t i = 0; i < spec_re.size(); ++i) {
-    bc.weight_re[i] = bcnn_hls::from_double(spec_re[i], bc.weight);
-    bc.weight_im[i] = bcnn_hls::from_double(spec_im[i], bc.weight);
-  }
+  // Weight spectra DFT(w_ijab) of the (P, Q, kh, kw, K) weight, in a format covering them.
+  choose_weight_spectra(q.name, w, K, "w_ijab", ctx, bc);
 
   bc.spec = choose_spec_format(q.name, q.in, K, ctx);
 

@@ -34,42 +34,9 @@ void HwBcDense::quantize(const Layer& float_layer, QuantLayer& q, QuantContext& 
   bc.q = Q;
   const auto w = layer.param(0);  // (P, Q, K)
   const auto b = layer.param(1);  // (m)
-  const int weight_width = ctx.options().weight_width;
 
-  // Weight spectra DFT(w_ij)[f] = sum_t w[t] e^{-2 pi i f t / K}, in double from an exact table.
-  std::vector<double> cos_table, sin_table;
-  fft_angle_tables(K, cos_table, sin_table);
-  std::vector<double> spec_re(static_cast<std::size_t>(P) * Q * bins), spec_im(spec_re.size());
-  double spec_abs_max = 0;
-  for (int i = 0; i < P; ++i)
-    for (int j = 0; j < Q; ++j) {
-      const float* wij = w.data() + (static_cast<std::size_t>(i) * Q + j) * K;
-      for (int f = 0; f < bins; ++f) {
-        double re = 0, im = 0;
-        for (int t = 0; t < K; ++t) {
-          const int m = (f * t) % K;
-          re += static_cast<double>(wij[t]) * cos_table[m];
-          im -= static_cast<double>(wij[t]) * sin_table[m];
-        }
-        // DC and Nyquist bins of a real sequence are real.
-        if (f == 0 || 2 * f == K) im = 0;
-        const std::size_t idx = (static_cast<std::size_t>(i) * Q + j) * bins + f;
-        spec_re[idx] = re;
-        spec_im[idx] = im;
-        spec_abs_max = std::max({spec_abs_max, std::abs(re), std::abs(im)});
-      }
-    }
-
-  // weight: covers every real and imaginary part of the spectra.
-  bc.weight = ctx.choose_constant(
-      q.name, "weight", data_format(weight_width, integer_bits_for_range(-spec_abs_max, spec_abs_max, weight_width)),
-      "covers max |Re|, |Im| of the weight spectra DFT(w_ij)", -spec_abs_max, spec_abs_max);
-  bc.weight_re.resize(spec_re.size());
-  bc.weight_im.resize(spec_im.size());
-  for (std::size_t i = 0; i < spec_re.size(); ++i) {
-    bc.weight_re[i] = bcnn_hls::from_double(spec_re[i], bc.weight);
-    bc.weight_im[i] = bcnn_hls::from_double(spec_im[i], bc.weight);
-  }
+  // Weight spectra DFT(w_ij) of the (P, Q, K) weight, in a format covering them.
+  choose_weight_spectra(q.name, w, K, "w_ij", ctx, bc);
 
   bc.spec = choose_spec_format(q.name, q.in, K, ctx);
 

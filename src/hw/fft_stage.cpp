@@ -215,6 +215,43 @@ FixedFormat block_scale_format(int block) {
   return {bits + 2, bits + 2, bcnn_hls::quant_mode::trn, bcnn_hls::overflow_mode::wrap};
 }
 
+void choose_weight_spectra(const std::string& layer, std::span<const float> w, int block, const std::string& what,
+                           QuantContext& ctx, SpectralParams& bc) {
+  const int K = block, bins = K / 2 + 1;
+  std::vector<double> cos_table, sin_table;
+  fft_angle_tables(K, cos_table, sin_table);
+  const std::size_t vectors = w.size() / static_cast<std::size_t>(K);
+  std::vector<double> spec_re(vectors * bins), spec_im(spec_re.size());
+  double spec_abs_max = 0;
+  for (std::size_t v = 0; v < vectors; ++v) {
+    const float* wv = w.data() + v * K;
+    for (int f = 0; f < bins; ++f) {
+      double re = 0, im = 0;
+      for (int t = 0; t < K; ++t) {
+        const int m = (f * t) % K;
+        re += static_cast<double>(wv[t]) * cos_table[m];
+        im -= static_cast<double>(wv[t]) * sin_table[m];
+      }
+      // DC and Nyquist bins of a real sequence are real.
+      if (f == 0 || 2 * f == K) im = 0;
+      spec_re[v * bins + f] = re;
+      spec_im[v * bins + f] = im;
+      spec_abs_max = std::max({spec_abs_max, std::abs(re), std::abs(im)});
+    }
+  }
+  const int width = ctx.options().weight_width;
+  bc.weight = ctx.choose_constant(layer, "weight",
+                                  data_format(width, integer_bits_for_range(-spec_abs_max, spec_abs_max, width)),
+                                  "covers max |Re|, |Im| of the weight spectra DFT(" + what + ")", -spec_abs_max,
+                                  spec_abs_max);
+  bc.weight_re.resize(spec_re.size());
+  bc.weight_im.resize(spec_im.size());
+  for (std::size_t i = 0; i < spec_re.size(); ++i) {
+    bc.weight_re[i] = bcnn_hls::from_double(spec_re[i], bc.weight);
+    bc.weight_im[i] = bcnn_hls::from_double(spec_im[i], bc.weight);
+  }
+}
+
 FixedFormat choose_spectral_acc(const std::string& layer, int128 raw_bound, const FixedFormat& weight,
                                 const FixedFormat& spec, const std::string& rule, QuantContext& ctx, double* bound) {
   const int fraction = weight.fraction_bits() + spec.fraction_bits();

@@ -77,6 +77,13 @@ void set_spectral_values(const SpectralParams& bc, TemplateValues& v);
 
 // The format of fixed<log2(K) + 2, log2(K) + 2>, the integer type that holds K in the kernels.
 FixedFormat block_scale_format(int block);
+// weight: the spectra DFT(w)[f] = sum_t w[t] e^{-2 pi i f t / K}, f < K/2 + 1, of `w`'s
+// consecutive vectors of K values (in double from an exact angle table; the DC and Nyquist bins
+// real), in a format covering every real and imaginary part (the weight width, or the override);
+// their raw values into bc.weight_re and bc.weight_im, vector by vector. `what` names the vectors
+// in the report ("w_ij").
+void choose_weight_spectra(const std::string& layer, std::span<const float> w, int block, const std::string& what,
+                           QuantContext& ctx, SpectralParams& bc);
 // acc: the override, else the exact format with F = F_weight + F_spec whose integer bits hold
 // `raw_bound` (in units of 2^-F, a proven bound of |acc|); fails above 64 bits. `rule` says how
 // the bound was proven (report). *bound receives the bound as a value.
