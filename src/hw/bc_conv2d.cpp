@@ -326,18 +326,9 @@ StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) co
   s.ii_cycles = s.latency_cycles;  // one image at a time
 
   Resources& r = s.resources;
-  // Forward FFT: one butterfly unit; inverse: one per parallel block row.
-  r += butterfly_unit(K, bc.spec.width, bc.twiddle.width, part);
-  for (int i = 0; i < Pr; ++i) r += butterfly_unit(K, bc.ifft.width, bc.twiddle.width, part);
-  // Complex MAC lanes: 4 real products each.
+  // FFT units, complex MAC lanes, output conversions.
+  r += spectral_compute_resources(bc, l.out.width, part);
   const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb;
-  r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
-  const int product_width = bc.spec.width + bc.weight.width + 1;
-  r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
-  r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
-  // Output conversion out_t(y * K + bias), one per parallel block row.
-  r.lut += Pr * (l.out.width + bc.ifft.width + 8);
-  r.ff += Pr * (l.out.width + bc.ifft.width);
   // Memories: the spectral line buffer (re, im) of kernel_h rows, Pb banks; the weight spectra
   // (re, im) partitioned Pr x Pb ways; the accumulators and Y' per parallel block row; the twiddle
   // ROMs; bias; the forward FFT's input block; the output block.

@@ -154,18 +154,9 @@ StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) con
   s.ii_cycles = s.latency_cycles;  // one call at a time
 
   Resources& r = s.resources;
-  // Forward FFT: one butterfly unit; inverse: one per parallel block row.
-  r += butterfly_unit(K, bc.spec.width, bc.twiddle.width, part);
-  for (int i = 0; i < Pr; ++i) r += butterfly_unit(K, bc.ifft.width, bc.twiddle.width, part);
-  // Complex MAC lanes: 4 real products each.
+  // FFT units, complex MAC lanes, output conversions.
+  r += spectral_compute_resources(bc, l.out.width, part);
   const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb;
-  r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
-  const int product_width = bc.spec.width + bc.weight.width + 1;
-  r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
-  r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
-  // Output conversion out_t(y * K + bias), one per parallel block row.
-  r.lut += Pr * (l.out.width + bc.ifft.width + 8);
-  r.ff += Pr * (l.out.width + bc.ifft.width);
   // Memories: weight spectra (re, im) partitioned Pr x Pb ways; X' (re, im) Pb ways; the
   // accumulators and Y' per parallel block row; the twiddle ROMs; bias; input block; output.
   add_memory(r, 2 * lanes, ceil_div(bc.p, Pr) * bc.q * ceil_div(bins, Pb), bc.weight.width);

@@ -366,4 +366,19 @@ void set_spectral_values(const SpectralParams& bc, TemplateValues& v) {
       .set("twiddle_t", cpp_type(bc.twiddle));
 }
 
+Resources spectral_compute_resources(const SpectralParams& bc, int out_width, const FpgaPart& part) {
+  const int K = bc.block, Pr = bc.block_rows_parallel, Pb = bc.bins_parallel;
+  Resources r;
+  r += butterfly_unit(K, bc.spec.width, bc.twiddle.width, part);
+  for (int i = 0; i < Pr; ++i) r += butterfly_unit(K, bc.ifft.width, bc.twiddle.width, part);
+  const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb;
+  r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
+  const int product_width = bc.spec.width + bc.weight.width + 1;
+  r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
+  r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
+  r.lut += Pr * (out_width + bc.ifft.width + 8);
+  r.ff += Pr * (out_width + bc.ifft.width);
+  return r;
+}
+
 }  // namespace bcnn::hw

@@ -63,6 +63,11 @@ struct SpectralParams {
   int bins_parallel = 1;        // frequency bins per cycle
 };
 
+// The arithmetic units of a block-circulant kind's estimate: one forward butterfly unit, one
+// inverse unit per parallel block row, block_rows x bins complex MAC lanes (4 real products each)
+// and an output conversion out_t(y * K + bias) per parallel block row; `out_width` is out_t's.
+Resources spectral_compute_resources(const SpectralParams& bc, int out_width, const FpgaPart& part);
+
 // The format fields of a block-circulant kind, for --layer-precision.
 std::vector<std::string> spectral_format_fields();
 // The knobs block_rows (and --parallelism's units) and bins, range-checked.
