@@ -142,7 +142,10 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
   for (const auto& s : d.stages) {
     d.total += s.resources;
     d.latency_cycles += s.latency_cycles;
-    d.ii_cycles = std::max(d.ii_cycles, s.ii_cycles);
+    if (s.ii_cycles > d.ii_cycles) {
+      d.ii_cycles = s.ii_cycles;
+      d.bottleneck_stage = s.name;
+    }
   }
   d.latency_us = d.latency_cycles * clock_ns / 1000.0;
   d.images_per_s = d.ii_cycles > 0 ? 1e9 / (clock_ns * static_cast<double>(d.ii_cycles)) : 0;
@@ -153,6 +156,12 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
   d.bram_fraction = fraction(d.total.bram18, part.bram18);
   d.lut_fraction = fraction(d.total.lut, part.lut);
   d.ff_fraction = fraction(d.total.ff, part.ff);
+  for (const auto& [name, f] : {std::pair{"DSP", d.dsp_fraction}, {"BRAM18K", d.bram_fraction},
+                                {"LUT", d.lut_fraction}, {"FF", d.ff_fraction}})
+    if (f > d.busiest_fraction) {
+      d.busiest_fraction = f;
+      d.busiest_resource = name;
+    }
 
   std::vector<std::string> over, high;
   auto check = [&](const char* what, std::int64_t used, std::int64_t available, double f) {

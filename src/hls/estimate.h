@@ -6,6 +6,7 @@
 // BRAM follow from the loop structure and array partitioning, LUT and FF from per-operator
 // constants.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ struct StageEstimate {
   Resources resources;
   std::int64_t latency_cycles = 0;  // one image through this stage
   std::int64_t ii_cycles = 0;       // cycles between two images entering this stage
+  // The constants of the generated config struct (by name) that this estimate's unrolls,
+  // partitions and pipeline IIs follow: the kernel derives every such pragma from them, and a
+  // test checks them against the generated project (docs/estimator.md).
+  std::map<std::string, std::int64_t> assumes;
 };
 
 struct DesignEstimate {
@@ -64,6 +69,10 @@ struct DesignEstimate {
   double dsp_fraction = 0, bram_fraction = 0, lut_fraction = 0, ff_fraction = 0;
   bool fits = true;
   std::vector<std::string> warnings;  // e.g. "does not fit: DSP 2048 of 1728 (118%)"
+  // What bounds the design: the stage with the largest II (the first of equals), and the most
+  // used resource ("DSP", "BRAM18K", "LUT" or "FF").
+  std::string bottleneck_stage, busiest_resource;
+  double busiest_fraction = 0;
 };
 
 DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,

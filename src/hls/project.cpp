@@ -273,7 +273,8 @@ json estimate_json(const DesignEstimate& e) {
   for (const auto& s : e.stages)
     stages.push_back({{"name", s.name}, {"type", s.type}, {"parallelism", s.parallelism},
                       {"dsp", s.resources.dsp}, {"bram18k", s.resources.bram18}, {"lut", s.resources.lut},
-                      {"ff", s.resources.ff}, {"latency_cycles", s.latency_cycles}, {"ii_cycles", s.ii_cycles}});
+                      {"ff", s.resources.ff}, {"latency_cycles", s.latency_cycles}, {"ii_cycles", s.ii_cycles},
+                      {"assumes", s.assumes}});
   return {{"part", {{"name", e.part.name}, {"description", e.part.description}, {"dsp", e.part.dsp},
                     {"bram18k", e.part.bram18}, {"lut", e.part.lut}, {"ff", e.part.ff}}},
           {"clock_ns", e.clock_ns},
@@ -287,7 +288,9 @@ json estimate_json(const DesignEstimate& e) {
           {"latency_cycles", e.latency_cycles},
           {"latency_us", e.latency_us},
           {"ii_cycles", e.ii_cycles},
-          {"images_per_s", e.images_per_s}};
+          {"images_per_s", e.images_per_s},
+          {"bottleneck", {{"stage", e.bottleneck_stage}, {"resource", e.busiest_resource},
+                          {"resource_fraction", e.busiest_fraction}}}};
 }
 
 std::string report_json(const ProjectSpec& spec, const TbData& tb) {
@@ -490,6 +493,13 @@ std::string estimate_table(const DesignEstimate& e, bool markdown) {
                 markdown ? "\n" : "", e.clock_ns, 1000.0 / e.clock_ns, with_commas(e.latency_cycles).c_str(),
                 e.latency_us, with_commas(e.ii_cycles).c_str(), e.images_per_s);
   out += buffer;
+  if (!e.bottleneck_stage.empty()) {
+    std::snprintf(buffer, sizeof buffer,
+                  "%sBound by stage %s (the largest II); the most used resource is %s (%.1f%%).\n",
+                  markdown ? "\n" : "", e.bottleneck_stage.c_str(), e.busiest_resource.c_str(),
+                  100 * e.busiest_fraction);
+    out += buffer;
+  }
   return out;
 }
 

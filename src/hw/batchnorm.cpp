@@ -94,12 +94,14 @@ StageEstimate HwBatchNorm::estimate(const QuantLayer& q, const FpgaPart& part) c
   s.name = q.name;
   s.type = "batchnorm";
   const int C = channels_of(q);
-  // On a pixel stream, per pixel the channel loop: ceil(C / lanes) cycles on `lanes` multipliers.
-  const int lanes = q.in_pixels ? p.lanes : 1;
+  // On a pixel stream, per pixel the channel loop: ceil(C / lanes) cycles on `lanes` multipliers;
+  // on an array, ceil(n / lanes) cycles.
+  const int lanes = p.lanes;
   s.parallelism = lanes_cell(q, p.lanes);
+  s.assumes = {{"lanes", p.lanes}};
   const int depth = loop_depth + 3;  // multiply (3), add and convert
   s.latency_cycles = call_overhead + (q.in_pixels ? lanes_pixel_cycles(q.n_in / C, C, lanes, depth)
-                                                  : q.n_in + depth);
+                                                  : lanes_array_cycles(q.n_in, lanes, depth));
   s.ii_cycles = s.latency_cycles;
   Resources& r = s.resources;
   r.dsp = lanes * dsp_per_multiplier(q.in.width, p.scale.width, part);
@@ -113,8 +115,14 @@ StageEstimate HwBatchNorm::estimate(const QuantLayer& q, const FpgaPart& part) c
     r.lut += lanes_mux_lut(C, lanes, q.in.width) + loop_control_lut;
     r.ff += (lanes < C ? static_cast<std::int64_t>(C) * q.out.width : 0) + loop_control_ff;
   } else {
-    add_memory(r, 1, C, p.scale.width);
-    add_memory(r, 1, C, p.shift.width);
+    // One table read per lane and cycle: the tables in registers when there are several lanes.
+    if (lanes == 1) {
+      add_memory(r, 1, C, p.scale.width);
+      add_memory(r, 1, C, p.shift.width);
+    } else {
+      add_register_array(r, C, p.scale.width, lanes);
+      add_register_array(r, C, p.shift.width, lanes);
+    }
   }
   return s;
 }
@@ -142,7 +150,7 @@ std::map<std::string, std::string> HwBatchNorm::table_cells(const QuantLayer& q)
 void HwBatchNorm::describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const {
   const BatchNormParams& p = params_of<BatchNormParams>(q);
   layer["channels"] = channels_of(q);
-  if (q.in_pixels) layer["lanes"] = p.lanes;
+  layer["lanes"] = p.lanes;
   formats["scale"] = format_name(p.scale);
   formats["shift"] = format_name(p.shift);
 }

@@ -312,6 +312,7 @@ StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) co
   char buffer[160];
   std::snprintf(buffer, sizeof buffer, "%d of %d block rows x %d of %d bins", Pr, bc.p, Pb, bins);
   s.parallelism = buffer;
+  s.assumes = {{"block", K}, {"block_rows_parallel", Pr}, {"bins_parallel", Pb}};
 
   // Latency of one image. The kernel is one loop nest: it reads input rows (one pixel per cycle,
   // each followed by its q forward FFTs) between output rows, so the forward FFTs do not overlap

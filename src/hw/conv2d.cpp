@@ -207,6 +207,7 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
   char buffer[160];
   std::snprintf(buffer, sizeof buffer, "%d of %d outputs x %d of %d inputs", Po, C_out, Pi, C_in);
   s.parallelism = buffer;
+  s.assumes = {{"outputs_parallel", Po}, {"inputs_parallel", Pi}};
   // Rows are read (one pixel per cycle) between output rows; per output pixel ceil(C_out / Po)
   // groups, each taps * ceil(C_in / Pi) pipelined MAC iterations, the pipeline's drain, and the
   // output conversion.

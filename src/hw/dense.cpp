@@ -127,6 +127,7 @@ StageEstimate HwDense::estimate(const QuantLayer& l, const FpgaPart& part) const
   std::snprintf(buffer, sizeof buffer, "reuse %lld (%lld multiplier%s)", static_cast<long long>(R),
                 static_cast<long long>(M), M == 1 ? "" : "s");
   s.parallelism = buffer;
+  s.assumes = {{"reuse_factor", R}};
   s.latency_cycles = call_overhead + static_cast<std::int64_t>(l.n_out) * (trip + dense_depth + log2_ceil(M));
   s.ii_cycles = s.latency_cycles;
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "bcnn_hls/fft.h"
 #include "hw/exact.h"
 #include "hw/fixed_format.h"
 #include "hw/hw_layer.h"
@@ -208,6 +209,54 @@ Resources butterfly_unit(int block, int data_width, int twiddle_width, const Fpg
 std::int64_t fft_cycles(int block, int unload) {
   const int stages = log2_ceil(block);
   return (block + loop_depth) + stages * (block / 2 + butterfly_depth) + (unload + loop_depth);
+}
+
+std::vector<int> fft_engine_units(int block) {
+  const int bits = log2_ceil(block), all = block / 2 * bits;
+  std::vector<int> units{1};
+  for (int u = bits; u < all; u *= 2) units.push_back(u);
+  units.push_back(all);
+  return units;
+}
+
+int fft_engine_ii(int block, int units) { return bcnn_hls::fft_engine_ii(block, units); }
+
+std::int64_t fft_engine_cycles(int block, int units, int lanes, std::int64_t blocks, int unload) {
+  const int ii = fft_engine_ii(block, units);
+  if (ii == 0) return blocks * ((block + loop_depth) + fft_cycles(block, unload));
+  const std::int64_t fill = log2_ceil(block) * butterfly_depth + 2 * loop_depth;
+  return ceil_div(blocks, lanes) * ii + fill;
+}
+
+Resources fft_engines(int block, int units, int lanes, int data_width, int twiddle_width, const FpgaPart& part) {
+  const int ii = fft_engine_ii(block, units);
+  if (ii == 0) {
+    Resources r = butterfly_unit(block, data_width, twiddle_width, part);
+    add_register_array(r, block, data_width, 1);  // the input block
+    return r;
+  }
+  Resources r;
+  const int sum_width = data_width + twiddle_width + 2;
+  r.dsp = static_cast<std::int64_t>(units) * 4 * dsp_per_multiplier(data_width, twiddle_width, part);
+  r.lut = static_cast<std::int64_t>(units) * (4 * sum_width + 4 * (data_width + 4));
+  r.ff = static_cast<std::int64_t>(units) * 8 * sum_width;
+  // A unit serving ii butterflies picks its operands (a, b: 4 words; w: 2) out of ii: an ii:1
+  // multiplexer per bit, about (ii - 1) / 3 LUT6 (a LUT6 is a 4:1 multiplexer).
+  if (ii > 1) r.lut += units * static_cast<std::int64_t>(4 * data_width + 2 * twiddle_width) * ceil_div(ii - 1, 3);
+  // Stage registers: every stage's K complex results held for the next.
+  r.ff += static_cast<std::int64_t>(log2_ceil(block)) * block * 2 * data_width;
+  r.lut += 2 * loop_control_lut;
+  r.ff += 2 * loop_control_ff;
+  r.dsp *= lanes;
+  r.lut *= lanes;
+  r.ff *= lanes;
+  return r;
+}
+
+std::string fft_engine_cell(int block, int units, int lanes) {
+  const int all = block / 2 * log2_ceil(block);
+  std::string engine = units <= 1 ? "serial" : units == all ? "parallel" : std::to_string(units) + "-unit";
+  return lanes > 1 ? std::to_string(lanes) + " x " + engine : engine;
 }
 
 FixedFormat block_scale_format(int block) {

@@ -136,4 +136,22 @@ Resources butterfly_unit(int block, int data_width, int twiddle_width, const Fpg
 // butterflies (each stage drains its pipeline: the next reads what it wrote), unload.
 std::int64_t fft_cycles(int block, int unload);
 
+// --- FFT engines (bcnn_hls/fft.h, "FFT engines") -------------------------------------------------
+// The butterfly units an engine may have for length K: 1 (serial), then log2(K) x 1, 2, 4, ... up
+// to all K/2 log2(K) (fully parallel).
+std::vector<int> fft_engine_units(int block);
+// bcnn_hls::fft_engine_ii: the cycles between blocks of a pipelined engine (0 for the serial one).
+int fft_engine_ii(int block, int units);
+// `lanes` engines of `units` units transforming `blocks` blocks of K; `unload` values leave each
+// transform (K/2 + 1 bins forward, K outputs inverse). The serial engine (one lane) loads K,
+// runs the stage loops and unloads; a pipelined one takes a group of `lanes` blocks every II
+// cycles after a fill of log2(K) butterflies and the load.
+std::int64_t fft_engine_cycles(int block, int units, int lanes, std::int64_t blocks, int unload);
+// `lanes` engines of `units` units on `data_width`-bit data: the butterfly units; a pipelined
+// engine's stage registers (K complex words per stage) and, when a unit serves several
+// butterflies (II > 1), the multiplexers that feed it.
+Resources fft_engines(int block, int units, int lanes, int data_width, int twiddle_width, const FpgaPart& part);
+// The engines' cell of the layer table: "serial", "N units" or "parallel", times lanes.
+std::string fft_engine_cell(int block, int units, int lanes);
+
 }  // namespace bcnn::hw

@@ -56,6 +56,7 @@ StageEstimate HwGlobalAvgPool::estimate(const QuantLayer& q, const FpgaPart& par
   s.name = q.name;
   s.type = "global_avgpool";
   s.parallelism = lanes_cell(q, p.lanes);
+  s.assumes = {{"lanes", p.lanes}};
   const std::int64_t C = q.in_shape[0], pixels = static_cast<std::int64_t>(q.in_shape[1]) * q.in_shape[2];
   const std::int64_t lanes = p.lanes, banks_depth = ceil_div(C, lanes);
   // Clearing the accumulators; per pixel the channel loop, ceil(C / lanes) cycles on `lanes`

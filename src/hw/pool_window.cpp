@@ -43,6 +43,7 @@ StageEstimate pool_window_estimate(const QuantLayer& q, const PoolWindow& w, std
   s.name = q.name;
   s.type = std::string(type);
   s.parallelism = "window " + pool_window_spec(w) + ", " + lanes_cell(q, lanes);
+  s.assumes = {{"lanes", lanes}};
   const std::int64_t C = q.in_shape[0], H = q.in_shape[1], W = q.in_shape[2];
   const std::int64_t out_h = q.out_shape[1], out_w = q.out_shape[2];
   // Reading rows (a pipelined loop), then per output pixel the pipelined channel loop.

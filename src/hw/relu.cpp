@@ -47,6 +47,7 @@ StageEstimate HwRelu::estimate(const QuantLayer& l, const FpgaPart& /*part*/) co
   s.name = l.name;
   s.type = "relu";
   s.parallelism = lanes_cell(l, relu_lanes(l));
+  s.assumes = {{"lanes", relu_lanes(l)}};
   Resources& r = s.resources;
   if (l.in_pixels) {
     // Per pixel, the channel loop: ceil(C / lanes) cycles on `lanes` comparators and conversions.
@@ -56,9 +57,11 @@ StageEstimate HwRelu::estimate(const QuantLayer& l, const FpgaPart& /*part*/) co
     r.lut = lanes * (l.in.width + l.out.width) + lanes_mux_lut(C, lanes, l.in.width) + 2 * loop_control_lut;
     r.ff = lanes * l.out.width + (lanes < C ? static_cast<std::int64_t>(C) * l.out.width : 0) + 2 * loop_control_ff;
   } else {
-    s.latency_cycles = call_overhead + l.n_in + loop_depth;
-    r.lut = l.in.width + l.out.width + loop_control_lut;
-    r.ff = l.out.width + loop_control_ff;
+    // ceil(n / lanes) cycles on `lanes` comparators and conversions (the arrays in `lanes` banks).
+    const int lanes = relu_lanes(l);
+    s.latency_cycles = call_overhead + lanes_array_cycles(l.n_in, lanes, loop_depth);
+    r.lut = lanes * (l.in.width + l.out.width) + loop_control_lut;
+    r.ff = lanes * l.out.width + loop_control_ff;
   }
   s.ii_cycles = s.latency_cycles;
   return s;
@@ -74,12 +77,11 @@ void HwRelu::balance(QuantLayer& q, const FpgaPart& part, std::int64_t target_ii
 }
 
 std::map<std::string, std::string> HwRelu::table_cells(const QuantLayer& q) const {
-  if (!q.in_pixels) return {};
   return {{"parallelism", lanes_cell(q, relu_lanes(q))}};
 }
 
 void HwRelu::describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& /*formats*/) const {
-  if (q.in_pixels) layer["lanes"] = relu_lanes(q);
+  layer["lanes"] = relu_lanes(q);
 }
 
 TemplateValues HwRelu::template_values(const QuantLayer& q, const ProjectNames& names) const {

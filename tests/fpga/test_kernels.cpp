@@ -130,11 +130,24 @@ struct OddDense {
 
 // ---- CFG structs, as a generated project writes them (arrays filled at run time here) ----------
 
-template <int N_IN, int N_OUT, int K, class F, int ROWS_PARALLEL = 1, int BINS_PARALLEL = 1>
+// The engines: ENGINES = {fft_units, fft_lanes, ifft_units, ifft_lanes} (bcnn_hls/fft.h).
+struct SerialEngines {
+  static const int fft_units = 1, fft_lanes = 1, ifft_units = 1, ifft_lanes = 1;
+};
+template <int FFT_UNITS, int FFT_LANES, int IFFT_UNITS, int IFFT_LANES>
+struct Engines {
+  static const int fft_units = FFT_UNITS, fft_lanes = FFT_LANES, ifft_units = IFFT_UNITS, ifft_lanes = IFFT_LANES;
+};
+
+template <int N_IN, int N_OUT, int K, class F, int ROWS_PARALLEL = 1, int BINS_PARALLEL = 1, int COLS_PARALLEL = 1,
+          class ENGINES = SerialEngines>
 struct BcCfg {
   static const int n_in = N_IN, n_out = N_OUT, block = K;
   static const int p = (N_OUT + K - 1) / K, q = (N_IN + K - 1) / K;
   static const int block_rows_parallel = ROWS_PARALLEL, bins_parallel = BINS_PARALLEL;
+  static const int block_cols_parallel = COLS_PARALLEL;
+  static const int fft_units = ENGINES::fft_units, fft_lanes = ENGINES::fft_lanes;
+  static const int ifft_units = ENGINES::ifft_units, ifft_lanes = ENGINES::ifft_lanes;
   typedef typename F::in_t in_t;
   typedef typename F::spec_t spec_t;
   typedef typename F::weight_t weight_t;
@@ -164,7 +177,7 @@ struct DenseCfg {
 
 template <int N, class IN, class OUT>
 struct ReluCfg {
-  static const int n = N;
+  static const int n = N, lanes = 1;
   typedef IN in_t;
   typedef OUT out_t;
 };
@@ -201,6 +214,11 @@ QuantLayer bc_dense_layer(const std::vector<float>& w, const std::vector<float>&
   bc.q = CFG::q;
   bc.block_rows_parallel = CFG::block_rows_parallel;
   bc.bins_parallel = CFG::bins_parallel;
+  bc.block_cols_parallel = CFG::block_cols_parallel;
+  bc.fft_units = CFG::fft_units;
+  bc.fft_lanes = CFG::fft_lanes;
+  bc.ifft_units = CFG::ifft_units;
+  bc.ifft_lanes = CFG::ifft_lanes;
   std::vector<double> re, im;
   for (int b = 0; b < CFG::p * CFG::q; ++b)
     for (int f = 0; f < bins; ++f) {
@@ -566,6 +584,20 @@ void check_dense_against_float(std::uint64_t seed) {
 }
 
 }  // namespace
+
+TEST_CASE("hls kernel bc_dense: every FFT engine and MAC array gives the same bits (each against the DFT oracle "
+          "and the emulator)") {
+  // One layer (seed 21), n = 100, m = 70, K = 64: the serial engines, pipelined ones (one unit
+  // per stage: 6; two per stage: 12) with lanes, fully parallel ones (192 units), and MAC arrays
+  // whose rows, bins and block columns do not divide p, 33 and q.
+  check_bc_dense_against_float<BcCfg<100, 70, 64, WideBc>>(21);
+  check_bc_dense_against_float<BcCfg<100, 70, 64, WideBc, 1, 4, 2, Engines<6, 1, 6, 1>>>(21);
+  check_bc_dense_against_float<BcCfg<100, 70, 64, WideBc, 2, 33, 1, Engines<12, 2, 192, 1>>>(21);
+  check_bc_dense_against_float<BcCfg<100, 70, 64, WideBc, 2, 5, 2, Engines<192, 2, 12, 2>>>(21);
+  // K = 16 with 3 block columns and 2 block rows: lanes that do not divide them.
+  check_bc_dense_against_float<BcCfg<37, 23, 16, WideBc, 2, 3, 3, Engines<32, 3, 4, 2>>>(22);
+  check_bc_dense_against_float<BcCfg<37, 23, 16, WideBc, 1, 9, 2, Engines<8, 2, 1, 1>>>(22);
+}
 
 TEST_CASE("hls kernel dense: matches y = W x + b within the format bound") {
   check_dense_against_float<DenseCfg<23, 10, 1, WideDense>>(21);

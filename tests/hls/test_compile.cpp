@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -122,6 +123,60 @@ std::vector<std::vector<long long>> read_rows(const std::string& path) {
   return rows;
 }
 
+// The constants of the generated config struct `NAME_config` in parameters.h: every
+// "static const int a = 1, b = 2;" line of its body.
+std::map<std::string, long long> config_constants(const std::string& parameters, const std::string& name) {
+  std::map<std::string, long long> constants;
+  const std::string opening = "struct " + name + "_config {";
+  const std::size_t begin = parameters.find(opening);
+  if (begin == std::string::npos) return constants;
+  const std::size_t end = parameters.find("\n};", begin);
+  std::istringstream body(parameters.substr(begin + opening.size(), end - begin - opening.size()));
+  std::string line;
+  const std::string prefix = "static const int ";
+  while (std::getline(body, line)) {
+    const std::size_t at = line.find(prefix);
+    if (at == std::string::npos) continue;
+    std::string list = line.substr(at + prefix.size());
+    list = list.substr(0, list.find(';'));
+    std::istringstream items(list);
+    std::string item;
+    while (std::getline(items, item, ',')) {
+      const std::size_t eq = item.find('=');
+      if (eq == std::string::npos) continue;
+      std::string key = item.substr(0, eq);
+      key.erase(0, key.find_first_not_of(' '));
+      key.erase(key.find_last_not_of(' ') + 1);
+      constants[key] = std::stoll(item.substr(eq + 1));
+    }
+  }
+  return constants;
+}
+
+// The estimate follows the generated code: every constant a stage's estimate assumes (its
+// unrolls, partitions, pipeline IIs; report.json's "assumes") is what the generated config of
+// that layer says, which the kernel's pragmas are derived from.
+void check_estimate_follows_code(const std::string& project) {
+  const json report = json::parse(read_text(project + "/report.json"));
+  const std::string parameters = read_text(project + "/firmware/parameters.h");
+  int checked = 0;
+  for (const auto& stage : report["estimate"]["stages"]) {
+    const auto assumes = stage["assumes"].get<std::map<std::string, long long>>();
+    if (assumes.empty()) continue;
+    const std::string name = stage["name"].get<std::string>();
+    CAPTURE(name);
+    const auto constants = config_constants(parameters, name);
+    REQUIRE_MESSAGE(!constants.empty(), "no config struct for " << name);
+    for (const auto& [key, value] : assumes) {
+      CAPTURE(key);
+      REQUIRE(constants.count(key) == 1);
+      CHECK(constants.at(key) == value);
+      ++checked;
+    }
+  }
+  CHECK(checked > 0);
+}
+
 // Compiles `layers` into a project, builds its C simulation with the generated CMakeLists.txt and
 // runs the test bench and the software-emulation host over `tb_images` images.
 void check_project(const json& layers, const std::string& tag, const std::vector<std::string>& extra_args) {
@@ -140,6 +195,8 @@ void check_project(const json& layers, const std::string& tag, const std::vector
   CHECK(contains(compiled.out, "fc1"));
   CHECK(contains(compiled.out, "BRAM18K"));
   CHECK(contains(compiled.out, "images/s"));
+  CHECK(contains(compiled.out, "Bound by stage "));
+  check_estimate_follows_code(project);
   for (const char* file : {"firmware/bcnn_top.cpp", "firmware/bcnn_top.h", "firmware/parameters.h",
                            "firmware/defines.h", "firmware/weights/fc1.h", "firmware/weights/fc2.h",
                            "firmware/bcnn_hls/bcnn_hls.h", "firmware/bcnn_hls/fixed.h", "firmware/bcnn_hls/bc_dense.h",
@@ -418,11 +475,10 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
     CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }),
                    "--parallelism drop1: drop1 is a dropout layer, which has no parallelism to set"));
     options.parallelism.clear();
-    // relu's knob, lanes, applies only to pixel streams; relu1 reads an array.
-    options.parallelism["relu1"].units = 2;
+    // relu's knob, lanes: on an array, at most one lane per element.
+    options.parallelism["relu1"].units = 100000;
     CHECK(contains(error_message([&] { bcnn::quantize_model(model, options); }),
-                   "--parallelism relu1: relu on an array computes one element per cycle; lanes applies to layers "
-                   "that stream pixels"));
+                   "--parallelism relu1: expected lanes in 1.."));
   }
   SUBCASE("--parallelism LAYER=N: block rows for bc_dense, about N multipliers for dense") {
     options.parallelism["fc1"].units = 2;
@@ -479,10 +535,13 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   CHECK(base.images_per_s == doctest::Approx(1e9 / (5.0 * ii)));
   CHECK(base.stages[1].resources.dsp == 12);  // forward and inverse butterflies, one complex MAC
 
-  // More block rows and bins: more DSPs, shorter II.
+  // More block rows and bins, pipelined FFT engines (one butterfly unit per stage): more DSPs,
+  // shorter II.
   bcnn::QuantizedModel faster = q;
-  bcnn::hw::params_of<bcnn::hw::BcDenseParams>(faster.layers[1]).block_rows_parallel = 4;
-  bcnn::hw::params_of<bcnn::hw::BcDenseParams>(faster.layers[1]).bins_parallel = 5;
+  auto& faster_bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(faster.layers[1]);
+  faster_bc.block_rows_parallel = 4;
+  faster_bc.bins_parallel = 5;
+  faster_bc.fft_units = faster_bc.ifft_units = bcnn::hw::fft_engine_units(faster_bc.block)[1];
   const bcnn::DesignEstimate fast = bcnn::estimate_design(faster, zu7, 5, bcnn::HlsInterface::m_axi);
   CHECK(fast.stages[1].ii_cycles < base.stages[1].ii_cycles);
   CHECK(fast.stages[1].resources.dsp > base.stages[1].resources.dsp);
@@ -506,7 +565,9 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   const bcnn::DesignEstimate met = bcnn::estimate_design(chosen, zu7, 5, bcnn::HlsInterface::m_axi);
   CHECK(met.images_per_s >= target);
   const auto& chosen_bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(chosen.layers[1]);
-  CHECK(chosen_bc.block_rows_parallel * chosen_bc.bins_parallel > 1);
+  CHECK(chosen_bc.block_rows_parallel * chosen_bc.bins_parallel * chosen_bc.block_cols_parallel * chosen_bc.fft_units *
+            chosen_bc.ifft_units >
+        1);
   // Out of reach: the input interface alone needs n_in cycles per image.
   bcnn::QuantizedModel impossible = q;
   const auto out_of_reach = bcnn::choose_parallelism(impossible, zu7, 5, bcnn::HlsInterface::m_axi, 1e9);
@@ -529,6 +590,16 @@ TEST_CASE("bcnn-compile: a dense-only project's C simulation equals the FixedEmu
 
 TEST_CASE("bcnn-compile: a bc-only project (AXI4-Stream) equals the FixedEmulator bit for bit") {
   check_project(layers_bc_only(), "bc", {"--interface", "axis", "--block-rows", "fc1=2", "--bins", "fc1=3"});
+}
+
+TEST_CASE("bcnn-compile: a bc project on pipelined and parallel FFT engines equals the FixedEmulator bit for bit") {
+  // fc1 (K = 16, q = 49, p = 2): two pipelined forward engines of one unit per stage, a MAC array
+  // of 2 rows x 3 bins x 4 block columns, a fully parallel inverse engine (32 units); fc2 (K = 8,
+  // q = 4, p = 2): engines of two units per stage (6), two inverse lanes.
+  check_project(layers_bc_only(), "engines",
+                {"--knob", "fc1.fft_units=4", "--knob", "fc1.fft_lanes=2", "--knob", "fc1.block_rows=2", "--knob",
+                 "fc1.bins=3", "--knob", "fc1.block_cols=4", "--knob", "fc1.ifft_units=32", "--knob",
+                 "fc2.fft_units=6", "--knob", "fc2.ifft_units=6", "--knob", "fc2.ifft_lanes=2"});
 }
 
 TEST_CASE("bcnn-compile: a mixed project (Vitis kernel) equals the FixedEmulator bit for bit") {
@@ -618,7 +689,11 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
   }
   SUBCASE("a knob the layer's kind does not have, or a malformed one") {
     expect_failure({good.path, "-o", out, "--knob", "fc1.reuse=3"},
-                   {"--knob fc1.reuse: fc1 is a bc_dense layer, whose knobs are block_rows, bins; found \"reuse\""});
+                   {"--knob fc1.reuse: fc1 is a bc_dense layer, whose knobs are block_rows, bins, block_cols, "
+                    "fft_units, fft_lanes, ifft_units, ifft_lanes; found \"reuse\""});
+    expect_failure({good.path, "-o", out, "--knob", "fc1.fft_lanes=2"},
+                   {"--knob fc1.fft_lanes: expected 1 on the serial engine (fft_units = 1), found 2",
+                    "fc1.fft_units"});
     expect_failure({good.path, "-o", out, "--knob", "fc1=3"}, {"--knob: expected LAYER.NAME=N, found \"fc1=3\""});
     expect_failure({good.path, "-o", out, "--knob", "fc1.bins=many"}, {"--knob fc1.bins: expected a positive integer"});
   }

@@ -40,7 +40,8 @@ using bcnn_hls::raw_bits;
 
 struct BcDenseCfg {
   static const int n_in = 37, n_out = 23, block = 16;
-  static const int p = 2, q = 3, block_rows_parallel = 2, bins_parallel = 3;
+  static const int p = 2, q = 3, block_rows_parallel = 2, bins_parallel = 3, block_cols_parallel = 2;
+  static const int fft_units = 4, fft_lanes = 2, ifft_units = 32, ifft_lanes = 1;  // pipelined, parallel
   typedef fixed<10, 2, AP_RND, AP_SAT> in_t;
   typedef fixed<14, 2, AP_RND_CONV, AP_WRAP> spec_t;
   typedef fixed<12, 3, AP_RND_ZERO, AP_SAT_SYM> weight_t;
@@ -68,7 +69,7 @@ struct DenseCfg {
 };
 
 struct ReluCfg {
-  static const int n = 20;
+  static const int n = 20, lanes = 3;
   typedef fixed<12, 4, AP_RND, AP_SAT> in_t;
   typedef fixed<8, 2, AP_RND_CONV, AP_SAT> out_t;  // narrower: the kernel converts and saturates
 };
@@ -223,9 +224,9 @@ struct GlobalAvgPoolCfg {
 };
 
 // An array of 3 channels of 2 x 2 values (a feature map in C order), and a vector of 5 channels.
-template <int N, int C>
+template <int N, int C, int LANES>
 struct BatchNormArrayCfg {
-  static const int n = N, channels = C;
+  static const int n = N, channels = C, lanes = LANES;
   typedef fixed<8, 3, AP_RND, AP_SAT> in_t;
   typedef fixed<9, 2, AP_RND_CONV, AP_SAT> scale_t;
   typedef fixed<7, 3, AP_RND_ZERO, AP_WRAP> shift_t;
@@ -233,8 +234,8 @@ struct BatchNormArrayCfg {
   static inline scale_t scale[channels];
   static inline shift_t shift[channels];
 };
-using BatchNormMapCfg = BatchNormArrayCfg<12, 3>;
-using BatchNormVectorCfg = BatchNormArrayCfg<5, 5>;
+using BatchNormMapCfg = BatchNormArrayCfg<12, 3, 5>;  // lanes that divide neither n nor a channel
+using BatchNormVectorCfg = BatchNormArrayCfg<5, 5, 1>;
 
 struct BatchNormPixelsCfg {
   static const int channels = 3, pixels = 20, lanes = 2;  // 3 x 5 x 4, 2 of 3 channels per cycle
@@ -300,6 +301,11 @@ QuantLayer make_bc_dense(bcnn::Rng& rng) {
   bc.q = C::q;
   bc.block_rows_parallel = C::block_rows_parallel;
   bc.bins_parallel = C::bins_parallel;
+  bc.block_cols_parallel = C::block_cols_parallel;
+  bc.fft_units = C::fft_units;
+  bc.fft_lanes = C::fft_lanes;
+  bc.ifft_units = C::ifft_units;
+  bc.ifft_lanes = C::ifft_lanes;
   const int spectra = C::p * C::q * (C::block / 2 + 1);
   bc.weight_re = random_raw(spectra, bc.weight, rng);
   bc.weight_im = random_raw(spectra, bc.weight, rng);
@@ -350,7 +356,9 @@ QuantLayer make_conv2d(bcnn::Rng& rng) { return make_conv2d_of<Conv2dCfg>(rng); 
 QuantLayer make_conv2d_strided(bcnn::Rng& rng) { return make_conv2d_of<Conv2dStridedCfg>(rng); }
 
 QuantLayer make_relu(bcnn::Rng&) {
-  return base_layer("relu", ReluCfg::n, ReluCfg::n, format_of<ReluCfg::in_t>(), format_of<ReluCfg::out_t>());
+  QuantLayer q = base_layer("relu", ReluCfg::n, ReluCfg::n, format_of<ReluCfg::in_t>(), format_of<ReluCfg::out_t>());
+  q.params.emplace<bcnn::hw::ReluParams>().lanes = ReluCfg::lanes;
+  return q;
 }
 
 QuantLayer make_relu_pixels(bcnn::Rng&) {
@@ -480,6 +488,7 @@ QuantLayer make_batchnorm_array(const std::vector<int>& shape, bcnn::Rng& rng) {
                             format_of<typename CFG::out_t>());
   q.in_shape = q.out_shape = shape;
   random_batchnorm_params<CFG>(q, rng);
+  bcnn::hw::params_of<bcnn::hw::BatchNormParams>(q).lanes = CFG::lanes;
   return q;
 }
 
@@ -872,7 +881,8 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
   }
 }
 
-TEST_CASE("hw kinds: lanes, the channels per cycle of the per-channel kinds on pixel streams") {
+TEST_CASE("hw kinds: lanes, the channels per cycle of the per-channel kinds on pixel streams, the elements per "
+          "cycle on arrays") {
   const bcnn::FpgaPart part = *bcnn::find_fpga_part("xczu7ev-ffvc1156-2-e");
   for (const char* type : {"relu", "batchnorm", "maxpool2d", "avgpool2d", "global_avgpool"}) {
     CAPTURE(type);
@@ -890,11 +900,17 @@ TEST_CASE("hw kinds: lanes, the channels per cycle of the per-channel kinds on p
         return t;
       };
       if (!q.in_pixels) {
-        // On an array: one element per cycle, the knob refused.
-        CHECK_THROWS_WITH(with_lanes(2), doctest::Contains("lanes applies to layers that stream pixels"));
+        // On an array: up to one lane per element; more lanes, fewer cycles.
+        CHECK_THROWS_WITH(with_lanes(q.n_in + 1),
+                          doctest::Contains(("lanes in 1.." + std::to_string(q.n_in)).c_str()));
+        const bcnn::StageEstimate one = kind.estimate(with_lanes(1), part);
+        const bcnn::StageEstimate all = kind.estimate(with_lanes(q.n_in), part);
+        CHECK(all.ii_cycles < one.ii_cycles);
+        CHECK(all.resources.lut > one.resources.lut);
+        CHECK(contains(all.parallelism, std::to_string(q.n_in) + " elements per cycle"));
         QuantLayer b = q;
-        kind.balance(b, part, 1);
-        CHECK(kind.estimate(b, part).ii_cycles == kind.estimate(q, part).ii_cycles);
+        kind.balance(b, part, 1);  // an unreachable target: every element at once
+        CHECK(kind.estimate(b, part).ii_cycles == all.ii_cycles);
         continue;
       }
       const int C = q.in_shape[0];

@@ -2,6 +2,7 @@
 // avgpool2d, global_avgpool, batchnorm on an array), the pixel stages at 2 lanes of 3 channels: its C simulation, built with plain g++ -Wall
 // -Wextra from the generated CMakeLists.txt, must build without warnings and equal bcnn's
 // FixedEmulator bit for bit.
+#include <filesystem>
 #include <doctest/doctest.h>
 
 #include "cli.h"
@@ -51,15 +52,18 @@ TEST_CASE("bcnn-compile: a project of pools and batchnorms equals the FixedEmula
   bcnn::save_model(model_path, {&net, train.resolved, json::object(), &calibration});
 
   const std::string project = tmp.file("project");
-  // lanes on an array: refused.
-  const ToolResult refused = run_tool(compile_exe(), {model_path, "-o", project, "--knob", "bn2.lanes=2"}, tmp.str(), 300);
+  // lanes beyond an array's elements: refused.
+  const ToolResult refused =
+      run_tool(compile_exe(), {model_path, "-o", project, "--knob", "bn2.lanes=100000"}, tmp.str(), 300);
   CHECK(refused.status == 1);
-  CHECK(contains(refused.err, "lanes applies to layers that stream pixels"));
-  // 2 of the 3 channels per cycle in every stage that streams pixels.
+  CHECK(contains(refused.err, "--parallelism bn2: expected lanes in 1.."));
+  CHECK(!std::filesystem::exists(project));
+  // 2 of the 3 channels per cycle in every stage that streams pixels, 3 elements per cycle in the
+  // batchnorm on an array.
   const ToolResult compiled =
       run_tool(compile_exe(),
                {model_path, "-o", project, "--tb-images", "8", "--knob", "pool1.lanes=2", "--knob", "bn1.lanes=2",
-                "--knob", "pool2.lanes=2", "--parallelism", "gap=2"},
+                "--knob", "pool2.lanes=2", "--parallelism", "gap=2", "--knob", "bn2.lanes=3"},
                tmp.str(), 300);
   INFO(compiled.command, "\nstdout:\n", compiled.out, "\nstderr:\n", compiled.err);
   REQUIRE(compiled.status == 0);

@@ -7,9 +7,9 @@
 // without block-circulant weights comes first, bcnn-compile folds the batchnorm into it instead.
 //
 // On arrays, CFG provides static const int n, channels (c = i / (n / channels): an array holds
-// its channels one after another, each n / channels values); typedefs in_t, scale_t, shift_t,
-// out_t; static const scale_t scale[channels]; static const shift_t shift[channels]. One value
-// per cycle.
+// its channels one after another, each n / channels values), lanes; typedefs in_t, scale_t,
+// shift_t, out_t; static const scale_t scale[channels]; static const shift_t shift[channels].
+// lanes values per cycle (1..n), the arrays in lanes cyclic banks.
 // On pixel streams (bcnn_hls/pixels.h), CFG provides static const int channels, pixels, lanes, the
 // same typedefs and tables, and in_pixel_t, out_pixel_t: per pixel (one stream word), the channel
 // loop is pipelined at II=1 and unrolled by lanes (1..channels), ceil(channels / lanes) cycles per
@@ -29,12 +29,16 @@ void batchnorm(const typename CFG::in_t in[CFG::n], typename CFG::out_t out[CFG:
   static_assert(CFG::n >= 1 && CFG::channels >= 1 && CFG::n % CFG::channels == 0,
                 "bcnn_hls::batchnorm: n must be a positive multiple of channels");
   constexpr int per_channel = CFG::n / CFG::channels;
-  for (int c = 0; c < CFG::channels; ++c)
-    for (int j = 0; j < per_channel; ++j) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      const int i = c * per_channel + j;
-      out[i] = out_t(in[i] * CFG::scale[c] + CFG::shift[c]);
-    }
+  constexpr int lanes = CFG::lanes;
+  static_assert(lanes >= 1 && lanes <= CFG::n, "bcnn_hls::batchnorm: lanes must be in 1..n");
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=in cyclic factor=lanes)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=out cyclic factor=lanes)
+  for (int i = 0; i < CFG::n; ++i) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
+    const int c = i / per_channel;
+    out[i] = out_t(in[i] * CFG::scale[c] + CFG::shift[c]);
+  }
 }
 
 namespace detail {

@@ -13,13 +13,24 @@
 //                  (* K and + bias exact; one conversion to out_t)
 //
 // CFG provides:
-//   static const int n_in, n_out, block, p, q, block_rows_parallel, bins_parallel;
+//   static const int n_in, n_out, block, p, q;
+//   static const int fft_units, fft_lanes, block_rows_parallel, block_cols_parallel, bins_parallel,
+//                    ifft_units, ifft_lanes;
 //   typedefs in_t, spec_t, weight_t, acc_t, ifft_t, bias_t, out_t, twiddle_t;
 //   static const weight_t w_re[p][q][block / 2 + 1], w_im[p][q][block / 2 + 1];  // DFT(w_ij)
 //   static const bias_t bias[n_out];
 //   static const twiddle_t tw_re[block / 2], tw_im[block / 2];  // cos, -sin(2 pi j / block)
-// block_rows_parallel block rows and bins_parallel frequency bins are computed at once; the
-// arithmetic (and so every bit of the result) does not depend on them.
+//
+// Three processes in a DATAFLOW region, so that each works on the next image as soon as it is
+// free and the layer's II is the slowest of the three:
+//   forward   the q forward transforms, fft_lanes at a time on engines of fft_units butterfly
+//             units (bcnn_hls/fft.h, "FFT engines"; the serial engine takes one lane);
+//   mac       block_rows_parallel block rows x bins_parallel bins x block_cols_parallel block
+//             columns of complex products per cycle;
+//   inverse   the p inverse transforms and the outputs, ifft_lanes at a time on engines of
+//             ifft_units units.
+// The arithmetic, and so every bit of the result, does not depend on the knobs: the unrolled
+// block columns are added in order.
 #ifndef BCNN_HLS_BC_DENSE_H
 #define BCNN_HLS_BC_DENSE_H
 
@@ -31,92 +42,212 @@ namespace bcnn_hls {
 
 namespace detail {
 
-// The body of bc_dense, with the ROMs as parameters so that the partitioning pragmas can name them.
+// Checks the CFG once (every process includes it).
 template <class CFG>
-void bc_dense_rom(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[CFG::n_out],
-                  const typename CFG::weight_t w_re[CFG::p][CFG::q][CFG::block / 2 + 1],
-                  const typename CFG::weight_t w_im[CFG::p][CFG::q][CFG::block / 2 + 1],
-                  const typename CFG::bias_t bias[CFG::n_out],
-                  const typename CFG::twiddle_t tw_re[CFG::block / 2],
-                  const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+constexpr bool bc_dense_cfg_ok() {
+  constexpr int K = CFG::block;
+  static_assert(is_supported_fft_length(K), "bcnn_hls::bc_dense: block must be 4, 8, ..., 256");
+  static_assert(CFG::n_in >= 1 && CFG::n_out >= 1, "bcnn_hls::bc_dense: n_in and n_out must be positive");
+  static_assert(CFG::p == (CFG::n_out + K - 1) / K, "bcnn_hls::bc_dense: p must be ceil(n_out / block)");
+  static_assert(CFG::q == (CFG::n_in + K - 1) / K, "bcnn_hls::bc_dense: q must be ceil(n_in / block)");
+  static_assert(CFG::block_rows_parallel >= 1 && CFG::block_rows_parallel <= CFG::p,
+                "bcnn_hls::bc_dense: block_rows_parallel must be in 1..p");
+  static_assert(CFG::block_cols_parallel >= 1 && CFG::block_cols_parallel <= CFG::q,
+                "bcnn_hls::bc_dense: block_cols_parallel must be in 1..q");
+  static_assert(CFG::bins_parallel >= 1 && CFG::bins_parallel <= K / 2 + 1,
+                "bcnn_hls::bc_dense: bins_parallel must be in 1..block/2+1");
+  static_assert(CFG::fft_units >= 1 && CFG::fft_units <= fft_butterflies(K) && CFG::ifft_units >= 1 &&
+                    CFG::ifft_units <= fft_butterflies(K),
+                "bcnn_hls::bc_dense: fft_units and ifft_units must be in 1..block/2 log2(block)");
+  static_assert(CFG::fft_lanes >= 1 && CFG::fft_lanes <= CFG::q && (CFG::fft_units > 1 || CFG::fft_lanes == 1),
+                "bcnn_hls::bc_dense: fft_lanes must be in 1..q, and 1 on the serial engine");
+  static_assert(CFG::ifft_lanes >= 1 && CFG::ifft_lanes <= CFG::p &&
+                    (CFG::ifft_units > 1 || CFG::ifft_lanes == 1),
+                "bcnn_hls::bc_dense: ifft_lanes must be in 1..p, and 1 on the serial engine");
+  return true;
+}
+
+// X'_j = fft_forward(x_j) for block column j (x padded with zeros to q*K).
+template <class CFG>
+void bc_dense_forward_block(int j, const typename CFG::in_t in[CFG::n_in],
+                            typename CFG::spec_t x_re[CFG::q][CFG::block / 2 + 1],
+                            typename CFG::spec_t x_im[CFG::q][CFG::block / 2 + 1],
+                            const typename CFG::twiddle_t tw_re[CFG::block / 2],
+                            const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
   typedef typename CFG::in_t in_t;
-  typedef typename CFG::spec_t spec_t;
+  constexpr int K = CFG::block;
+  in_t block[K];
+  for (int t = 0; t < K; ++t) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int index = j * K + t;
+    block[t] = index < CFG::n_in ? in[index] : in_t(0);
+  }
+  fft_forward<K>(block, x_re[j], x_im[j], tw_re, tw_im);
+}
+
+// The forward process: X'_j for every block column, fft_lanes at a time.
+template <class CFG>
+void bc_dense_forward(const typename CFG::in_t in[CFG::n_in], typename CFG::spec_t x_re[CFG::q][CFG::block / 2 + 1],
+                      typename CFG::spec_t x_im[CFG::q][CFG::block / 2 + 1],
+                      const typename CFG::twiddle_t tw_re[CFG::block / 2],
+                      const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+  constexpr int K = CFG::block;
+  constexpr int q = CFG::q;
+  constexpr int lanes = CFG::fft_lanes;
+  constexpr int ii = fft_engine_ii(K, CFG::fft_units);
+  constexpr int group_ii = ii > 0 ? ii : 1;  // the pipelined loop's II (unused on the serial engine)
+  static_assert(bc_dense_cfg_ok<CFG>(), "");
+  if (ii == 0) {
+    for (int j = 0; j < q; ++j) bc_dense_forward_block<CFG>(j, in, x_re, x_im, tw_re, tw_im);
+  } else {
+    constexpr int words = (K * lanes + group_ii - 1) / group_ii;  // input words per cycle
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=in cyclic factor=words)
+    constexpr int bins_per_cycle = (K / 2 + group_ii) / group_ii;  // ceil((K/2 + 1) / II)
+    static_assert(words >= 1 && bins_per_cycle >= 1, "bcnn_hls::bc_dense: partition factors");
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=lanes dim=1)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=lanes dim=1)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=bins_per_cycle dim=2)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=bins_per_cycle dim=2)
+    for (int j0 = 0; j0 < q; j0 += lanes) {
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=group_ii)
+      for (int l = 0; l < lanes; ++l) {
+        if (j0 + l < q) bc_dense_forward_block<CFG>(j0 + l, in, x_re, x_im, tw_re, tw_im);
+      }
+    }
+  }
+}
+
+// The mac process: Y'_i[f] = ifft_t(sum_j W_ij[f] X'_j[f]), j in order, for every block row.
+template <class CFG>
+void bc_dense_mac(const typename CFG::spec_t x_re[CFG::q][CFG::block / 2 + 1],
+                  const typename CFG::spec_t x_im[CFG::q][CFG::block / 2 + 1],
+                  typename CFG::ifft_t y_re[CFG::p][CFG::block / 2 + 1],
+                  typename CFG::ifft_t y_im[CFG::p][CFG::block / 2 + 1],
+                  const typename CFG::weight_t w_re[CFG::p][CFG::q][CFG::block / 2 + 1],
+                  const typename CFG::weight_t w_im[CFG::p][CFG::q][CFG::block / 2 + 1]) {
   typedef typename CFG::acc_t acc_t;
   typedef typename CFG::ifft_t ifft_t;
-  typedef typename CFG::out_t out_t;
-  constexpr int n_in = CFG::n_in;
-  constexpr int n_out = CFG::n_out;
-  constexpr int K = CFG::block;
-  constexpr int bins = K / 2 + 1;
+  constexpr int bins = CFG::block / 2 + 1;
   constexpr int p = CFG::p;
   constexpr int q = CFG::q;
-  constexpr int rows_parallel = CFG::block_rows_parallel;
+  constexpr int rows = CFG::block_rows_parallel;
+  constexpr int cols = CFG::block_cols_parallel;
   constexpr int bins_parallel = CFG::bins_parallel;
-  static_assert(is_supported_fft_length(K), "bcnn_hls::bc_dense: block must be 4, 8, ..., 256");
-  static_assert(n_in >= 1 && n_out >= 1, "bcnn_hls::bc_dense: n_in and n_out must be positive");
-  static_assert(p == (n_out + K - 1) / K, "bcnn_hls::bc_dense: p must be ceil(n_out / block)");
-  static_assert(q == (n_in + K - 1) / K, "bcnn_hls::bc_dense: q must be ceil(n_in / block)");
-  static_assert(rows_parallel >= 1 && bins_parallel >= 1,
-                "bcnn_hls::bc_dense: block_rows_parallel and bins_parallel must be >= 1");
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=rows_parallel dim=1)
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=rows_parallel dim=1)
+  static_assert(bc_dense_cfg_ok<CFG>() && bins_parallel >= 1, "");
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=rows dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=rows dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=cols dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=cols dim=2)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=bins_parallel dim=3)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=bins_parallel dim=3)
-
-  // X'_j for every block column, reused by every block row.
-  spec_t x_re[q][bins];
-  spec_t x_im[q][bins];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=cols dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=cols dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=bins_parallel dim=2)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=bins_parallel dim=2)
-  for (int j = 0; j < q; ++j) {
-    in_t block[K];
-    for (int t = 0; t < K; ++t) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      const int index = j * K + t;
-      block[t] = index < n_in ? in[index] : in_t(0);
-    }
-    fft_forward<K>(block, x_re[j], x_im[j], tw_re, tw_im);
-  }
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=y_re cyclic factor=rows dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=y_im cyclic factor=rows dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=y_re cyclic factor=bins_parallel dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=y_im cyclic factor=bins_parallel dim=2)
 
-  for (int i = 0; i < p; ++i) {
-    BCNN_HLS_PRAGMA(HLS UNROLL factor=rows_parallel)
-    // Bin f accumulates over j in order; the bins are independent, so the j loop runs outside
-    // and each bin's += is K/2 + 1 iterations after the previous one (II=1 without a stall).
-    acc_t acc_re[bins];
-    acc_t acc_im[bins];
-    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re cyclic factor=bins_parallel)
-    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im cyclic factor=bins_parallel)
+  for (int i0 = 0; i0 < p; i0 += rows) {
+    acc_t acc_re[rows][bins];
+    acc_t acc_im[rows][bins];
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re complete dim=1)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im complete dim=1)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re cyclic factor=bins_parallel dim=2)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im cyclic factor=bins_parallel dim=2)
     for (int f = 0; f < bins; ++f) {
       BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      acc_re[f] = acc_t(0);
-      acc_im[f] = acc_t(0);
+      BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
+      for (int r = 0; r < rows; ++r) {
+        acc_re[r][f] = acc_t(0);
+        acc_im[r][f] = acc_t(0);
+      }
     }
-    for (int j = 0; j < q; ++j) {
+    // Bin f accumulates over j in order; the bins are independent, so the j loop runs outside
+    // and each bin's += is ceil(bins / bins_parallel) iterations after the previous one.
+    for (int j0 = 0; j0 < q; j0 += cols) {
       for (int f = 0; f < bins; ++f) {
         BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
         BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
-        acc_re[f] += w_re[i][j][f] * x_re[j][f] - w_im[i][j][f] * x_im[j][f];
-        acc_im[f] += w_re[i][j][f] * x_im[j][f] + w_im[i][j][f] * x_re[j][f];
+        for (int r = 0; r < rows; ++r) {
+          for (int c = 0; c < cols; ++c) {
+            const int i = i0 + r;
+            const int j = j0 + c;
+            if (i < p && j < q) {
+              acc_re[r][f] += w_re[i][j][f] * x_re[j][f] - w_im[i][j][f] * x_im[j][f];
+              acc_im[r][f] += w_re[i][j][f] * x_im[j][f] + w_im[i][j][f] * x_re[j][f];
+            }
+          }
+        }
       }
     }
-
-    ifft_t y_re[bins];
-    ifft_t y_im[bins];
     for (int f = 0; f < bins; ++f) {
       BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      y_re[f] = ifft_t(acc_re[f]);
-      y_im[f] = ifft_t(acc_im[f]);
+      BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
+      for (int r = 0; r < rows; ++r) {
+        if (i0 + r < p) {
+          y_re[i0 + r][f] = ifft_t(acc_re[r][f]);
+          y_im[i0 + r][f] = ifft_t(acc_im[r][f]);
+        }
+      }
     }
-    ifft_t y[K];
-    fft_inverse<K>(y_re, y_im, y, tw_re, tw_im);
+  }
+}
 
-    // y[t] = y_i[t] / K: undo the 1/K exactly with an integer-typed K, add the bias exactly,
-    // convert once.
-    const fixed<log2_exact(K) + 2, log2_exact(K) + 2> scale = K;
-    for (int t = 0; t < K; ++t) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      const int o = i * K + t;
-      if (o < n_out) out[o] = out_t(y[t] * scale + bias[o]);
+// y'_i = fft_inverse(Y'_i); out[i*K + t] = out_t(y'_i[t] * K + bias[i*K + t]) for i*K + t < n_out.
+template <class CFG>
+void bc_dense_inverse_block(int i, const typename CFG::ifft_t y_re[CFG::p][CFG::block / 2 + 1],
+                            const typename CFG::ifft_t y_im[CFG::p][CFG::block / 2 + 1],
+                            typename CFG::out_t out[CFG::n_out], const typename CFG::bias_t bias[CFG::n_out],
+                            const typename CFG::twiddle_t tw_re[CFG::block / 2],
+                            const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  typedef typename CFG::ifft_t ifft_t;
+  typedef typename CFG::out_t out_t;
+  constexpr int K = CFG::block;
+  ifft_t y[K];
+  fft_inverse<K>(y_re[i], y_im[i], y, tw_re, tw_im);
+  // y[t] = y_i[t] / K: undo the 1/K exactly with an integer-typed K, add the bias exactly,
+  // convert once.
+  const fixed<log2_exact(K) + 2, log2_exact(K) + 2> scale = K;
+  for (int t = 0; t < K; ++t) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int o = i * K + t;
+    if (o < CFG::n_out) out[o] = out_t(y[t] * scale + bias[o]);
+  }
+}
+
+// The inverse process: every block row's outputs, ifft_lanes at a time.
+template <class CFG>
+void bc_dense_inverse(const typename CFG::ifft_t y_re[CFG::p][CFG::block / 2 + 1],
+                      const typename CFG::ifft_t y_im[CFG::p][CFG::block / 2 + 1], typename CFG::out_t out[CFG::n_out],
+                      const typename CFG::bias_t bias[CFG::n_out], const typename CFG::twiddle_t tw_re[CFG::block / 2],
+                      const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+  constexpr int K = CFG::block;
+  constexpr int p = CFG::p;
+  constexpr int lanes = CFG::ifft_lanes;
+  constexpr int ii = fft_engine_ii(K, CFG::ifft_units);
+  constexpr int group_ii = ii > 0 ? ii : 1;  // the pipelined loop's II (unused on the serial engine)
+  static_assert(bc_dense_cfg_ok<CFG>(), "");
+  if (ii == 0) {
+    for (int i = 0; i < p; ++i) bc_dense_inverse_block<CFG>(i, y_re, y_im, out, bias, tw_re, tw_im);
+  } else {
+    constexpr int words = (K * lanes + group_ii - 1) / group_ii;  // outputs per cycle
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=out cyclic factor=words)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=bias cyclic factor=words)
+    constexpr int bins_per_cycle = (K / 2 + group_ii) / group_ii;  // ceil((K/2 + 1) / II)
+    static_assert(words >= 1 && bins_per_cycle >= 1, "bcnn_hls::bc_dense: partition factors");
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=y_re cyclic factor=lanes dim=1)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=y_im cyclic factor=lanes dim=1)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=y_re cyclic factor=bins_per_cycle dim=2)
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=y_im cyclic factor=bins_per_cycle dim=2)
+    for (int i0 = 0; i0 < p; i0 += lanes) {
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=group_ii)
+      for (int l = 0; l < lanes; ++l) {
+        if (i0 + l < p) bc_dense_inverse_block<CFG>(i0 + l, y_re, y_im, out, bias, tw_re, tw_im);
+      }
     }
   }
 }
@@ -125,7 +256,15 @@ void bc_dense_rom(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t ou
 
 template <class CFG>
 void bc_dense(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[CFG::n_out]) {
-  detail::bc_dense_rom<CFG>(in, out, CFG::w_re, CFG::w_im, CFG::bias, CFG::tw_re, CFG::tw_im);
+  BCNN_HLS_PRAGMA(HLS DATAFLOW)
+  constexpr int bins = CFG::block / 2 + 1;
+  typename CFG::spec_t x_re[CFG::q][bins];
+  typename CFG::spec_t x_im[CFG::q][bins];
+  typename CFG::ifft_t y_re[CFG::p][bins];
+  typename CFG::ifft_t y_im[CFG::p][bins];
+  detail::bc_dense_forward<CFG>(in, x_re, x_im, CFG::tw_re, CFG::tw_im);
+  detail::bc_dense_mac<CFG>(x_re, x_im, y_re, y_im, CFG::w_re, CFG::w_im);
+  detail::bc_dense_inverse<CFG>(y_re, y_im, out, CFG::bias, CFG::tw_re, CFG::tw_im);
 }
 
 }  // namespace bcnn_hls

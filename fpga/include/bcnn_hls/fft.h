@@ -39,6 +39,24 @@ constexpr bool is_supported_fft_length(int k) {
   return k >= 4 && k <= 256 && (k & (k - 1)) == 0;
 }
 
+// The butterflies of one transform of length k: log2(k) stages of k/2.
+constexpr int fft_butterflies(int k) { return k / 2 * log2_exact(k); }
+
+// FFT engines. A kernel's transforms run on an engine of `units` butterfly units (the knob
+// fft_units / ifft_units of the block-circulant kinds):
+//   units == 1        the serial engine: the stage loop, one butterfly per cycle, a transform
+//                     every fft_cycles (~ k/2 log2(k)) cycles;
+//   units > 1         the transform unrolled (every index a constant: its butterflies provably
+//                     independent) inside a loop over blocks pipelined at
+//                     II = fft_engine_ii(k, units) = ceil(k/2 log2(k) / units): units = log2(k)
+//                     is one butterfly unit per stage, a new block every k/2 cycles; units =
+//                     k/2 log2(k) the fully parallel engine, a new block every cycle.
+// The engines run the same C++ (fft_forward, fft_inverse): only the schedule differs, never a bit
+// of the result.
+constexpr int fft_engine_ii(int k, int units) {
+  return units <= 1 ? 0 : (fft_butterflies(k) + units - 1) / units;
+}
+
 // The low `BITS` bits of i in reverse order.
 template <int BITS>
 inline int bit_reverse(int i) {
@@ -94,8 +112,14 @@ void fft_stages(data_t re[K], data_t im[K], const twiddle_t tw_re[K / 2],
                 const twiddle_t tw_im[K / 2]) {
   constexpr int stages = log2_exact(K);
   for (int s = 0; s < stages; ++s) {
+    // The serial engine: one butterfly per cycle. A stage's butterflies touch disjoint pairs,
+    // which HLS cannot prove through the computed indices: say so, and keep the stage loop
+    // apart so that each stage drains before the next reads it.
+    BCNN_HLS_PRAGMA(HLS LOOP_FLATTEN off)
     for (int b = 0; b < K / 2; ++b) {
       BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+      BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=re type=inter false)
+      BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=im type=inter false)
       const int span = 1 << s;
       const int j = b & (span - 1);
       const int top = ((b >> s) << (s + 1)) | j;

@@ -1,5 +1,6 @@
 // ReLU: out[i] = in[i] > 0 ? out_t(in[i]) : 0 (the comparison is exact; one conversion).
-// On arrays, CFG provides static const int n and typedefs in_t, out_t. On pixel streams
+// On arrays, CFG provides static const int n, lanes and typedefs in_t, out_t: lanes elements per
+// cycle (1..n), the arrays in lanes cyclic banks. On pixel streams
 // (bcnn_hls/pixels.h), CFG provides static const int channels, pixels, lanes and typedefs in_t,
 // out_t, in_pixel_t, out_pixel_t: per pixel (one stream word), the channel loop is pipelined at
 // II=1 and unrolled by lanes (1..channels): ceil(channels / lanes) cycles per pixel.
@@ -16,9 +17,14 @@ template <class CFG>
 void relu(const typename CFG::in_t in[CFG::n], typename CFG::out_t out[CFG::n]) {
   typedef typename CFG::out_t out_t;
   constexpr int n = CFG::n;
+  constexpr int lanes = CFG::lanes;
   static_assert(n >= 1, "bcnn_hls::relu: n must be positive");
+  static_assert(lanes >= 1 && lanes <= n, "bcnn_hls::relu: lanes must be in 1..n");
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=in cyclic factor=lanes)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=out cyclic factor=lanes)
   for (int i = 0; i < n; ++i) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
     out[i] = in[i] > 0 ? out_t(in[i]) : out_t(0);
   }
 }

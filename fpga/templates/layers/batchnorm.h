@@ -1,7 +1,7 @@
 {{#config}}
 // {{name}}: batchnorm {{n_in}} values in {{channels}} channels, x * scale[c] + shift[c], one value per cycle
 struct {{config}} {
-  static const int n = {{n_in}};
+  static const int n = {{n_in}}, lanes = {{lanes}};
   static const int channels = {{channels}};
   typedef {{in_t}} in_t;
   typedef {{scale_t}} scale_t;

@@ -1,7 +1,7 @@
 {{#config}}
 // {{name}}: relu {{n_in}}
 struct {{config}} {
-  static const int n = {{n_in}};
+  static const int n = {{n_in}}, lanes = {{lanes}};
   typedef {{in_t}} in_t;
   typedef {{out_t}} out_t;
 };
