@@ -300,57 +300,63 @@ void HwBcConv2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) con
   apply_spectral_knobs(p, q, params_of<BcConv2dParams>(q));
 }
 
+namespace {
+
+// The three processes of one image (bcnn_hls/bc_conv2d.h): per input pixel the forward
+// transforms; per output pixel the MAC array over every tap (also those in the padding, which
+// the kernel skips: an upper bound) and the inverse transforms.
+SpectralProcesses processes_of(const QuantLayer& l, const FpgaPart& part) {
+  const std::int64_t in_pixels = static_cast<std::int64_t>(l.in_shape[1]) * l.in_shape[2];
+  const std::int64_t out_pixels = static_cast<std::int64_t>(l.out_shape[1]) * l.out_shape[2];
+  const int taps = taps_of(params_of<BcConv2dParams>(l));
+  return {[in_pixels, &part](const SpectralParams& bc) { return forward_process(bc, in_pixels, part); },
+          [in_pixels, out_pixels, taps, &part](const SpectralParams& bc) {
+            Phase ph = mac_process(bc, out_pixels, taps, part);
+            ph.cycles += in_pixels;  // the line buffer's rows, a pixel per cycle between output rows
+            return ph;
+          },
+          [out_pixels, &l, &part](const SpectralParams& bc) {
+            return inverse_process(bc, out_pixels, l.out_shape[0], l.out.width, part);
+          }};
+}
+
+}  // namespace
+
 StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) const {
   const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
   StageEstimate s;
   s.name = l.name;
   s.type = "bc_conv2d";
-  const int K = bc.block, bins = K / 2 + 1, Pr = bc.block_rows_parallel, Pb = bc.bins_parallel;
-  const int taps = taps_of(bc);
-  const std::int64_t in_pixels = static_cast<std::int64_t>(l.in_shape[1]) * l.in_shape[2];
-  const std::int64_t out_pixels = static_cast<std::int64_t>(l.out_shape[1]) * l.out_shape[2];
-  char buffer[160];
-  std::snprintf(buffer, sizeof buffer, "%d of %d block rows x %d of %d bins", Pr, bc.p, Pb, bins);
-  s.parallelism = buffer;
-  s.assumes = {{"block", K}, {"block_rows_parallel", Pr}, {"bins_parallel", Pb}};
-
-  // Latency of one image. The kernel is one loop nest: it reads input rows (one pixel per cycle,
-  // each followed by its q forward FFTs) between output rows, so the forward FFTs do not overlap
-  // the multiply-accumulate in this model. Per output pixel, ceil(p / Pr) groups of Pr block rows,
-  // each: clear the accumulators, taps * q * ceil(bins / Pb) MAC iterations (every tap counted,
-  // also those in the padding), convert to ifft_t, inverse FFT, write.
-  const std::int64_t per_input_pixel = 1 + bc.q * ((K + loop_depth) + fft_cycles(K, bins));
-  const std::int64_t row_group = (bins + loop_depth) +
-                                 (static_cast<std::int64_t>(taps) * bc.q * ceil_div(bins, Pb) + mac_depth) +
-                                 (bins + loop_depth) + fft_cycles(K, K) + (K + loop_depth);
-  s.latency_cycles = call_overhead + in_pixels * per_input_pixel + out_pixels * ceil_div(bc.p, Pr) * row_group;
-  s.ii_cycles = s.latency_cycles;  // one image at a time
-
+  s.parallelism = spectral_parallelism(bc);
+  s.assumes = spectral_assumes(bc);
+  // Three dataflow processes: the layer takes a new image every max(process) cycles.
+  const SpectralProcesses processes = processes_of(l, part);
+  const Phase forward = processes.forward(bc), mac = processes.mac(bc), inverse = processes.inverse(bc);
+  s.latency_cycles = call_overhead + forward.cycles + mac.cycles + inverse.cycles;
+  s.ii_cycles = call_overhead + std::max({forward.cycles, mac.cycles, inverse.cycles});
   Resources& r = s.resources;
-  // FFT units, complex MAC lanes, output conversions.
-  r += spectral_compute_resources(bc, l.out.width, part);
-  const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb;
-  // Memories: the spectral line buffer (re, im) of kernel_h rows, Pb banks; the weight spectra
-  // (re, im) partitioned Pr x Pb ways; the accumulators and Y' per parallel block row; the twiddle
-  // ROMs; bias; the forward FFT's input block; the output block.
-  add_memory(r, 2 * Pb, static_cast<std::int64_t>(bc.kernel_h) * l.in_shape[2] * bc.q * ceil_div(bins, Pb),
+  r += forward.resources;
+  r += mac.resources;
+  r += inverse.resources;
+  // The spectral line buffer (re, im) of kernel_h rows, in block_cols x bins_parallel banks; the
+  // FIFOs of spectra (a row of input pixels) and of Y' (a row of output pixels) between the
+  // processes.
+  const int bins = bc.block / 2 + 1;
+  const std::int64_t banks = static_cast<std::int64_t>(bc.block_cols_parallel) * bc.bins_parallel;
+  add_memory(r, 2 * banks,
+             static_cast<std::int64_t>(bc.kernel_h) * l.in_shape[2] * ceil_div(bc.q, bc.block_cols_parallel) *
+                 ceil_div(bins, bc.bins_parallel),
              bc.spec.width);
-  add_memory(r, 2 * lanes, ceil_div(bc.p, Pr) * bc.q * taps * ceil_div(bins, Pb), bc.weight.width);
-  add_memory(r, 2 * lanes, ceil_div(bins, Pb), bc.acc.width);
-  add_memory(r, 2 * Pr, bins, bc.ifft.width);
-  add_memory(r, 2, K / 2, bc.twiddle.width);
-  add_memory(r, 1, l.out_shape[0], bc.bias.width);
-  add_memory(r, 1, K, l.in.width);
-  add_memory(r, Pr, K, bc.ifft.width);
-  r.lut += (6 + 5 * Pr) * loop_control_lut;  // rows, block copy, j; taps; clear, MAC, convert, write per row
-  r.ff += (6 + 5 * Pr) * loop_control_ff;
+  add_memory(r, 1, l.in_shape[2], 2 * bc.q * bins * bc.spec.width);
+  add_memory(r, 1, l.out_shape[2], 2 * bc.p * bins * bc.ifft.width);
+  r.lut += 3 * loop_control_lut;  // rows, taps, pixels
+  r.ff += 3 * loop_control_ff;
   return s;
 }
 
 void HwBcConv2d::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
                                     const std::function<void(std::int64_t)>& out_of_reach) const {
-  choose_cheapest_knobs(*this, l, part, target_ii, spectral_knob_settings(params_of<BcConv2dParams>(l)),
-                        out_of_reach);
+  choose_spectral_knobs(params_of<BcConv2dParams>(l), processes_of(l, part), target_ii, out_of_reach);
 }
 
 std::map<std::string, std::string> HwBcConv2d::table_cells(const QuantLayer& l) const {

@@ -2,10 +2,12 @@
 // bc_conv2d in hardware (bcnn_hls/bc_conv2d.h), the FFT processing element: a line buffer of the
 // input pixels' channel-block spectra (each pixel transformed once), per output pixel and block
 // row a frequency-domain multiply-accumulate over the taps and block columns, an inverse FFT, and
-// y * K + bias. Formats in, spec, weight, acc, ifft, bias, twiddle, out; knobs block_rows and bins.
+// y * K + bias, as three dataflow processes (hw/spectral_engines.h). Formats in, spec, weight, acc,
+// ifft, bias, twiddle, out; the knobs of the engines and the MAC array.
 // A following batchnorm is not folded. docs/fpga.md, "bc_conv2d".
 #include "hw/fft_stage.h"
 #include "hw/hw_layer.h"
+#include "hw/spectral_engines.h"
 
 namespace bcnn::hw {
 
@@ -43,7 +45,7 @@ class HwBcConv2d : public HwLayer {
 
   std::optional<Port> input_port() const override { return Port::pixels; }
 
-  std::vector<std::string> knob_names() const override { return {"block_rows", "bins"}; }
+  std::vector<std::string> knob_names() const override { return spectral_knob_names(); }
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
   bool has_parallelism() const override { return true; }
   StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;

@@ -3,11 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <limits>
-#include <tuple>
 
-#include "core/error.h"
 #include "hw/exact.h"
 #include "hw/fft_stage.h"
 #include "hw/fixed_format.h"
@@ -134,84 +131,16 @@ std::vector<std::int64_t> HwBcDense::emulate(const QuantLayer& q, const std::vec
 }
 
 void HwBcDense::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
-  BcDenseParams& bc = params_of<BcDenseParams>(q);
-  apply_spectral_knobs(p, q, bc);
-  const int all_units = bc.block / 2 * log2_ceil(bc.block);
-  auto knob = [&](const char* name, int max, const char* what, int& value) {
-    if (auto it = p.knobs.find(name); it != p.knobs.end()) value = parallelism_in_range(q, it->second, max, what);
-  };
-  knob("block_cols", bc.q, "block columns in parallel", bc.block_cols_parallel);
-  knob("fft_units", all_units, "butterfly units of the forward FFT engine", bc.fft_units);
-  knob("fft_lanes", bc.q, "forward FFT lanes", bc.fft_lanes);
-  knob("ifft_units", all_units, "butterfly units of the inverse FFT engine", bc.ifft_units);
-  knob("ifft_lanes", bc.p, "inverse FFT lanes", bc.ifft_lanes);
-  for (auto [lanes, units, name] : {std::tuple{bc.fft_lanes, bc.fft_units, "fft"}, {bc.ifft_lanes, bc.ifft_units, "ifft"}})
-    if (lanes > 1 && units == 1)
-      throw Error("--knob " + q.name + "." + name + "_lanes: expected 1 on the serial engine (" + name +
-                  "_units = 1), found " + std::to_string(lanes) + ": give " + q.name + "." + name +
-                  "_units a pipelined engine (" + std::to_string(log2_ceil(bc.block)) + " or more units) for lanes");
+  apply_spectral_knobs(p, q, params_of<BcDenseParams>(q));
 }
 
 namespace {
 
-// One dataflow process of the kernel: its cycles per image and its resources.
-struct Phase {
-  std::int64_t cycles = 0;
-  Resources resources;
-};
-
-// The forward process: q transforms on fft_lanes engines.
-Phase forward_phase(const BcDenseParams& bc, const FpgaPart& part) {
-  const int K = bc.block;
-  Phase ph;
-  ph.cycles = fft_engine_cycles(K, bc.fft_units, bc.fft_lanes, bc.q, K / 2 + 1);
-  ph.resources = fft_engines(K, bc.fft_units, bc.fft_lanes, bc.spec.width, bc.twiddle.width, part);
-  ph.resources.lut += loop_control_lut;  // the block loop
-  ph.resources.ff += loop_control_ff;
-  return ph;
-}
-
-// The MAC process: per group of block_rows rows, clear the accumulators, ceil(q / block_cols) x
-// ceil(bins / bins_parallel) MAC iterations, convert to ifft_t.
-Phase mac_phase(const BcDenseParams& bc, const FpgaPart& part) {
-  const int bins = bc.block / 2 + 1, Pr = bc.block_rows_parallel, Pb = bc.bins_parallel,
-            Pc = bc.block_cols_parallel;
-  const std::int64_t bin_groups = ceil_div(bins, Pb);
-  Phase ph;
-  ph.cycles = ceil_div(bc.p, Pr) *
-              ((bin_groups + loop_depth) + (ceil_div(bc.q, Pc) * bin_groups + mac_depth) + (bin_groups + loop_depth));
-  Resources& r = ph.resources;
-  const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb * Pc;
-  r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
-  const int product_width = bc.spec.width + bc.weight.width + 1;
-  r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
-  r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
-  r.lut += static_cast<std::int64_t>(Pr) * Pb * (bc.ifft.width + 8);  // Y' = ifft_t(acc)
-  // Weight spectra (re, im) in Pr x Pc x Pb banks; the accumulators, Pr x Pb banks.
-  add_memory(r, 2 * lanes, ceil_div(bc.p, Pr) * ceil_div(bc.q, Pc) * bin_groups, bc.weight.width);
-  add_memory(r, 2 * static_cast<std::int64_t>(Pr) * Pb, bin_groups, bc.acc.width);
-  r.lut += 4 * loop_control_lut;  // row group, clear, MAC, convert
-  r.ff += 4 * loop_control_ff;
-  return ph;
-}
-
-// The inverse process: p transforms on ifft_lanes engines, each followed by its K outputs
-// out_t(y * K + bias) (one conversion unit on the serial engine, K / II per lane on a pipelined one).
-Phase inverse_phase(const BcDenseParams& bc, int n_out, int out_width, const FpgaPart& part) {
-  const int K = bc.block, ii = fft_engine_ii(K, bc.ifft_units);
-  Phase ph;
-  ph.cycles = fft_engine_cycles(K, bc.ifft_units, bc.ifft_lanes, bc.p, K);
-  if (ii == 0) ph.cycles += static_cast<std::int64_t>(bc.p) * (K + loop_depth);  // the output loop
-  Resources& r = ph.resources;
-  r = fft_engines(K, bc.ifft_units, bc.ifft_lanes, bc.ifft.width, bc.twiddle.width, part);
-  const std::int64_t words = ii == 0 ? 1 : ceil_div(static_cast<std::int64_t>(K) * bc.ifft_lanes, ii);
-  r.lut += words * (out_width + bc.ifft.width + 8);
-  r.ff += words * (out_width + bc.ifft.width);
-  add_memory(r, words, ceil_div(n_out, words), bc.bias.width);
-  if (ii == 0) add_memory(r, 1, K, bc.ifft.width);  // y
-  r.lut += 2 * loop_control_lut;
-  r.ff += 2 * loop_control_ff;
-  return ph;
+// The three processes of one image (bcnn_hls/bc_dense.h).
+SpectralProcesses processes_of(const QuantLayer& l, const FpgaPart& part) {
+  return {[&part](const SpectralParams& bc) { return forward_process(bc, 1, part); },
+          [&part](const SpectralParams& bc) { return mac_process(bc, 1, 1, part); },
+          [&l, &part](const SpectralParams& bc) { return inverse_process(bc, 1, l.n_out, l.out.width, part); }};
 }
 
 // The ping-pong channels X' (forward -> mac) and Y' (mac -> inverse), (re, im), partitioned for
@@ -229,41 +158,7 @@ Resources spectral_channels(const BcDenseParams& bc) {
   };
   Resources r = channel(bc.q, bc.fft_units, bc.fft_lanes, bc.block_cols_parallel, bc.spec);
   r += channel(bc.p, bc.ifft_units, bc.ifft_lanes, bc.block_rows_parallel, bc.ifft);
-  add_memory(r, 4, K / 2, bc.twiddle.width);  // the twiddle ROMs of both processes
   return r;
-}
-
-// Cheaper first: DSPs, then BRAMs, then LUTs.
-bool cheaper(const Resources& x, const Resources& y) {
-  if (x.dsp != y.dsp) return x.dsp < y.dsp;
-  if (x.bram18 != y.bram18) return x.bram18 < y.bram18;
-  return x.lut < y.lut;
-}
-
-// Of `settings` (each applied to a copy of bc by `apply`), the cheapest whose phase takes at most
-// `budget` cycles; when none does, the cheapest within 5% of the fastest. Returns the fastest
-// cycles found.
-template <class Setting>
-std::int64_t choose_phase(BcDenseParams& bc, std::int64_t budget, const std::vector<Setting>& settings,
-                          const std::function<void(BcDenseParams&, const Setting&)>& apply,
-                          const std::function<Phase(const BcDenseParams&)>& phase) {
-  std::vector<std::pair<BcDenseParams, Phase>> trials;
-  std::int64_t fastest = std::numeric_limits<std::int64_t>::max();
-  for (const Setting& s : settings) {
-    BcDenseParams trial = bc;
-    apply(trial, s);
-    trials.emplace_back(trial, phase(trial));
-    fastest = std::min(fastest, trials.back().second.cycles);
-  }
-  const std::int64_t limit = fastest <= budget ? budget : fastest + fastest / 20;
-  const std::pair<BcDenseParams, Phase>* chosen = nullptr;
-  for (const auto& t : trials)
-    if (t.second.cycles <= limit &&
-        (!chosen || cheaper(t.second.resources, chosen->second.resources) ||
-         (!cheaper(chosen->second.resources, t.second.resources) && t.second.cycles < chosen->second.cycles)))
-      chosen = &t;
-  bc = chosen->first;
-  return fastest;
 }
 
 }  // namespace
@@ -273,29 +168,12 @@ StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) con
   StageEstimate s;
   s.name = l.name;
   s.type = "bc_dense";
-  const int bins = bc.block / 2 + 1;
-  s.parallelism = "fft " + fft_engine_cell(bc.block, bc.fft_units, bc.fft_lanes) + "; " +
-                  std::to_string(bc.block_rows_parallel) + " of " + std::to_string(bc.p) + " block rows x " +
-                  std::to_string(bc.bins_parallel) + " of " + std::to_string(bins) + " bins x " +
-                  std::to_string(bc.block_cols_parallel) + " of " + std::to_string(bc.q) + " block columns; ifft " +
-                  fft_engine_cell(bc.block, bc.ifft_units, bc.ifft_lanes);
-
-  s.assumes = {{"block", bc.block},
-               {"p", bc.p},
-               {"q", bc.q},
-               {"fft_units", bc.fft_units},
-               {"fft_lanes", bc.fft_lanes},
-               {"block_rows_parallel", bc.block_rows_parallel},
-               {"bins_parallel", bc.bins_parallel},
-               {"block_cols_parallel", bc.block_cols_parallel},
-               {"ifft_units", bc.ifft_units},
-               {"ifft_lanes", bc.ifft_lanes}};
-
-  // Three dataflow processes: the layer takes a new image every max(phase) cycles; an image
+  s.parallelism = spectral_parallelism(bc);
+  s.assumes = spectral_assumes(bc);
+  // Three dataflow processes: the layer takes a new image every max(process) cycles; an image
   // passes through all three.
-  const Phase forward = forward_phase(bc, part);
-  const Phase mac = mac_phase(bc, part);
-  const Phase inverse = inverse_phase(bc, l.n_out, l.out.width, part);
+  const SpectralProcesses processes = processes_of(l, part);
+  const Phase forward = processes.forward(bc), mac = processes.mac(bc), inverse = processes.inverse(bc);
   s.latency_cycles = call_overhead + forward.cycles + mac.cycles + inverse.cycles;
   s.ii_cycles = call_overhead + std::max({forward.cycles, mac.cycles, inverse.cycles});
   s.resources += forward.resources;
@@ -307,67 +185,20 @@ StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) con
 
 void HwBcDense::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
                                    const std::function<void(std::int64_t)>& out_of_reach) const {
-  BcDenseParams& bc = params_of<BcDenseParams>(l);
-  const std::int64_t budget = target_ii - call_overhead;
-  // The processes are independent: each gets the cheapest setting that meets the target.
-  using Engine = std::pair<int, int>;  // units, lanes
-  auto engines = [&](int blocks) {
-    std::vector<Engine> v;
-    for (int u : fft_engine_units(bc.block))
-      for (int lanes : u == 1 ? std::vector<int>{1} : powers_of_two_and(blocks)) v.push_back({u, lanes});
-    return v;
-  };
-  std::int64_t fastest = choose_phase<Engine>(
-      bc, budget, engines(bc.q),
-      [](BcDenseParams& t, const Engine& e) { std::tie(t.fft_units, t.fft_lanes) = e; },
-      [&](const BcDenseParams& t) { return forward_phase(t, part); });
-  using Array = std::tuple<int, int, int>;  // block rows, bins, block columns
-  std::vector<Array> arrays;
-  for (int r : powers_of_two_and(bc.p))
-    for (int b : powers_of_two_and(bc.block / 2 + 1))
-      for (int c : powers_of_two_and(bc.q)) arrays.push_back({r, b, c});
-  fastest = std::max(fastest, choose_phase<Array>(
-                                  bc, budget, arrays,
-                                  [](BcDenseParams& t, const Array& a) {
-                                    std::tie(t.block_rows_parallel, t.bins_parallel, t.block_cols_parallel) = a;
-                                  },
-                                  [&](const BcDenseParams& t) { return mac_phase(t, part); }));
-  fastest = std::max(fastest, choose_phase<Engine>(
-                                  bc, budget, engines(bc.p),
-                                  [](BcDenseParams& t, const Engine& e) { std::tie(t.ifft_units, t.ifft_lanes) = e; },
-                                  [&](const BcDenseParams& t) { return inverse_phase(t, l.n_out, l.out.width, part); }));
-  if (fastest > budget) out_of_reach(call_overhead + fastest);
+  choose_spectral_knobs(params_of<BcDenseParams>(l), processes_of(l, part), target_ii, out_of_reach);
 }
 
 std::map<std::string, std::string> HwBcDense::table_cells(const QuantLayer& l) const {
-  const BcDenseParams& bc = params_of<BcDenseParams>(l);
-  std::map<std::string, std::string> cells = spectral_table_cells(bc);
-  cells["parallelism"] = "fft " + fft_engine_cell(bc.block, bc.fft_units, bc.fft_lanes) + ", " +
-                         std::to_string(bc.block_rows_parallel) + " rows x " + std::to_string(bc.bins_parallel) +
-                         " bins x " + std::to_string(bc.block_cols_parallel) + " cols, ifft " +
-                         fft_engine_cell(bc.block, bc.ifft_units, bc.ifft_lanes);
-  return cells;
+  return spectral_table_cells(params_of<BcDenseParams>(l));
 }
 
 void HwBcDense::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& formats) const {
-  const BcDenseParams& bc = params_of<BcDenseParams>(l);
-  describe_spectral(bc, j, formats);
-  j["block_cols_parallel"] = bc.block_cols_parallel;
-  j["fft_units"] = bc.fft_units;
-  j["fft_lanes"] = bc.fft_lanes;
-  j["ifft_units"] = bc.ifft_units;
-  j["ifft_lanes"] = bc.ifft_lanes;
+  describe_spectral(params_of<BcDenseParams>(l), j, formats);
 }
 
 TemplateValues HwBcDense::template_values(const QuantLayer& l, const ProjectNames& names) const {
   TemplateValues v = HwLayer::template_values(l, names);
-  const BcDenseParams& bc = params_of<BcDenseParams>(l);
-  set_spectral_values(bc, v);
-  v.set("block_cols_parallel", bc.block_cols_parallel)
-      .set("fft_units", bc.fft_units)
-      .set("fft_lanes", bc.fft_lanes)
-      .set("ifft_units", bc.ifft_units)
-      .set("ifft_lanes", bc.ifft_lanes);
+  set_spectral_values(params_of<BcDenseParams>(l), v);
   return v;
 }
 

@@ -6,17 +6,13 @@
 // fft_lanes, block_rows x bins x block_cols, ifft_units and ifft_lanes. docs/fpga.md, "bc_dense".
 #include "hw/fft_stage.h"
 #include "hw/hw_layer.h"
+#include "hw/spectral_engines.h"
 
 namespace bcnn::hw {
 
 // A bc_dense layer's part of QuantLayer (QuantLayer::params): the shared part of the
 // block-circulant kinds; weight spectra as (p, q, K/2+1), bias (n_out).
-struct BcDenseParams : SpectralParams {
-  // The engines (hardware only, like block_rows_parallel and bins_parallel): butterfly units and
-  // lanes of the forward and inverse transforms (bcnn_hls/fft.h, "FFT engines"), block columns per
-  // cycle in the MAC array.
-  int fft_units = 1, fft_lanes = 1, ifft_units = 1, ifft_lanes = 1, block_cols_parallel = 1;
-};
+struct BcDenseParams : SpectralParams {};
 
 class HwBcDense : public HwLayer {
  public:
@@ -30,9 +26,7 @@ class HwBcDense : public HwLayer {
   void validate(const QuantLayer& q) const override;
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
 
-  std::vector<std::string> knob_names() const override {
-    return {"block_rows", "bins", "block_cols", "fft_units", "fft_lanes", "ifft_units", "ifft_lanes"};
-  }
+  std::vector<std::string> knob_names() const override { return spectral_knob_names(); }
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
   bool has_parallelism() const override { return true; }
   StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;

@@ -9,6 +9,7 @@
 #include "hw/fixed_format.h"
 #include "hw/hw_layer.h"
 #include "hw/resources.h"
+#include "hw/spectral_engines.h"
 
 namespace bcnn::hw {
 namespace {
@@ -361,22 +362,6 @@ std::vector<std::string> spectral_format_fields() {
   return {"in", "out", "spec", "weight", "acc", "ifft", "bias", "twiddle"};
 }
 
-void apply_spectral_knobs(const LayerParallelism& p, const QuantLayer& q, SpectralParams& bc) {
-  if (auto it = p.knobs.find("block_rows"); it != p.knobs.end())
-    bc.block_rows_parallel = parallelism_in_range(q, it->second, bc.p, "block rows in parallel");
-  if (auto it = p.knobs.find("bins"); it != p.knobs.end())
-    bc.bins_parallel = parallelism_in_range(q, it->second, bc.block / 2 + 1, "frequency bins in parallel");
-  if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
-}
-
-std::vector<std::map<std::string, int>> spectral_knob_settings(const SpectralParams& bc) {
-  std::vector<std::map<std::string, int>> settings;
-  for (int r = 1; r <= bc.p; ++r)
-    if (bc.p % r == 0)
-      for (int b : powers_of_two_and(bc.block / 2 + 1)) settings.push_back({{"block_rows", r}, {"bins", b}});
-  return settings;
-}
-
 std::map<std::string, std::string> spectral_table_cells(const SpectralParams& bc) {
   return {{"block", std::to_string(bc.block)},
           {"spec", short_format(bc.spec)},
@@ -384,8 +369,7 @@ std::map<std::string, std::string> spectral_table_cells(const SpectralParams& bc
           {"acc", short_format(bc.acc)},
           {"ifft", short_format(bc.ifft)},
           {"bias", short_format(bc.bias)},
-          {"parallelism", std::to_string(bc.block_rows_parallel) + " rows x " + std::to_string(bc.bins_parallel) +
-                              " bins"}};
+          {"parallelism", spectral_parallelism_cell(bc)}};
 }
 
 void describe_spectral(const SpectralParams& bc, nlohmann::json& j, nlohmann::json& formats) {
@@ -394,6 +378,11 @@ void describe_spectral(const SpectralParams& bc, nlohmann::json& j, nlohmann::js
   j["q"] = bc.q;
   j["block_rows_parallel"] = bc.block_rows_parallel;
   j["bins_parallel"] = bc.bins_parallel;
+  j["block_cols_parallel"] = bc.block_cols_parallel;
+  j["fft_units"] = bc.fft_units;
+  j["fft_lanes"] = bc.fft_lanes;
+  j["ifft_units"] = bc.ifft_units;
+  j["ifft_lanes"] = bc.ifft_lanes;
   for (const auto& [k, f] : {std::pair{"spec", bc.spec}, {"weight", bc.weight}, {"acc", bc.acc}, {"ifft", bc.ifft},
                              {"bias", bc.bias}, {"twiddle", bc.twiddle}})
     formats[k] = format_name(f);
@@ -407,27 +396,17 @@ void set_spectral_values(const SpectralParams& bc, TemplateValues& v) {
       .set("half_block", bc.block / 2)
       .set("block_rows_parallel", bc.block_rows_parallel)
       .set("bins_parallel", bc.bins_parallel)
+      .set("block_cols_parallel", bc.block_cols_parallel)
+      .set("fft_units", bc.fft_units)
+      .set("fft_lanes", bc.fft_lanes)
+      .set("ifft_units", bc.ifft_units)
+      .set("ifft_lanes", bc.ifft_lanes)
       .set("spec_t", cpp_type(bc.spec))
       .set("weight_t", cpp_type(bc.weight))
       .set("acc_t", cpp_type(bc.acc))
       .set("ifft_t", cpp_type(bc.ifft))
       .set("bias_t", cpp_type(bc.bias))
       .set("twiddle_t", cpp_type(bc.twiddle));
-}
-
-Resources spectral_compute_resources(const SpectralParams& bc, int out_width, const FpgaPart& part) {
-  const int K = bc.block, Pr = bc.block_rows_parallel, Pb = bc.bins_parallel;
-  Resources r;
-  r += butterfly_unit(K, bc.spec.width, bc.twiddle.width, part);
-  for (int i = 0; i < Pr; ++i) r += butterfly_unit(K, bc.ifft.width, bc.twiddle.width, part);
-  const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb;
-  r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
-  const int product_width = bc.spec.width + bc.weight.width + 1;
-  r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
-  r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
-  r.lut += Pr * (out_width + bc.ifft.width + 8);
-  r.ff += Pr * (out_width + bc.ifft.width);
-  return r;
 }
 
 }  // namespace bcnn::hw

@@ -58,22 +58,15 @@ struct SpectralParams {
   // per output (channel).
   int block = 0, p = 0, q = 0;
   std::vector<std::int64_t> weight_re, weight_im, twiddle_re, twiddle_im, bias_raw;
-  // Parallelism (hardware only; the arithmetic does not depend on it).
-  int block_rows_parallel = 1;  // block rows computed at once
-  int bins_parallel = 1;        // frequency bins per cycle
+  // Parallelism (hardware only; the arithmetic does not depend on it; hw/spectral_engines.h):
+  // the MAC array's block rows, bins and block columns per cycle; the butterfly units and lanes of
+  // the forward and inverse FFT engines (bcnn_hls/fft.h, "FFT engines").
+  int block_rows_parallel = 1, bins_parallel = 1, block_cols_parallel = 1;
+  int fft_units = 1, fft_lanes = 1, ifft_units = 1, ifft_lanes = 1;
 };
-
-// The arithmetic units of a block-circulant kind's estimate: one forward butterfly unit, one
-// inverse unit per parallel block row, block_rows x bins complex MAC lanes (4 real products each)
-// and an output conversion out_t(y * K + bias) per parallel block row; `out_width` is out_t's.
-Resources spectral_compute_resources(const SpectralParams& bc, int out_width, const FpgaPart& part);
 
 // The format fields of a block-circulant kind, for --layer-precision.
 std::vector<std::string> spectral_format_fields();
-// The knobs block_rows (and --parallelism's units) and bins, range-checked.
-void apply_spectral_knobs(const LayerParallelism& p, const QuantLayer& q, SpectralParams& bc);
-// The candidates of choose_parallelism: divisors of p block rows x 1, 2, 4, ... bins and all.
-std::vector<std::map<std::string, int>> spectral_knob_settings(const SpectralParams& bc);
 // The layer table's cells, report.json's fields and formats, and the template values
 // (block, p, q, bins, half_block, knobs, the types) of the shared part.
 std::map<std::string, std::string> spectral_table_cells(const SpectralParams& bc);

@@ -128,7 +128,8 @@ struct BcConv2dStridedCfg {
   static const int in_channels = 11, in_height = 7, in_width = 6;
   static const int out_channels = 13, out_height = 4, out_width = 3;
   static const int kernel_h = 3, kernel_w = 3, stride_h = 2, stride_w = 2, pad_top = 1, pad_left = 1;
-  static const int block = 4, p = 4, q = 3, block_rows_parallel = 2, bins_parallel = 2;
+  static const int block = 4, p = 4, q = 3, block_rows_parallel = 2, bins_parallel = 2, block_cols_parallel = 2;
+  static const int fft_units = 2, fft_lanes = 3, ifft_units = 4, ifft_lanes = 2;  // pipelined, parallel
   typedef fixed<10, 2, AP_RND, AP_SAT> in_t;
   typedef fixed<14, 2, AP_RND_CONV, AP_WRAP> spec_t;
   typedef fixed<12, 3, AP_RND_ZERO, AP_SAT_SYM> weight_t;
@@ -152,7 +153,8 @@ struct BcConv2dSameCfg {
   static const int in_channels = 10, in_height = 5, in_width = 6;
   static const int out_channels = 9, out_height = 5, out_width = 6;
   static const int kernel_h = 3, kernel_w = 3, stride_h = 1, stride_w = 1, pad_top = 1, pad_left = 1;
-  static const int block = 8, p = 2, q = 2, block_rows_parallel = 1, bins_parallel = 5;
+  static const int block = 8, p = 2, q = 2, block_rows_parallel = 1, bins_parallel = 5, block_cols_parallel = 2;
+  static const int fft_units = 1, fft_lanes = 1, ifft_units = 6, ifft_lanes = 2;  // serial, pipelined
   typedef fixed<10, 2, AP_RND, AP_SAT> in_t;
   typedef fixed<13, 3, AP_RND_CONV, AP_SAT> spec_t;
   typedef fixed<11, 4, AP_RND, AP_SAT> weight_t;
@@ -406,6 +408,11 @@ QuantLayer make_bc_conv2d(bcnn::Rng& rng) {
   bc.pad_left = C::pad_left;
   bc.block_rows_parallel = C::block_rows_parallel;
   bc.bins_parallel = C::bins_parallel;
+  bc.block_cols_parallel = C::block_cols_parallel;
+  bc.fft_units = C::fft_units;
+  bc.fft_lanes = C::fft_lanes;
+  bc.ifft_units = C::ifft_units;
+  bc.ifft_lanes = C::ifft_lanes;
   const int spectra = C::p * C::q * C::kernel_h * C::kernel_w * (C::block / 2 + 1);
   bc.weight_re = random_raw(spectra, bc.weight, rng);
   bc.weight_im = random_raw(spectra, bc.weight, rng);

@@ -20,18 +20,25 @@
 //     out[i*K + t] = out_t(y'_i[t] * K + bias[i*K + t])  for i*K + t < out_channels
 //                    (* K and + bias exact; one conversion to out_t)
 //
-// The line buffer (bcnn_hls/window.h) holds the spectra of the last kernel_h input rows, not the
-// pixels: spec_t [kernel_h][in_width][q][K/2 + 1], real and imaginary parts.
+// Three processes in a DATAFLOW region, connected by streams, as bc_dense's (bcnn_hls/bc_dense.h):
+//   forward   per input pixel, the q forward transforms (fft_lanes at a time on engines of
+//             fft_units butterfly units), one stream word of spectra per pixel;
+//   mac       the line buffer (bcnn_hls/window.h) of the spectra of the last kernel_h input rows,
+//             spec_t [kernel_h][in_width][q][K/2 + 1], real and imaginary parts, and per output
+//             pixel the MAC array (block_rows_parallel rows x bins_parallel bins x
+//             block_cols_parallel block columns per cycle), one stream word of Y' per pixel;
+//   inverse   per output pixel, the p inverse transforms (ifft_lanes at a time on engines of
+//             ifft_units units) and the output pixel.
 //
 // CFG provides the window geometry of bcnn_hls/window.h and
-//   static const int in_channels, out_channels, block, p, q, block_rows_parallel, bins_parallel;
+//   static const int in_channels, out_channels, block, p, q, fft_units, fft_lanes,
+//                    block_rows_parallel, bins_parallel, block_cols_parallel, ifft_units, ifft_lanes;
 //   typedefs in_t, spec_t, weight_t, acc_t, ifft_t, bias_t, out_t, twiddle_t, in_pixel_t,
 //   out_pixel_t (pixel<in_t, in_channels>, pixel<out_t, out_channels>);
 //   static const weight_t w_re[p][q][kernel_h][kernel_w][block / 2 + 1], w_im[...];  // DFT(w_ijab)
 //   static const bias_t bias[out_channels];
 //   static const twiddle_t tw_re[block / 2], tw_im[block / 2];  // cos, -sin(2 pi j / block)
-// block_rows_parallel block rows and bins_parallel frequency bins are computed at once; the
-// arithmetic (and so every bit of the result) does not depend on them.
+// The arithmetic (and so every bit of the result) does not depend on the knobs.
 #ifndef BCNN_HLS_BC_CONV2D_H
 #define BCNN_HLS_BC_CONV2D_H
 
@@ -44,93 +51,163 @@
 
 namespace bcnn_hls {
 
-namespace detail {
-
-// The STORE functor of read_rows_until for bc_conv2d: transforms each channel block of a pixel as
-// it arrives and keeps the spectra in the line buffer.
-template <class CFG>
-struct store_spectra {
-  typedef typename CFG::in_t in_t;
-  typedef typename CFG::spec_t spec_t;
-  typedef typename CFG::twiddle_t twiddle_t;
-  static const int K = CFG::block;
-  spec_t (&re)[CFG::kernel_h][CFG::in_width][CFG::q][CFG::block / 2 + 1];
-  spec_t (&im)[CFG::kernel_h][CFG::in_width][CFG::q][CFG::block / 2 + 1];
-  // The twiddle ROMs, as fft_forward takes them (the kernel's array parameters).
-  const twiddle_t* tw_re;
-  const twiddle_t* tw_im;
-
-  void operator()(int buffer_row, int x, const typename CFG::in_pixel_t& pixel) {
-    for (int j = 0; j < CFG::q; ++j) {
-      in_t block[K];
-      for (int t = 0; t < K; ++t) {
-        BCNN_HLS_PRAGMA(HLS UNROLL)
-        const int index = j * K + t;
-        block[t] = index < CFG::in_channels ? pixel[index] : in_t(0);
-      }
-      fft_forward<K>(block, re[buffer_row][x][j], im[buffer_row][x][j], tw_re, tw_im);
-    }
-  }
+// The spectra of Q blocks: one stream word between the processes.
+template <class T, int Q, int BINS>
+struct spectra {
+  T re[Q][BINS];
+  T im[Q][BINS];
 };
 
-// The body of bc_conv2d, with the ROMs as parameters so that the partitioning pragmas can name them.
-template <class CFG, class IN_STREAM, class OUT_STREAM>
-void bc_conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
-                   const typename CFG::weight_t w_re[CFG::p][CFG::q][CFG::kernel_h][CFG::kernel_w]
-                                                    [CFG::block / 2 + 1],
-                   const typename CFG::weight_t w_im[CFG::p][CFG::q][CFG::kernel_h][CFG::kernel_w]
-                                                    [CFG::block / 2 + 1],
-                   const typename CFG::bias_t bias[CFG::out_channels],
-                   const typename CFG::twiddle_t tw_re[CFG::block / 2],
-                   const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
-  typedef typename CFG::spec_t spec_t;
-  typedef typename CFG::acc_t acc_t;
-  typedef typename CFG::ifft_t ifft_t;
-  typedef typename CFG::out_t out_t;
-  typedef typename CFG::out_pixel_t out_pixel_t;
+namespace detail {
+
+template <class CFG>
+constexpr bool bc_conv2d_cfg_ok() {
   constexpr int K = CFG::block;
-  constexpr int bins = K / 2 + 1;
-  constexpr int p = CFG::p;
-  constexpr int q = CFG::q;
-  constexpr int rows_parallel = CFG::block_rows_parallel;
-  constexpr int bins_parallel = CFG::bins_parallel;
   static_assert(valid_window_geometry<CFG>(), "bcnn_hls::bc_conv2d: invalid window geometry");
   static_assert(is_supported_fft_length(K), "bcnn_hls::bc_conv2d: block must be 4, 8, ..., 256");
   static_assert(CFG::in_channels >= 1 && CFG::out_channels >= 1,
                 "bcnn_hls::bc_conv2d: channel counts must be positive");
-  static_assert(p == (CFG::out_channels + K - 1) / K, "bcnn_hls::bc_conv2d: p must be ceil(out_channels / block)");
-  static_assert(q == (CFG::in_channels + K - 1) / K, "bcnn_hls::bc_conv2d: q must be ceil(in_channels / block)");
-  static_assert(rows_parallel >= 1 && bins_parallel >= 1,
-                "bcnn_hls::bc_conv2d: block_rows_parallel and bins_parallel must be >= 1");
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=rows_parallel dim=1)
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=rows_parallel dim=1)
+  static_assert(CFG::p == (CFG::out_channels + K - 1) / K, "bcnn_hls::bc_conv2d: p must be ceil(out_channels / block)");
+  static_assert(CFG::q == (CFG::in_channels + K - 1) / K, "bcnn_hls::bc_conv2d: q must be ceil(in_channels / block)");
+  static_assert(CFG::block_rows_parallel >= 1 && CFG::block_rows_parallel <= CFG::p,
+                "bcnn_hls::bc_conv2d: block_rows_parallel must be in 1..p");
+  static_assert(CFG::block_cols_parallel >= 1 && CFG::block_cols_parallel <= CFG::q,
+                "bcnn_hls::bc_conv2d: block_cols_parallel must be in 1..q");
+  static_assert(CFG::bins_parallel >= 1 && CFG::bins_parallel <= K / 2 + 1,
+                "bcnn_hls::bc_conv2d: bins_parallel must be in 1..block/2+1");
+  static_assert(CFG::fft_units >= 1 && CFG::fft_units <= fft_butterflies(K) && CFG::ifft_units >= 1 &&
+                    CFG::ifft_units <= fft_butterflies(K),
+                "bcnn_hls::bc_conv2d: fft_units and ifft_units must be in 1..block/2 log2(block)");
+  static_assert(CFG::fft_lanes >= 1 && CFG::fft_lanes <= CFG::q && (CFG::fft_units > 1 || CFG::fft_lanes == 1),
+                "bcnn_hls::bc_conv2d: fft_lanes must be in 1..q, and 1 on the serial engine");
+  static_assert(CFG::ifft_lanes >= 1 && CFG::ifft_lanes <= CFG::p &&
+                    (CFG::ifft_units > 1 || CFG::ifft_lanes == 1),
+                "bcnn_hls::bc_conv2d: ifft_lanes must be in 1..p, and 1 on the serial engine");
+  return true;
+}
+
+template <class CFG>
+using bc_conv2d_x_t = spectra<typename CFG::spec_t, CFG::q, CFG::block / 2 + 1>;
+template <class CFG>
+using bc_conv2d_y_t = spectra<typename CFG::ifft_t, CFG::p, CFG::block / 2 + 1>;
+
+// X'_j = fft_forward(x_j) of block j of one pixel.
+template <class CFG>
+void bc_conv2d_forward_block(int j, const typename CFG::in_pixel_t& pixel, bc_conv2d_x_t<CFG>& x,
+                             const typename CFG::twiddle_t tw_re[CFG::block / 2],
+                             const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  typedef typename CFG::in_t in_t;
+  constexpr int K = CFG::block;
+  in_t block[K];
+  for (int t = 0; t < K; ++t) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int index = j * K + t;
+    block[t] = index < CFG::in_channels ? pixel[index] : in_t(0);
+  }
+  fft_forward<K>(block, x.re[j], x.im[j], tw_re, tw_im);
+}
+
+// The forward process: each input pixel's q transforms, one word of spectra per pixel.
+template <class CFG, class IN_STREAM, class X_STREAM>
+void bc_conv2d_forward(IN_STREAM& in, X_STREAM& out, const typename CFG::twiddle_t tw_re[CFG::block / 2],
+                       const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+  constexpr int K = CFG::block;
+  constexpr int q = CFG::q;
+  constexpr int lanes = CFG::fft_lanes;
+  constexpr int ii = fft_engine_ii(K, CFG::fft_units);
+  // A pipelined engine takes all q blocks of a pixel unrolled, ceil(q / lanes) x II cycles per
+  // pixel: lanes x units butterfly units.
+  constexpr int pixel_ii = ii > 0 ? (q + lanes - 1) / lanes * ii : 1;
+  static_assert(bc_conv2d_cfg_ok<CFG>() && pixel_ii >= 1, "");
+  if (ii == 0) {
+    for (int i = 0; i < CFG::in_height * CFG::in_width; ++i) {
+      const typename CFG::in_pixel_t pixel = in.read();
+      bc_conv2d_x_t<CFG> x;
+      for (int j = 0; j < q; ++j) bc_conv2d_forward_block<CFG>(j, pixel, x, tw_re, tw_im);
+      out.write(x);
+    }
+  } else {
+    for (int i = 0; i < CFG::in_height * CFG::in_width; ++i) {
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=pixel_ii)
+      const typename CFG::in_pixel_t pixel = in.read();
+      bc_conv2d_x_t<CFG> x;
+      for (int j = 0; j < q; ++j) bc_conv2d_forward_block<CFG>(j, pixel, x, tw_re, tw_im);
+      out.write(x);
+    }
+  }
+}
+
+// The STORE functor of read_rows_until: keeps each pixel's spectra in the line buffer.
+template <class CFG>
+struct store_spectra {
+  typedef typename CFG::spec_t spec_t;
+  spec_t (&re)[CFG::kernel_h][CFG::in_width][CFG::q][CFG::block / 2 + 1];
+  spec_t (&im)[CFG::kernel_h][CFG::in_width][CFG::q][CFG::block / 2 + 1];
+
+  void operator()(int buffer_row, int x, const bc_conv2d_x_t<CFG>& word) {
+    for (int j = 0; j < CFG::q; ++j)
+      for (int f = 0; f < CFG::block / 2 + 1; ++f) {
+        BCNN_HLS_PRAGMA(HLS UNROLL)
+        re[buffer_row][x][j][f] = word.re[j][f];
+        im[buffer_row][x][j][f] = word.im[j][f];
+      }
+  }
+};
+
+// The MAC process: per output pixel and block row i, Y'_i[f] = ifft_t(acc_i[f]) with acc_i[f]
+// summed over the taps inside the map, then j, in order.
+template <class CFG, class X_STREAM, class Y_STREAM>
+void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
+                   const typename CFG::weight_t w_re[CFG::p][CFG::q][CFG::kernel_h][CFG::kernel_w]
+                                                    [CFG::block / 2 + 1],
+                   const typename CFG::weight_t w_im[CFG::p][CFG::q][CFG::kernel_h][CFG::kernel_w]
+                                                    [CFG::block / 2 + 1]) {
+  typedef typename CFG::spec_t spec_t;
+  typedef typename CFG::acc_t acc_t;
+  typedef typename CFG::ifft_t ifft_t;
+  constexpr int bins = CFG::block / 2 + 1;
+  constexpr int p = CFG::p;
+  constexpr int q = CFG::q;
+  constexpr int rows = CFG::block_rows_parallel;
+  constexpr int cols = CFG::block_cols_parallel;
+  constexpr int bins_parallel = CFG::bins_parallel;
+  static_assert(bc_conv2d_cfg_ok<CFG>() && bins_parallel >= 1, "");
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=rows dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=rows dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=cols dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=cols dim=2)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=bins_parallel dim=5)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=bins_parallel dim=5)
 
   // The spectral line buffer: X'_j of every pixel of the last kernel_h input rows.
   spec_t x_re[CFG::kernel_h][CFG::in_width][q][bins];
   spec_t x_im[CFG::kernel_h][CFG::in_width][q][bins];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=cols dim=3)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=cols dim=3)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=bins_parallel dim=4)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=bins_parallel dim=4)
-  store_spectra<CFG> store{x_re, x_im, tw_re, tw_im};
+  store_spectra<CFG> store{x_re, x_im};
 
-  // y[t] = y_i[t] / K: undo the 1/K exactly with an integer-typed K.
-  const fixed<log2_exact(K) + 2, log2_exact(K) + 2> scale = K;
   int rows_read = 0;
   for (int oh = 0; oh < CFG::out_height; ++oh) {
     read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store);
     for (int ow = 0; ow < CFG::out_width; ++ow) {
-      out_pixel_t y_out;
-      for (int i = 0; i < p; ++i) {
-        BCNN_HLS_PRAGMA(HLS UNROLL factor=rows_parallel)
-        acc_t acc_re[bins];
-        acc_t acc_im[bins];
-        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re cyclic factor=bins_parallel)
-        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im cyclic factor=bins_parallel)
+      bc_conv2d_y_t<CFG> y;
+      for (int i0 = 0; i0 < p; i0 += rows) {
+        acc_t acc_re[rows][bins];
+        acc_t acc_im[rows][bins];
+        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re complete dim=1)
+        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im complete dim=1)
+        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re cyclic factor=bins_parallel dim=2)
+        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im cyclic factor=bins_parallel dim=2)
         for (int f = 0; f < bins; ++f) {
           BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-          acc_re[f] = acc_t(0);
-          acc_im[f] = acc_t(0);
+          BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
+          for (int r = 0; r < rows; ++r) {
+            acc_re[r][f] = acc_t(0);
+            acc_im[r][f] = acc_t(0);
+          }
         }
         for (int a = 0; a < CFG::kernel_h; ++a) {
           const int ih = oh * CFG::stride_h + a - CFG::pad_top;
@@ -140,48 +217,110 @@ void bc_conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
             const int iw = ow * CFG::stride_w + b - CFG::pad_left;
             if (iw < 0 || iw >= CFG::in_width) continue;
             // Bin f accumulates over (a, b, j) in order; the bins are independent, so each bin's
-            // += is K/2 + 1 iterations after the previous one (II=1 without a stall).
-            for (int j = 0; j < q; ++j) {
+            // += is ceil(bins / bins_parallel) iterations after the previous one.
+            for (int j0 = 0; j0 < q; j0 += cols) {
               for (int f = 0; f < bins; ++f) {
                 BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
                 BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
-                const spec_t& xr = x_re[row][iw][j][f];
-                const spec_t& xi = x_im[row][iw][j][f];
-                acc_re[f] += w_re[i][j][a][b][f] * xr - w_im[i][j][a][b][f] * xi;
-                acc_im[f] += w_re[i][j][a][b][f] * xi + w_im[i][j][a][b][f] * xr;
+                for (int r = 0; r < rows; ++r) {
+                  for (int c = 0; c < cols; ++c) {
+                    const int i = i0 + r;
+                    const int j = j0 + c;
+                    if (i < p && j < q) {
+                      const spec_t& xr = x_re[row][iw][j][f];
+                      const spec_t& xi = x_im[row][iw][j][f];
+                      acc_re[r][f] += w_re[i][j][a][b][f] * xr - w_im[i][j][a][b][f] * xi;
+                      acc_im[r][f] += w_re[i][j][a][b][f] * xi + w_im[i][j][a][b][f] * xr;
+                    }
+                  }
+                }
               }
             }
           }
         }
-
-        ifft_t y_re[bins];
-        ifft_t y_im[bins];
         for (int f = 0; f < bins; ++f) {
           BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-          y_re[f] = ifft_t(acc_re[f]);
-          y_im[f] = ifft_t(acc_im[f]);
-        }
-        ifft_t y[K];
-        fft_inverse<K>(y_re, y_im, y, tw_re, tw_im);
-
-        // Add the bias exactly, convert once.
-        for (int t = 0; t < K; ++t) {
-          BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-          const int o = i * K + t;
-          if (o < CFG::out_channels) y_out[o] = out_t(y[t] * scale + bias[o]);
+          BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
+          for (int r = 0; r < rows; ++r) {
+            if (i0 + r < p) {
+              y.re[i0 + r][f] = ifft_t(acc_re[r][f]);
+              y.im[i0 + r][f] = ifft_t(acc_im[r][f]);
+            }
+          }
         }
       }
-      out.write(y_out);
+      out.write(y);
     }
   }
   read_rows_until<CFG>(in, rows_read, CFG::in_height - 1, store);
+}
+
+// out[i*K + t] = out_t(y'_i[t] * K + bias[i*K + t]) for block row i of one output pixel.
+template <class CFG>
+void bc_conv2d_inverse_block(int i, const bc_conv2d_y_t<CFG>& y_spectra, typename CFG::out_pixel_t& y_out,
+                             const typename CFG::bias_t bias[CFG::out_channels],
+                             const typename CFG::twiddle_t tw_re[CFG::block / 2],
+                             const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  typedef typename CFG::ifft_t ifft_t;
+  typedef typename CFG::out_t out_t;
+  constexpr int K = CFG::block;
+  ifft_t y[K];
+  fft_inverse<K>(y_spectra.re[i], y_spectra.im[i], y, tw_re, tw_im);
+  // y[t] = y_i[t] / K: undo the 1/K exactly with an integer-typed K, add the bias exactly,
+  // convert once.
+  const fixed<log2_exact(K) + 2, log2_exact(K) + 2> scale = K;
+  for (int t = 0; t < K; ++t) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int o = i * K + t;
+    if (o < CFG::out_channels) y_out[o] = out_t(y[t] * scale + bias[o]);
+  }
+}
+
+// The inverse process: each output pixel's p transforms and outputs.
+template <class CFG, class Y_STREAM, class OUT_STREAM>
+void bc_conv2d_inverse(Y_STREAM& in, OUT_STREAM& out, const typename CFG::bias_t bias[CFG::out_channels],
+                       const typename CFG::twiddle_t tw_re[CFG::block / 2],
+                       const typename CFG::twiddle_t tw_im[CFG::block / 2]) {
+  constexpr int K = CFG::block;
+  constexpr int p = CFG::p;
+  constexpr int lanes = CFG::ifft_lanes;
+  constexpr int ii = fft_engine_ii(K, CFG::ifft_units);
+  constexpr int pixel_ii = ii > 0 ? (p + lanes - 1) / lanes * ii : 1;
+  static_assert(bc_conv2d_cfg_ok<CFG>() && pixel_ii >= 1, "");
+  if (ii == 0) {
+    for (int i = 0; i < CFG::out_height * CFG::out_width; ++i) {
+      const bc_conv2d_y_t<CFG> y = in.read();
+      typename CFG::out_pixel_t y_out;
+      for (int r = 0; r < p; ++r) bc_conv2d_inverse_block<CFG>(r, y, y_out, bias, tw_re, tw_im);
+      out.write(y_out);
+    }
+  } else {
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=bias complete)
+    for (int i = 0; i < CFG::out_height * CFG::out_width; ++i) {
+      BCNN_HLS_PRAGMA(HLS PIPELINE II=pixel_ii)
+      const bc_conv2d_y_t<CFG> y = in.read();
+      typename CFG::out_pixel_t y_out;
+      for (int r = 0; r < p; ++r) bc_conv2d_inverse_block<CFG>(r, y, y_out, bias, tw_re, tw_im);
+      out.write(y_out);
+    }
+  }
 }
 
 }  // namespace detail
 
 template <class CFG, int IN_DEPTH, int OUT_DEPTH>
 void bc_conv2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::out_pixel_t, OUT_DEPTH>& out) {
-  detail::bc_conv2d_rom<CFG>(in, out, CFG::w_re, CFG::w_im, CFG::bias, CFG::tw_re, CFG::tw_im);
+  BCNN_HLS_PRAGMA(HLS DATAFLOW)
+  // Between the processes: in synthesis a row of pixels; in C simulation, where the processes run
+  // one after another, the whole map.
+  BCNN_HLS_FIFO_STORAGE stream<detail::bc_conv2d_x_t<CFG>,
+                               BCNN_HLS_FIFO_DEPTH(CFG::in_width, CFG::in_height * CFG::in_width)> x;
+  BCNN_HLS_FIFO_STORAGE stream<detail::bc_conv2d_y_t<CFG>,
+                               BCNN_HLS_FIFO_DEPTH(CFG::out_width, CFG::out_height * CFG::out_width)> y;
+  detail::bc_conv2d_forward<CFG>(in, x, CFG::tw_re, CFG::tw_im);
+  detail::bc_conv2d_mac<CFG>(x, y, CFG::w_re, CFG::w_im);
+  detail::bc_conv2d_inverse<CFG>(y, out, CFG::bias, CFG::tw_re, CFG::tw_im);
 }
 
 }  // namespace bcnn_hls

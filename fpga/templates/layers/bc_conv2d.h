@@ -16,8 +16,11 @@ struct {{config}} {
   static const int block = {{block}};
   static const int p = {{p}};
   static const int q = {{q}};
+  static const int fft_units = {{fft_units}}, fft_lanes = {{fft_lanes}};
   static const int block_rows_parallel = {{block_rows_parallel}};
   static const int bins_parallel = {{bins_parallel}};
+  static const int block_cols_parallel = {{block_cols_parallel}};
+  static const int ifft_units = {{ifft_units}}, ifft_lanes = {{ifft_lanes}};
   typedef {{in_t}} in_t;
   typedef {{spec_t}} spec_t;
   typedef {{weight_t}} weight_t;
