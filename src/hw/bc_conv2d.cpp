@@ -347,8 +347,8 @@ StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) co
              static_cast<std::int64_t>(bc.kernel_h) * l.in_shape[2] * ceil_div(bc.q, bc.block_cols_parallel) *
                  ceil_div(bins, bc.bins_parallel),
              bc.spec.width);
-  add_memory(r, 1, l.in_shape[2], 2 * bc.q * bins * bc.spec.width);
-  add_memory(r, 1, l.out_shape[2], 2 * bc.p * bins * bc.ifft.width);
+  add_pixel_memory(r, 1, l.in_shape[2], 2 * bc.q * bins * bc.spec.width);
+  add_pixel_memory(r, 1, l.out_shape[2], 2 * bc.p * bins * bc.ifft.width);
   r.lut += 3 * loop_control_lut;  // rows, taps, pixels
   r.ff += 3 * loop_control_ff;
   return s;
