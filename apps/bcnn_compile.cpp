@@ -12,6 +12,7 @@
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "hls/estimate.h"
+#include "hls/power.h"
 #include "hls/project.h"
 #include "hw/registry.h"
 #include "io/model_file.h"
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
       std::printf(
           "(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");
       std::printf("%s", bcnn::estimate_table(estimate, false).c_str());
+      std::printf("%s", bcnn::power_summary_line(bcnn::estimate_power(estimate)).c_str());
       std::fflush(stdout);
       for (const auto& w : warnings) std::fprintf(stderr, "bcnn-compile: warning: %s\n", w.c_str());
 
@@ -212,6 +214,7 @@ int main(int argc, char** argv) {
       spec.estimate = &estimate;
       spec.test_data = &test;
       spec.test_data_description = dataset + " test (" + test_dir + ")";
+      spec.dataset = dataset;
       spec.tb_images = tb_images;
       spec.network = model.network.get();
       const bcnn::ProjectSummary summary = bcnn::write_project(spec);

@@ -21,6 +21,7 @@
 #include "eval/evaluate.h"
 #include "eval/fixed_eval.h"
 #include "hls/embedded_files.h"
+#include "hls/power.h"
 #include "hw/fixed_format.h"
 #include "hw/registry.h"
 #include "hw/template_writer.h"
@@ -293,6 +294,57 @@ json estimate_json(const DesignEstimate& e) {
                           {"resource_fraction", e.busiest_fraction}}}};
 }
 
+json power_json(const ProjectSpec& spec, const TbData& tb) {
+  const DesignEstimate& e = *spec.estimate;
+  const PowerModel model = power_model_for(e.part);
+  const PowerCoefficients& c = model.coefficients;
+  const PowerEstimate p = estimate_power(e);
+  // Figures TrueNorth's papers do not give are null.
+  auto published = [](double v) { return v > 0 ? json(v) : json(nullptr); };
+  json truenorth = json::array();
+  for (const auto& t : compare_with_truenorth(p, tb.fixed_accuracy, spec.dataset)) {
+    const auto& f = t.figure;
+    truenorth.push_back({{"source", f.source}, {"configuration", f.configuration},
+                         {"dataset", f.dataset.empty() ? json(nullptr) : json(f.dataset)},
+                         {"accuracy", f.accuracy < 0 ? json(nullptr) : json(f.accuracy)},
+                         {"images_per_s_min", published(f.images_per_s_min)},
+                         {"images_per_s_max", published(f.images_per_s_max)},
+                         {"watts_min", published(f.watts_min)}, {"watts_max", published(f.watts_max)},
+                         {"images_per_j", f.images_per_j},
+                         {"images_per_j_is_lower_bound", f.images_per_j_is_lower_bound},
+                         {"uj_per_image", 1e6 / f.images_per_j}, {"speed_ratio", published(t.speed_ratio)},
+                         {"energy_ratio", t.energy_ratio}, {"at_our_accuracy", t.at_our_accuracy}});
+  }
+  return {{"model", p.model},
+          {"family", p.family},
+          {"estimate_only", true},
+          {"note", "an estimate from a per-resource model (docs/estimator.md, Energy model) until a Vivado power "
+                   "report (report_power after place and route) confirms it"},
+          {"assumptions", {"toggle rate " + number(100 * p.toggle_rate) +
+                               "% (Vivado's vectorless default) on DSP, LUT, FF and routing; clock tree and block "
+                               "RAM power do not scale with it",
+                           "the design runs continuously at the estimated throughput",
+                           "not modelled: I/O, DDR/HBM traffic, the processing system's dynamic power, the "
+                           "Alveo shell, temperature above a 25-35 C junction",
+                           "static: " + c.static_source}},
+          {"toggle_rate", p.toggle_rate},
+          {"clock_mhz", p.clock_mhz},
+          {"coefficients_uw_per_mhz", {{"dsp", c.dsp_uw_per_mhz}, {"bram18k", c.bram18_uw_per_mhz},
+                                       {"lut", c.lut_uw_per_mhz}, {"ff", c.ff_uw_per_mhz},
+                                       {"routing_per_lut_and_ff", c.routing_uw_per_mhz},
+                                       {"clock_per_ff", c.clock_uw_per_mhz}}},
+          {"static_w", p.static_w},
+          {"dynamic_w", p.dynamic_w},
+          {"total_w", p.total_w},
+          {"dynamic_breakdown_w", {{"dsp", p.dsp_w}, {"bram18k", p.bram_w}, {"lut", p.lut_w}, {"ff", p.ff_w},
+                                   {"routing", p.routing_w}, {"clock", p.clock_w}}},
+          {"images_per_s", p.images_per_s},
+          {"images_per_j", p.images_per_j},
+          {"uj_per_image", p.uj_per_image},
+          {"accuracy", tb.fixed_accuracy},
+          {"truenorth", truenorth}};
+}
+
 std::string report_json(const ProjectSpec& spec, const TbData& tb) {
   const QuantizedModel& m = *spec.model;
   json layers = json::array();
@@ -324,6 +376,7 @@ std::string report_json(const ProjectSpec& spec, const TbData& tb) {
             {"layers", layers},
             {"formats", choices},
             {"estimate", estimate_json(*spec.estimate)},
+            {"power", power_json(spec, tb)},
             {"tb", {{"images", tb.images}, {"data", spec.test_data_description},
                     {"fixed_accuracy", tb.fixed_accuracy},
                     {"float_accuracy", tb.float_accuracy < 0 ? json(nullptr) : json(tb.float_accuracy)}}}};
@@ -360,6 +413,21 @@ std::string report_md(const ProjectSpec& spec, const TbData& tb) {
       .set("LAYER_TABLE", format_table(m, true))
       .show("CALIBRATION", spec.report != nullptr)
       .set("ESTIMATE_TABLE", estimate_table(e, true));
+  const PowerModel power_model = power_model_for(e.part);
+  const PowerEstimate power = estimate_power(e);
+  const TextTable power_rows = power_table(power);
+  const TextTable truenorth_rows = truenorth_table(power, tb.fixed_accuracy, spec.dataset);
+  char power_summary[512];
+  std::snprintf(power_summary, sizeof power_summary,
+                "Model `%s`, %s, at %.6g MHz and a %.1f%% toggle rate: %.3g W (static %.3g W + dynamic %.3g W) "
+                "at %s images/s = %s images/J, %.3g uJ per image.",
+                power.model.c_str(), power.family.c_str(), power.clock_mhz, 100 * power.toggle_rate, power.total_w,
+                power.static_w, power.dynamic_w, with_commas(std::llround(power.images_per_s)).c_str(),
+                with_commas(std::llround(power.images_per_j)).c_str(), power.uj_per_image);
+  values.set("POWER_SUMMARY", power_summary)
+      .set("POWER_STATIC_SOURCE", power_model.coefficients.static_source)
+      .set("POWER_TABLE", render_table(power_rows.header, power_rows.rows, true))
+      .set("TRUENORTH_TABLE", render_table(truenorth_rows.header, truenorth_rows.rows, true));
   if (spec.report)
     values.set("CALIBRATION_IMAGES", spec.report->calibration_images)
         .set("CALIBRATION_SOURCE", spec.report->calibration_source)

@@ -27,6 +27,7 @@ struct ProjectSpec {
   // The images of tb_data/: the first tb_images of test_data (-1: all of them).
   const Dataset* test_data = nullptr;
   std::string test_data_description;
+  std::string dataset;              // the test data's dataset ("mnist", ...), for the TrueNorth row; may be empty
   int tb_images = -1;
   // The float network, for the float accuracy on the same images in the reports (may be null).
   Network* network = nullptr;

@@ -197,6 +197,8 @@ void check_project(const json& layers, const std::string& tag, const std::vector
   CHECK(contains(compiled.out, "images/s"));
   CHECK(contains(compiled.out, "Bound by stage "));
   check_estimate_follows_code(project);
+  CHECK(contains(compiled.out, "power   ~"));
+  CHECK(contains(compiled.out, "images/J"));
   for (const char* file : {"firmware/bcnn_top.cpp", "firmware/bcnn_top.h", "firmware/parameters.h",
                            "firmware/defines.h", "firmware/weights/fc1.h", "firmware/weights/fc2.h",
                            "firmware/bcnn_hls/bcnn_hls.h", "firmware/bcnn_hls/fixed.h", "firmware/bcnn_hls/bc_dense.h",
@@ -229,6 +231,35 @@ void check_project(const json& layers, const std::string& tag, const std::vector
     CHECK(report["tb"]["images"] == 24);
     CHECK(report["layers"].size() == q.layers.size());
     CHECK(report["estimate"]["total"]["dsp"].get<int>() >= 0);
+    // The energy model: static plus dynamic watts, images per joule at the estimated throughput,
+    // and TrueNorth's figures, one of them at the test bench's accuracy (the fixture is MNIST).
+    const json& power = report["power"];
+    CHECK(power["model"] == "bcnn-power-1");
+    CHECK(power["estimate_only"] == true);
+    CHECK(power["toggle_rate"].get<double>() == doctest::Approx(0.125));
+    CHECK(power["static_w"].get<double>() > 0);
+    CHECK(power["dynamic_w"].get<double>() > 0);
+    CHECK(power["total_w"].get<double>() ==
+          doctest::Approx(power["static_w"].get<double>() + power["dynamic_w"].get<double>()));
+    CHECK(power["images_per_j"].get<double>() ==
+          doctest::Approx(report["estimate"]["images_per_s"].get<double>() / power["total_w"].get<double>()));
+    CHECK(power["uj_per_image"].get<double>() == doctest::Approx(1e6 / power["images_per_j"].get<double>()));
+    CHECK(power["accuracy"].get<double>() == doctest::Approx(report["tb"]["fixed_accuracy"].get<double>()));
+    REQUIRE(power["truenorth"].size() == 3);
+    int at_our_accuracy = 0;
+    for (const auto& t : power["truenorth"]) at_our_accuracy += t["at_our_accuracy"].get<bool>() ? 1 : 0;
+    CHECK(at_our_accuracy == 1);
+    CHECK(power["truenorth"][1]["uj_per_image"].get<double>() == doctest::Approx(108));
+    CHECK(power["truenorth"][1]["energy_ratio"].get<double>() ==
+          doctest::Approx(power["images_per_j"].get<double>() * 108e-6));
+    const std::string md = read_text(project + "/report.md");
+    CHECK(contains(md, "## Power and energy (estimate)"));
+    CHECK(contains(md, "| dynamic: DSP |"));
+    CHECK(contains(md, "### Against IBM TrueNorth"));
+    CHECK(contains(md, "| this design (estimate) |"));
+    CHECK(contains(md, "TrueNorth: MNIST, 64-network ensemble (Esser et al., NIPS 2015)"));
+    CHECK(contains(md, "**at our accuracy**"));
+    CHECK(contains(md, "estimates until a Vivado power report"));
   }
 
   // The C simulation with plain g++: no warnings, and bit-identical to the emulator.
