@@ -122,9 +122,19 @@ std::vector<std::vector<long long>> read_rows(const std::string& path) {
   return rows;
 }
 
+// What a project test checks beyond the common part: the generated build's CMake arguments, lines
+// the test bench must print, and more checks on the built project (its directory, the test's
+// temporary directory).
+struct ProjectChecks {
+  std::string cmake_args;
+  std::vector<std::string> tb_lines{"heap allocations during bcnn_top: 0"};
+  std::function<void(const std::string& project, const std::string& work)> more;
+};
+
 // Compiles `layers` into a project, builds its C simulation with the generated CMakeLists.txt and
 // runs the test bench and the software-emulation host over `tb_images` images.
-void check_project(const json& layers, const std::string& tag, const std::vector<std::string>& extra_args) {
+void check_project(const json& layers, const std::string& tag, const std::vector<std::string>& extra_args,
+                   const ProjectChecks& checks = {}) {
   TempDir tmp("compile-" + tag);
   const std::string data = tmp.file("data");
   write_mnist_fixture(data, 100, 40);
@@ -175,8 +185,8 @@ void check_project(const json& layers, const std::string& tag, const std::vector
   }
 
   // The C simulation with plain g++: no warnings, and bit-identical to the emulator.
-  const ToolResult built = run_shell("cmake -S project -B project/build -DCMAKE_BUILD_TYPE=Release >/dev/null && "
-                                     "cmake --build project/build -j2 2>&1",
+  const ToolResult built = run_shell("cmake -S project -B project/build -DCMAKE_BUILD_TYPE=Release " +
+                                         checks.cmake_args + " >/dev/null && cmake --build project/build -j2 2>&1",
                                      tmp.str());
   INFO("build:\n", built.out, built.err);
   REQUIRE(built.status == 0);
@@ -185,7 +195,7 @@ void check_project(const json& layers, const std::string& tag, const std::vector
   INFO("bcnn_tb:\n", tb.out, tb.err);
   CHECK(tb.status == 0);
   CHECK(contains(tb.out, "24 images, 24 bit-identical to bcnn's FixedEmulator, 0 mismatched"));
-  CHECK(contains(tb.out, "heap allocations during bcnn_top: 0"));
+  for (const auto& line : checks.tb_lines) CHECK_MESSAGE(contains(tb.out, line), "bcnn_tb did not print: " << line);
   CHECK(contains(tb.out, "PASS"));
   CHECK(read_rows(project + "/tb_data/csim_results.txt") == read_rows(project + "/tb_data/expected.txt"));
   const ToolResult host = run_tool(project + "/build/bcnn_host_sw_emu", {"--tb-data", project + "/tb_data", "--batch", "5"},
@@ -193,6 +203,7 @@ void check_project(const json& layers, const std::string& tag, const std::vector
   INFO("bcnn_host_sw_emu:\n", host.out, host.err);
   CHECK(host.status == 0);
   CHECK(contains(host.out, "24 of 24 images bit-identical"));
+  if (checks.more) checks.more(project, tmp.str());
 }
 
 }  // namespace
@@ -513,6 +524,30 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   REQUIRE(!out_of_reach.empty());
   CHECK(contains(out_of_reach.back(), "out of reach"));
 
+  // The interface stages: ceil(n / values per beat) beats, the burst latency on m_axi; a wider
+  // port costs more LUTs, FFs and BRAM.
+  const auto& read_512 = base.stages.front();
+  CHECK(read_512.latency_cycles == 2 + (784 + 31) / 32 + 2 + 64);  // 16-bit values, 32 per beat
+  CHECK(read_512.ii_cycles == read_512.latency_cycles);
+  CHECK(base.stages.back().latency_cycles == 2 + 1 + 2 + 64);      // 10 logits in one beat
+  CHECK(base.axi_bits == 512);
+  CHECK(base.input_values_per_beat == 32);
+  const bcnn::DesignEstimate narrow = bcnn::estimate_design(q, zu7, 5, bcnn::HlsPorts(bcnn::HlsInterface::m_axi, 32));
+  CHECK(narrow.stages.front().latency_cycles == 2 + 392 + 2 + 64);
+  CHECK(narrow.stages.front().parallelism == "2 values per beat (32-bit m_axi)");
+  CHECK(narrow.stages.front().resources.lut < read_512.resources.lut);
+  CHECK(narrow.stages.front().resources.bram18 < read_512.resources.bram18);
+  const bcnn::DesignEstimate stream = bcnn::estimate_design(q, zu7, 5, bcnn::HlsPorts(bcnn::HlsInterface::axis, 64));
+  CHECK(stream.stages.front().latency_cycles == 2 + 196 + 2);
+  CHECK(stream.stages.back().latency_cycles == 2 + 3 + 2);
+  CHECK(bcnn::values_per_beat(512, 16) == 32);
+  CHECK(bcnn::values_per_beat(512, 18) == 16);  // 18-bit values travel in 32-bit words
+  CHECK(bcnn::values_per_beat(8, 16) == 1);
+  CHECK(error_message([] { bcnn::check_axi_bits(96, 16, 16); }) ==
+        "--axi-bits: expected a power of two from 8 to 1024 bits, found 96");
+  CHECK(error_message([] { bcnn::check_axi_bits(16, 16, 32); }) ==
+        "--axi-bits: expected at least 32 bits, the width of one result word, found 16");
+
   // Default for dense layers: the fewest multipliers that keep them off the critical path.
   bcnn::QuantizedModel balanced = q;
   bcnn::balance_layers(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
@@ -524,16 +559,80 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
 // --- whole projects ------------------------------------------------------------------------------
 
 TEST_CASE("bcnn-compile: a dense-only project's C simulation equals the FixedEmulator bit for bit") {
-  check_project(layers_dense_only(), "dense", {"--reuse", "fc1=49"});
+  // The default 512-bit m_axi words: 32 values per beat, 784 = 24.5 beats of input (padded).
+  ProjectChecks checks;
+  checks.tb_lines.push_back("512-bit beats, 32 input and 32 output values per beat");
+  checks.more = [](const std::string& project, const std::string&) {
+    const std::string top = read_text(project + "/firmware/bcnn_top.cpp");
+    CHECK(contains(top, "HLS ARRAY_PARTITION variable=x_input cyclic factor=32"));
+    CHECK(contains(top, "HLS ARRAY_PARTITION variable=x_fc2 cyclic factor=32"));
+    CHECK(contains(read_text(project + "/firmware/defines.h"), "#define BCNN_IN_BEATS 25"));
+  };
+  check_project(layers_dense_only(), "dense", {"--reuse", "fc1=49"}, checks);
 }
 
-TEST_CASE("bcnn-compile: a bc-only project (AXI4-Stream) equals the FixedEmulator bit for bit") {
-  check_project(layers_bc_only(), "bc", {"--interface", "axis", "--block-rows", "fc1=2", "--bins", "fc1=3"});
+TEST_CASE("bcnn-compile: a bc-only project (AXI4-Stream, 4 values per beat, TLAST) equals the FixedEmulator bit for bit") {
+  ProjectChecks checks;
+  checks.tb_lines.push_back("64-bit beats, 4 input and 4 output values per beat");
+  checks.more = [](const std::string& project, const std::string& work) {
+    CHECK(contains(read_text(project + "/firmware/bcnn_top.cpp"), "HLS ARRAY_PARTITION variable=x_input cyclic factor=4"));
+    CHECK(contains(read_text(project + "/build_prj.tcl"), "-DBCNN_HLS_VENDOR_AXIS"));
+    // The test bench checks TLAST on the last output beat (10 logits: beats of 4, 4 and 2) and on
+    // no other: a top function that never sets it fails.
+    const std::string top_path = project + "/firmware/bcnn_top.cpp";
+    const std::string top = read_text(top_path);
+    const std::string set_last = "const bool last = b == BCNN_OUT_BEATS - 1;";
+    REQUIRE(contains(top, set_last));
+    std::string broken = top;
+    broken.replace(broken.find(set_last), set_last.size(), "const bool last = false;");
+    write_text(top_path, broken);
+    const ToolResult rebuilt = run_shell("cmake --build project/build --target bcnn_tb 2>&1", work);
+    REQUIRE(rebuilt.status == 0);
+    const ToolResult tb = run_tool(project + "/build/bcnn_tb", {project + "/tb_data"}, work);
+    INFO("bcnn_tb without TLAST:\n", tb.out, tb.err);
+    CHECK(tb.status == 1);
+    CHECK(contains(tb.out, "24 images with wrong beats"));
+    CHECK(contains(tb.out, "FAIL"));
+  };
+  check_project(layers_bc_only(), "bc",
+                {"--interface", "axis", "--axi-bits", "64", "--block-rows", "fc1=2", "--bins", "fc1=3"}, checks);
 }
 
-TEST_CASE("bcnn-compile: a mixed project (Vitis kernel) equals the FixedEmulator bit for bit") {
-  check_project(layers_mixed(), "mixed", {"--part", "xcu50-fsvh2104-2-e", "--clock-ns", "3.33", "--target-images-per-s",
-                                          "20000"});
+TEST_CASE("bcnn-compile: a mixed project (Vitis kernel, 128-bit words, C++17, portable bit casts) equals the FixedEmulator bit for bit") {
+  // Built as C++17 with the std::memcpy bit casts of compilers without __builtin_bit_cast (GCC 9,
+  // 10), and as under co-simulation (RTL_SIM): the heap check is skipped and says so.
+  ProjectChecks checks;
+  checks.cmake_args = "-DCMAKE_CXX_STANDARD=17 '-DCMAKE_CXX_FLAGS=-DBCNN_HLS_PORTABLE_BIT_CAST -DRTL_SIM'";
+  checks.tb_lines = {"128-bit beats, 8 input and 8 output values per beat",
+                     "heap allocations not checked under RTL co-simulation (RTL_SIM)"};
+  checks.more = [](const std::string& project, const std::string& work) {
+    const json report = json::parse(read_text(project + "/report.json"));
+    CHECK(report["estimate"]["axi_bits"] == 128);
+    CHECK(report["estimate"]["stages"][0]["latency_cycles"] == 2 + 784 / 8 + 2 + 64);
+    CHECK(contains(read_text(project + "/build/CMakeCache.txt"), "CMAKE_CXX_STANDARD:UNINITIALIZED=17"));
+    // run_hls.sh runs build_prj.tcl with vitis_hls where it exists, else with vitis-run --mode hls
+    // (Vitis 2024.2), the switches in BCNN_HLS_ARGS.
+    const std::string bin = work + "/fake_bin";
+    fs::create_directories(bin);
+    auto fake_tool = [&](const std::string& name) {
+      write_text(bin + "/" + name, "#!/bin/sh\necho \"" + name + " $* [$BCNN_HLS_ARGS]\"\n");
+      fs::permissions(bin + "/" + name, fs::perms::owner_all);
+    };
+    const std::string run = "PATH=" + bin + ":/usr/bin:/bin sh " + project + "/run_hls.sh csim=0 cosim=1";
+    ToolResult none = run_shell(run, work);
+    CHECK(none.status == 127);
+    CHECK(contains(none.err, "found neither vitis_hls nor vitis-run"));
+    fake_tool("vitis-run");
+    ToolResult new_tool = run_shell(run, work);
+    CHECK(contains(new_tool.out, "vitis-run --mode hls --tcl build_prj.tcl [csim=0 cosim=1]"));
+    fake_tool("vitis_hls");
+    ToolResult old_tool = run_shell(run, work);
+    CHECK(contains(old_tool.out, "vitis_hls -f build_prj.tcl [csim=0 cosim=1]"));
+  };
+  check_project(layers_mixed(), "mixed",
+                {"--part", "xcu50-fsvh2104-2-e", "--clock-ns", "3.33", "--target-images-per-s", "20000", "--axi-bits",
+                 "128"},
+                checks);
 }
 
 // --- bad input ----------------------------------------------------------------------------------
@@ -621,6 +720,13 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
                    {"--knob fc1.reuse: fc1 is a bc_dense layer, whose knobs are block_rows, bins; found \"reuse\""});
     expect_failure({good.path, "-o", out, "--knob", "fc1=3"}, {"--knob: expected LAYER.NAME=N, found \"fc1=3\""});
     expect_failure({good.path, "-o", out, "--knob", "fc1.bins=many"}, {"--knob fc1.bins: expected a positive integer"});
+  }
+  SUBCASE("an impossible AXI word width") {
+    expect_failure({good.path, "-o", out, "--axi-bits", "100"},
+                   {"--axi-bits: expected a power of two from 8 to 1024 bits, found 100"});
+    expect_failure({good.path, "-o", out, "--axi-bits", "2048"}, {"--axi-bits", "found 2048"});
+    expect_failure({good.path, "-o", out, "--axi-bits", "8"},
+                   {"--axi-bits: expected at least 16 bits, the width of one input word, found 8"});
   }
   SUBCASE("an unknown part") {
     expect_failure({good.path, "-o", out, "--part", "xc7z999"}, {"--part", "xc7z999", "xczu7ev-ffvc1156-2-e"});
