@@ -136,7 +136,7 @@ void run_images(const input_word_t* in_words, result_word_t* out_words, int coun
     counting_allocations = true;
     bcnn_top(in_stream, out_stream);
     counting_allocations = false;
-    bool right = in_stream.empty() && out_stream.size() == BCNN_OUT_BEATS;
+    bool right = in_stream.empty() && static_cast<int>(out_stream.size()) == BCNN_OUT_BEATS;
     for (int k = 0; k < BCNN_OUT_BEATS && !out_stream.empty(); ++k) {
       const result_beat_t beat = out_stream.read();
       if (bcnn_hls::axis_last(beat) != (k == BCNN_OUT_BEATS - 1)) right = false;
