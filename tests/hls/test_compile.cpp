@@ -628,6 +628,84 @@ TEST_CASE("bcnn-compile: a mixed project (Vitis kernel, 128-bit words, C++17, po
     fake_tool("vitis_hls");
     ToolResult old_tool = run_shell(run, work);
     CHECK(contains(old_tool.out, "vitis_hls -f build_prj.tcl [csim=0 cosim=1]"));
+
+    // The XRT host against a stand-in of XRT's API that logs its calls: two buffer sets, batch
+    // n + 1 sent and started before batch n is waited for; XRT's exceptions end it with one
+    // message and exit status 1.
+    const std::string xrt = work + "/xrt_mock/xrt";
+    fs::create_directories(xrt);
+    write_text(xrt + "/xrt_device.h", R"(#pragma once
+#include <stdexcept>
+#include <string>
+namespace xrt {
+struct uuid {};
+struct device {
+  explicit device(unsigned) {}
+  uuid load_xclbin(const std::string& path) {
+    if (path == "missing.xclbin") throw std::runtime_error("mock: cannot load " + path);
+    return uuid();
+  }
+};
+}  // namespace xrt
+)");
+    write_text(xrt + "/xrt_bo.h", R"(#pragma once
+#include <cstddef>
+#include <cstdio>
+#include <memory>
+#include <vector>
+enum xclBOSyncDirection { XCL_BO_SYNC_BO_TO_DEVICE, XCL_BO_SYNC_BO_FROM_DEVICE };
+namespace xrt {
+struct device;
+inline int& bo_count() { static int n = 0; return n; }
+struct bo {
+  std::shared_ptr<std::vector<char>> data;
+  int id = -1;
+  bo() {}
+  bo(const device&, std::size_t bytes, int) : data(std::make_shared<std::vector<char>>(bytes)), id(bo_count()++) {}
+  template <class T> T map() { return reinterpret_cast<T>(data->data()); }
+  void sync(xclBOSyncDirection d, std::size_t, std::size_t) {
+    std::printf("mock: sync %s bo%d\n", d == XCL_BO_SYNC_BO_TO_DEVICE ? "to" : "from", id);
+  }
+};
+}  // namespace xrt
+)");
+    write_text(xrt + "/xrt_kernel.h", R"(#pragma once
+#include "xrt/xrt_bo.h"
+#include "xrt/xrt_device.h"
+namespace xrt {
+struct run {
+  int id = -1;
+  void wait() { std::printf("mock: wait bo%d\n", id); }
+};
+struct kernel {
+  kernel(const device&, const uuid&, const char*) {}
+  int group_id(int) { return 0; }
+  run operator()(const bo& in, const bo&, int count) {
+    std::printf("mock: run bo%d %d\n", in.id, count);
+    run r;
+    r.id = in.id;
+    return r;
+  }
+};
+}  // namespace xrt
+)");
+    const ToolResult host_built = run_shell("g++ -std=c++17 -Wall -Wextra -I" + project + "/firmware -I" + work +
+                                                "/xrt_mock " + project + "/host/host.cpp -o " + work + "/xrt_host 2>&1",
+                                            work);
+    INFO("XRT host build:\n", host_built.out);
+    REQUIRE(host_built.status == 0);
+    CHECK(!contains(host_built.out, "warning"));
+    const ToolResult missing = run_tool(work + "/xrt_host", {"--xclbin", "missing.xclbin", "--tb-data",
+                                                             project + "/tb_data"}, work);
+    CHECK(missing.status == 1);
+    CHECK(missing.err == "bcnn_host: error: mock: cannot load missing.xclbin\n");
+    const ToolResult runs = run_tool(work + "/xrt_host", {"--xclbin", "k.xclbin", "--tb-data", project + "/tb_data",
+                                                          "--batch", "10"}, work);
+    INFO("XRT host calls:\n", runs.out);
+    std::string calls;
+    for (const auto& line : lines_with(runs.out, "mock: ")) calls += line.substr(6) + "; ";
+    CHECK(calls == "sync to bo0; run bo0 10; sync to bo2; run bo2 10; wait bo0; sync from bo1; sync to bo0; "
+                   "run bo0 4; wait bo2; sync from bo3; wait bo0; sync from bo1; ");
   };
   check_project(layers_mixed(), "mixed",
                 {"--part", "xcu50-fsvh2104-2-e", "--clock-ns", "3.33", "--target-images-per-s", "20000", "--axi-bits",
