@@ -212,6 +212,16 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
     return s;
   };
+  // An interface stage as the bound: the ports move too few values per cycle.
+  for (const auto& s : d.stages)
+    if (s.type == "interface" && s.ii_cycles == d.ii_cycles && d.stages.size() > 2) {
+      char buffer[256];
+      std::snprintf(buffer, sizeof buffer,
+                    "the %s stage bounds the throughput (II %lld cycles, %s): widen the ports with --axi-bits",
+                    s.name.c_str(), static_cast<long long>(s.ii_cycles), s.parallelism.c_str());
+      d.warnings.push_back(buffer);
+      break;
+    }
   d.fits = over.empty();
   if (!over.empty())
     d.warnings.push_back("DOES NOT FIT on " + part.name + ": " + join(over) +

@@ -223,6 +223,11 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectN
   const int out_lanes = values_per_beat(e.axi_bits, result_format(m).width);
   v.show("partition_input", in_lanes > 1);
   v.show("partition_result", out_lanes > 1 && current != "x_input" && !m.layers.back().out_pixels);
+  // Cyclic by the values per beat; complete when a beat holds the whole array.
+  auto partition = [](int lanes, int n) {
+    return lanes >= n ? std::string("complete") : "cyclic factor=" + std::to_string(lanes);
+  };
+  v.set("in_partition", partition(in_lanes, m.n_in)).set("out_partition", partition(out_lanes, m.n_out));
   v.set("result", current)
       .set("in_depth", tb_batch * hw::ceil_div(m.n_in, in_lanes))
       .set("out_depth", tb_batch * hw::ceil_div(m.n_out, out_lanes))

@@ -46,7 +46,7 @@ void bcnn_top(const input_beat_t* in, result_beat_t* out, int batch) {
     BCNN_HLS_PRAGMA(HLS DATAFLOW)
     input_t x_input[BCNN_N_IN];
 {{#partition_input}}
-    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_input cyclic factor={{in_lanes}})
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_input {{in_partition}})
 {{/partition_input}}
     read_input(in, image, x_input);
 {{#input_pixels}}
@@ -57,7 +57,7 @@ void bcnn_top(const input_beat_t* in, result_beat_t* out, int batch) {
 {{call}}
 {{/layers}}
 {{#partition_result}}
-    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable={{result}} cyclic factor={{out_lanes}})
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable={{result}} {{out_partition}})
 {{/partition_result}}
     write_output({{result}}, out, image);
   }
@@ -101,7 +101,7 @@ void bcnn_top(input_stream_t& in, result_stream_t& out) {
   BCNN_HLS_PRAGMA(HLS DATAFLOW)
   input_t x_input[BCNN_N_IN];
 {{#partition_input}}
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_input cyclic factor={{in_lanes}})
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_input {{in_partition}})
 {{/partition_input}}
   read_input(in, x_input);
 {{#input_pixels}}
@@ -112,7 +112,7 @@ void bcnn_top(input_stream_t& in, result_stream_t& out) {
 {{call}}
 {{/layers}}
 {{#partition_result}}
-  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable={{result}} cyclic factor={{out_lanes}})
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable={{result}} {{out_partition}})
 {{/partition_result}}
   write_output({{result}}, out);
 }
