@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> layer_precisions, parallelisms, knobs, block_rows, bins, reuses;
   std::optional<double> target_images_per_s;
   std::string interface = "m_axi";
+  int axi_bits = bcnn::default_axi_bits;
   std::optional<std::string> calibrate_dir, data_dir;
   int calibration_images = 10000;
   int tb_images = -1;
@@ -98,6 +99,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--interface", interface, "Top-level ports: axis (AXI4-Stream) or m_axi (Vitis kernel)")
       ->check(CLI::IsMember({"axis", "m_axi"}))
+      ->capture_default_str();
+  app.add_option("--axi-bits", axi_bits,
+                 "Data width of the AXI ports (m_axi words, AXI4-Stream beats): a power of two 8..1024, several "
+                 "values per beat")
       ->capture_default_str();
   app.add_option("--calibrate", calibrate_dir, "Dataset directory: compute calibration ranges on its training split");
   app.add_option("--calibration-images", calibration_images, "Training images for --calibrate")
@@ -156,8 +161,9 @@ int main(int argc, char** argv) {
 
       const auto part = bcnn::find_fpga_part(part_name);
       if (!part) throw bcnn::Error("--part: expected one of " + known_parts() + ", found \"" + part_name + "\"");
-      const bcnn::HlsInterface hls_interface =
-          interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi;
+      const bcnn::HlsPorts hls_interface(interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi,
+                                         axi_bits);
+      bcnn::check_axi_bits(axi_bits, 8, 8);  // the range now; the word widths once the formats are known
       bcnn::check_output_dir(output_dir, force);
 
       bcnn::LoadedModel model = bcnn::load_model(model_path);
@@ -169,6 +175,8 @@ int main(int argc, char** argv) {
         report.calibration_source = "--calibrate " + *calibrate_dir;
       }
       bcnn::QuantizedModel quantized = bcnn::quantize_model(model, options, &report);
+      bcnn::check_axi_bits(axi_bits, quantized.input.width,
+                           quantized.layers.empty() ? quantized.input.width : quantized.layers.back().out.width);
       std::vector<std::string> warnings;
       if (target_images_per_s)
         warnings = bcnn::choose_parallelism(quantized, *part, clock_ns, hls_interface, *target_images_per_s,
@@ -182,8 +190,8 @@ int main(int argc, char** argv) {
                   bcnn::shape_string(model.network->input_shape()).c_str(), quantized.n_out);
       std::printf("calib   %lld training images (%s)\n", static_cast<long long>(report.calibration_images),
                   report.calibration_source.c_str());
-      std::printf("target  %s (%s), clock %g ns, interface %s\n\n", part->name.c_str(), part->description.c_str(),
-                  clock_ns, interface.c_str());
+      std::printf("target  %s (%s), clock %g ns, interface %s, %d-bit words\n\n", part->name.c_str(),
+                  part->description.c_str(), clock_ns, interface.c_str(), axi_bits);
       std::printf("%s", bcnn::format_table(quantized, false).c_str());
       std::printf(
           "(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/error.h"
 #include "hw/registry.h"
 #include "hw/resources.h"
 
@@ -19,10 +20,45 @@ using hw::loop_depth;
 // --- interface constants (docs/estimator.md, "Constants") --------------------------------------
 constexpr int m_axi_burst_latency = 64;  // first word of a burst from DDR/HBM
 constexpr int lutram_threshold_bits = 1024;  // smaller memories go to LUTs (distributed ROM/RAM)
-// AXI adapters (Vitis HLS m_axi with default burst settings; s_axilite control).
-constexpr Resources m_axi_port{0, 2, 1200, 1600};
+// AXI adapters (Vitis HLS m_axi with default burst settings; s_axilite control): a fixed part,
+// plus per data bit the adapter's data path (LUT, FF) and its burst buffer (m_axi_buffer_words
+// words of the port's width, in BRAM when large enough).
+constexpr Resources m_axi_port_base{0, 0, 1200, 1600};
+constexpr int m_axi_lut_per_bit = 2, m_axi_ff_per_bit = 3;
+constexpr int m_axi_buffer_words = 64;
 constexpr Resources s_axilite_port{0, 0, 300, 400};
-constexpr Resources axis_port{0, 0, 50, 50};
+constexpr Resources axis_port_base{0, 0, 50, 50};
+constexpr int axis_lut_per_bit = 1, axis_ff_per_bit = 1;  // the beat's register and lane muxes
+
+// One AXI port of `bits` data bits.
+Resources port_resources(HlsInterface interface, int bits) {
+  Resources r = interface == HlsInterface::m_axi ? m_axi_port_base : axis_port_base;
+  if (interface == HlsInterface::m_axi) {
+    r.lut += std::int64_t{m_axi_lut_per_bit} * bits;
+    r.ff += std::int64_t{m_axi_ff_per_bit} * bits;
+    r.bram18 += std::max<std::int64_t>(1, bram18_for(m_axi_buffer_words, bits));
+  } else {
+    r.lut += std::int64_t{axis_lut_per_bit} * bits;
+    r.ff += std::int64_t{axis_ff_per_bit} * bits;
+  }
+  return r;
+}
+
+// The interface stage moving `n` values of `width` bits, values_per_beat of them per cycle:
+// ceil(n / values_per_beat) beats, plus the burst latency on m_axi.
+StageEstimate interface_stage(const std::string& name, const HlsPorts& ports, std::int64_t n, int width) {
+  const int lanes = values_per_beat(ports.axi_bits, width);
+  StageEstimate s;
+  s.name = name;
+  s.type = "interface";
+  s.parallelism = std::to_string(lanes) + (lanes == 1 ? " value" : " values") + " per beat (" +
+                  std::to_string(ports.axi_bits) + "-bit " + interface_name(ports.interface) + ")";
+  const std::int64_t burst = ports.interface == HlsInterface::m_axi ? m_axi_burst_latency : 0;
+  s.latency_cycles = call_overhead + ceil_div(n, lanes) + loop_depth + burst;
+  s.ii_cycles = s.latency_cycles;
+  s.resources += port_resources(ports.interface, ports.axi_bits);
+  return s;
+}
 
 bool is_fixed(const std::vector<std::string>& fixed_layers, const std::string& name) {
   return std::find(fixed_layers.begin(), fixed_layers.end(), name) != fixed_layers.end();
@@ -31,6 +67,20 @@ bool is_fixed(const std::vector<std::string>& fixed_layers, const std::string& n
 }  // namespace
 
 std::string interface_name(HlsInterface i) { return i == HlsInterface::axis ? "axis" : "m_axi"; }
+
+int interface_word_bits(int width) { return width <= 8 ? 8 : width <= 16 ? 16 : width <= 32 ? 32 : 64; }
+
+int values_per_beat(int axi_bits, int width) { return std::max(1, axi_bits / interface_word_bits(width)); }
+
+void check_axi_bits(int axi_bits, int input_width, int result_width) {
+  if (axi_bits < 8 || axi_bits > 1024 || (axi_bits & (axi_bits - 1)) != 0)
+    throw Error("--axi-bits: expected a power of two from 8 to 1024 bits, found " + std::to_string(axi_bits));
+  const int widest = std::max(interface_word_bits(input_width), interface_word_bits(result_width));
+  if (axi_bits < widest)
+    throw Error("--axi-bits: expected at least " + std::to_string(widest) + " bits, the width of one " +
+                (interface_word_bits(input_width) >= interface_word_bits(result_width) ? "input" : "result") +
+                " word, found " + std::to_string(axi_bits));
+}
 
 // Capacities: DSP slices, 18 Kb block RAMs (2 per 36 Kb block), CLB LUTs and flip-flops.
 // Sources: Xilinx DS190 (Zynq-7000 product table), DS891 (Zynq UltraScale+ MPSoC product table),
@@ -83,24 +133,23 @@ std::int64_t bram18_for(std::int64_t depth, int width) {
 }
 
 DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
-                               HlsInterface interface) {
+                               const HlsPorts& ports) {
   DesignEstimate d;
   d.part = part;
-  d.interface = interface;
+  d.interface = ports.interface;
+  d.axi_bits = ports.axi_bits;
   d.clock_ns = clock_ns;
+  const int result_width = model.layers.empty() ? model.input.width : model.layers.back().out.width;
+  d.input_values_per_beat = values_per_beat(ports.axi_bits, model.input.width);
+  d.result_values_per_beat = values_per_beat(ports.axi_bits, result_width);
 
-  // Read: one input word per cycle into the first buffer.
+  // Read: one beat of values_per_beat input values per cycle into the first buffer, which is
+  // partitioned cyclically into that many banks.
   {
-    StageEstimate s;
-    s.name = "read input";
-    s.type = "interface";
-    s.parallelism = "1 word per cycle";
-    const std::int64_t burst = interface == HlsInterface::m_axi ? m_axi_burst_latency : 0;
-    s.latency_cycles = call_overhead + model.n_in + loop_depth + burst;
-    s.ii_cycles = s.latency_cycles;
-    s.resources += interface == HlsInterface::m_axi ? m_axi_port : axis_port;
-    if (interface == HlsInterface::m_axi) s.resources += s_axilite_port;
-    hw::add_channel(s.resources, model.n_in, model.input.width);
+    StageEstimate s = interface_stage("read input", ports, model.n_in, model.input.width);
+    if (ports.interface == HlsInterface::m_axi) s.resources += s_axilite_port;
+    hw::add_memory(s.resources, 2 * d.input_values_per_beat, ceil_div(model.n_in, d.input_values_per_beat),
+                   model.input.width);
     d.stages.push_back(s);
   }
   // A streaming network's input array becomes a pixel stream.
@@ -127,17 +176,7 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
       hw::add_channel(s.resources, l.n_out, l.out.width);
     d.stages.push_back(s);
   }
-  {
-    StageEstimate s;
-    s.name = "write output";
-    s.type = "interface";
-    s.parallelism = "1 word per cycle";
-    const std::int64_t burst = interface == HlsInterface::m_axi ? m_axi_burst_latency : 0;
-    s.latency_cycles = call_overhead + model.n_out + loop_depth + burst;
-    s.ii_cycles = s.latency_cycles;
-    s.resources += interface == HlsInterface::m_axi ? m_axi_port : axis_port;
-    d.stages.push_back(s);
-  }
+  d.stages.push_back(interface_stage("write output", ports, model.n_out, result_width));
 
   for (const auto& s : d.stages) {
     d.total += s.resources;
@@ -182,6 +221,16 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
     return s;
   };
+  // An interface stage as the bound: the ports move too few values per cycle.
+  for (const auto& s : d.stages)
+    if (s.type == "interface" && s.ii_cycles == d.ii_cycles && d.stages.size() > 2) {
+      char buffer[256];
+      std::snprintf(buffer, sizeof buffer,
+                    "the %s stage bounds the throughput (II %lld cycles, %s): widen the ports with --axi-bits",
+                    s.name.c_str(), static_cast<long long>(s.ii_cycles), s.parallelism.c_str());
+      d.warnings.push_back(buffer);
+      break;
+    }
   d.fits = over.empty();
   if (!over.empty())
     d.warnings.push_back("DOES NOT FIT on " + part.name + ": " + join(over) +
@@ -193,7 +242,7 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
 }
 
 std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPart& part, double clock_ns,
-                                            HlsInterface interface, double images_per_s,
+                                            const HlsPorts& ports, double images_per_s,
                                             const std::vector<std::string>& fixed_layers) {
   std::vector<std::string> warnings;
   const double cycles = 1e9 / (clock_ns * images_per_s);
@@ -212,7 +261,7 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
                                            [&](std::int64_t best_ii) { out_of_reach("layer " + l.name, best_ii); });
   }
   // Stages whose II no parallelism changes: the kinds without knobs and the interfaces.
-  const DesignEstimate d = estimate_design(model, part, clock_ns, interface);
+  const DesignEstimate d = estimate_design(model, part, clock_ns, ports);
   for (const auto& s : d.stages) {
     const hw::HwLayer* kind = hw::find_hw_layer(s.type);
     if ((s.type == "interface" || (kind && !kind->has_parallelism())) && s.ii_cycles > target_ii)
@@ -221,13 +270,13 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
   return warnings;
 }
 
-void balance_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface,
+void balance_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, const HlsPorts& ports,
                           const std::vector<std::string>& fixed_layers) {
   // The layers whose default parallelism follows the pipeline (dense, the lanes kinds) and are not fixed.
   auto is_balanced = [&](const QuantLayer& l) {
     return hw::hw_layer_of(l).balanced_by_default() && !is_fixed(fixed_layers, l.name);
   };
-  const DesignEstimate d = estimate_design(model, part, clock_ns, interface);
+  const DesignEstimate d = estimate_design(model, part, clock_ns, ports);
   std::int64_t target_ii = 0;
   for (const auto& s : d.stages) {
     bool balanced = false;

@@ -18,6 +18,23 @@ namespace bcnn {
 enum class HlsInterface { axis, m_axi };
 std::string interface_name(HlsInterface i);
 
+// The top function's ports (docs/compile.md, "The top function"): AXI4-Stream or m_axi, with
+// data words of `axi_bits` bits carrying several values per beat (bcnn-compile --axi-bits).
+constexpr int default_axi_bits = 512;
+struct HlsPorts {
+  HlsInterface interface = HlsInterface::m_axi;
+  int axi_bits = default_axi_bits;
+  // Implicit from an HlsInterface alone: the default width.
+  HlsPorts(HlsInterface i = HlsInterface::m_axi, int bits = default_axi_bits) : interface(i), axi_bits(bits) {}
+};
+// Bits of the C integer type that carries one raw value of `width` bits (8, 16, 32 or 64).
+int interface_word_bits(int width);
+// Values of `width` bits per beat of `axi_bits` bits (at least 1).
+int values_per_beat(int axi_bits, int width);
+// Throws bcnn::Error naming --axi-bits when `axi_bits` is not a power of two in 8..1024 or is
+// narrower than the input's or the result's word (a beat holds at least one value).
+void check_axi_bits(int axi_bits, int input_width, int result_width);
+
 // Capacities from the vendor data sheets (sources in estimate.cpp).
 struct FpgaPart {
   std::string name;         // the part number Vitis HLS takes, e.g. "xczu7ev-ffvc1156-2-e"
@@ -58,6 +75,8 @@ struct StageEstimate {
 struct DesignEstimate {
   FpgaPart part;
   HlsInterface interface = HlsInterface::m_axi;
+  int axi_bits = default_axi_bits;  // data width of the ports
+  int input_values_per_beat = 1, result_values_per_beat = 1;
   double clock_ns = 5;
   std::vector<StageEstimate> stages;
   Resources total;
@@ -76,13 +95,13 @@ struct DesignEstimate {
 };
 
 DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
-                               HlsInterface interface);
+                               const HlsPorts& ports);
 
 // Sets the parallelism of every bc_dense and dense layer (those not in `fixed_layers`) to the
 // smallest one (fewest DSPs) whose II meets `images_per_s` at `clock_ns`; layers that cannot
 // meet it get their largest parallelism. Returns warnings when the target is out of reach.
 std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPart& part, double clock_ns,
-                                            HlsInterface interface, double images_per_s,
+                                            const HlsPorts& ports, double images_per_s,
                                             const std::vector<std::string>& fixed_layers = {});
 
 // The default of the kinds balanced by default (hw::HwLayer::balanced_by_default: dense, and relu,
@@ -90,7 +109,7 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
 // knob (dense the largest reuse factor, the lanes kinds the fewest lanes) that keeps the layer's
 // II within the slowest other stage's II, so that these layers cost as little as possible without
 // becoming the bottleneck of the dataflow pipeline.
-void balance_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface,
+void balance_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns, const HlsPorts& ports,
                           const std::vector<std::string>& fixed_layers = {});
 
 // The DSP slices one multiplier of a x b signed bits takes on the part.

@@ -24,6 +24,7 @@
 #include "hls/power.h"
 #include "hw/fixed_format.h"
 #include "hw/registry.h"
+#include "hw/resources.h"
 #include "hw/template_writer.h"
 #include "quant/emulator.h"
 
@@ -101,10 +102,8 @@ std::string render_table(const std::vector<std::string>& header, const std::vect
   return out;
 }
 
-// The smallest C integer type holding `width` bits.
-std::string word_type(int width) {
-  return width <= 8 ? "int8_t" : width <= 16 ? "int16_t" : width <= 32 ? "int32_t" : "int64_t";
-}
+// The smallest C integer type holding `width` bits (interface_word_bits).
+std::string word_type(int width) { return "int" + std::to_string(interface_word_bits(width)) + "_t"; }
 
 // --- the directory being written ---------------------------------------------------------------
 
@@ -149,14 +148,21 @@ std::vector<hw::ProjectNames> layer_names(const QuantizedModel& m) {
 FixedFormat result_format(const QuantizedModel& m) { return m.layers.empty() ? m.input : m.layers.back().out; }
 
 // The values every firmware template knows.
-hw::TemplateValues firmware_values(const QuantizedModel& m, HlsInterface interface) {
-  const bool m_axi = interface == HlsInterface::m_axi;
+hw::TemplateValues firmware_values(const QuantizedModel& m, const DesignEstimate& e) {
+  const bool m_axi = e.interface == HlsInterface::m_axi;
   const FixedFormat result = result_format(m);
+  const int in_lanes = values_per_beat(e.axi_bits, m.input.width);
+  const int out_lanes = values_per_beat(e.axi_bits, result.width);
   hw::TemplateValues v;
   v.set("n_in", m.n_in)
       .set("n_out", m.n_out)
       .set("is_m_axi", m_axi ? 1 : 0)
       .set("is_axis", m_axi ? 0 : 1)
+      .set("axi_bits", e.axi_bits)
+      .set("in_lanes", in_lanes)
+      .set("out_lanes", out_lanes)
+      .set("in_beats", static_cast<int>(hw::ceil_div(m.n_in, in_lanes)))
+      .set("out_beats", static_cast<int>(hw::ceil_div(m.n_out, out_lanes)))
       .set("input_t", hw::cpp_type(m.input))
       .set("result_t", hw::cpp_type(result))
       .set("input_word_t", word_type(m.input.width))
@@ -188,9 +194,9 @@ std::string indented(const std::string& text, const std::string& indent) {
 }
 
 std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectNames>& names,
-                         HlsInterface interface) {
-  hw::TemplateValues v = firmware_values(m, interface);
-  const std::string indent = interface == HlsInterface::m_axi ? "    " : "  ";
+                         const DesignEstimate& e) {
+  hw::TemplateValues v = firmware_values(m, e);
+  const std::string indent = e.interface == HlsInterface::m_axi ? "    " : "  ";
   // One array or pixel stream per value: a layer with hardware writes a new one, the others pass
   // theirs on. A streaming network turns its input array into a pixel stream first.
   std::string current = "x_input";
@@ -212,14 +218,27 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectN
     v.add("layers", std::move(layer));
     current = out;
   }
-  v.set("result", current).set("in_depth", tb_batch * m.n_in).set("out_depth", tb_batch * m.n_out).set("tb_batch",
-                                                                                                       tb_batch);
+  // The interface stages move a beat of values per cycle: the arrays they fill and empty are
+  // partitioned cyclically by the values per beat (the result only when it is a layer's own array).
+  const int in_lanes = values_per_beat(e.axi_bits, m.input.width);
+  const int out_lanes = values_per_beat(e.axi_bits, result_format(m).width);
+  v.show("partition_input", in_lanes > 1);
+  v.show("partition_result", out_lanes > 1 && current != "x_input" && !m.layers.back().out_pixels);
+  // Cyclic by the values per beat; complete when a beat holds the whole array.
+  auto partition = [](int lanes, int n) {
+    return lanes >= n ? std::string("complete") : "cyclic factor=" + std::to_string(lanes);
+  };
+  v.set("in_partition", partition(in_lanes, m.n_in)).set("out_partition", partition(out_lanes, m.n_out));
+  v.set("result", current)
+      .set("in_depth", tb_batch * hw::ceil_div(m.n_in, in_lanes))
+      .set("out_depth", tb_batch * hw::ceil_div(m.n_out, out_lanes))
+      .set("tb_batch", tb_batch);
   return fill_firmware("bcnn_top.cpp", v);
 }
 
 std::string parameters_h(const QuantizedModel& m, const std::vector<hw::ProjectNames>& names,
-                         HlsInterface interface) {
-  hw::TemplateValues v = firmware_values(m, interface);
+                         const DesignEstimate& e) {
+  hw::TemplateValues v = firmware_values(m, e);
   v.show("layers", false).show("tables", false);
   for (std::size_t i = 0; i < m.layers.size(); ++i) {
     const hw::HwLayer& kind = hw::hw_layer_of(m.layers[i]);
@@ -280,6 +299,9 @@ json estimate_json(const DesignEstimate& e) {
                     {"bram18k", e.part.bram18}, {"lut", e.part.lut}, {"ff", e.part.ff}}},
           {"clock_ns", e.clock_ns},
           {"interface", interface_name(e.interface)},
+          {"axi_bits", e.axi_bits},
+          {"input_values_per_beat", e.input_values_per_beat},
+          {"result_values_per_beat", e.result_values_per_beat},
           {"stages", stages},
           {"total", {{"dsp", e.total.dsp}, {"bram18k", e.total.bram18}, {"lut", e.total.lut}, {"ff", e.total.ff}}},
           {"utilization", {{"dsp", e.dsp_fraction}, {"bram18k", e.bram_fraction}, {"lut", e.lut_fraction},
@@ -464,6 +486,11 @@ std::string readme(const ProjectSpec& spec, const TbData& tb) {
   values.set("INPUT_WORD", word_type(m.input.width));
   values.set("RESULT_FORMAT", format_name(result));
   values.set("RESULT_WORD", word_type(result.width));
+  values.set("AXI_BITS", e.axi_bits);
+  values.set("IN_LANES", e.input_values_per_beat);
+  values.set("OUT_LANES", e.result_values_per_beat);
+  values.set("IN_BEATS", hw::ceil_div(m.n_in, e.input_values_per_beat));
+  values.set("OUT_BEATS", hw::ceil_div(m.n_out, e.result_values_per_beat));
   return hw::fill_template(hw::template_file("templates/README.md"), values, "README.md");
 }
 
@@ -473,6 +500,8 @@ std::string build_tcl(const DesignEstimate& e) {
   values.set("PART", e.part.name)
       .set("CLOCK_NS", number(e.clock_ns))
       .set("INTERFACE", interface_name(e.interface))
+      .set("AXI_BITS", e.axi_bits)
+      .set("VENDOR_AXIS_FLAG", m_axi ? "" : " -DBCNN_HLS_VENDOR_AXIS")
       .set("FLOW_TARGET", m_axi ? "vitis" : "vivado")
       .set("EXPORT_FORMAT", m_axi ? "xo" : "ip_catalog");
   return hw::fill_template(hw::template_file("templates/build_prj.tcl"), values, "build_prj.tcl");
@@ -634,7 +663,7 @@ ProjectSummary write_project(const ProjectSpec& spec) {
     throw_if_interrupted();
     ProjectWriter w(staging);
     const auto names = layer_names(m);
-    const HlsInterface interface = spec.estimate->interface;
+    const DesignEstimate& e = *spec.estimate;
 
     // firmware/
     for (const auto& f : embedded::files()) {
@@ -642,10 +671,10 @@ ProjectSummary write_project(const ProjectSpec& spec) {
       if (f.path.substr(0, prefix.size()) == prefix)
         w.write("firmware/bcnn_hls/" + std::string(f.path.substr(prefix.size())), f.text);
     }
-    w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, interface)));
-    w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top.h", firmware_values(m, interface)));
-    w.write("firmware/bcnn_top.cpp", bcnn_top_cpp(m, names, interface));
-    w.write("firmware/parameters.h", parameters_h(m, names, interface));
+    w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, e)));
+    w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top.h", firmware_values(m, e)));
+    w.write("firmware/bcnn_top.cpp", bcnn_top_cpp(m, names, e));
+    w.write("firmware/parameters.h", parameters_h(m, names, e));
     for (std::size_t i = 0; i < m.layers.size(); ++i) {
       const std::string tables = hw::hw_layer_of(m.layers[i]).parameter_tables(m.layers[i], names[i]);
       if (!tables.empty()) w.write("firmware/weights/" + names[i].id + ".h", tables);
@@ -655,6 +684,7 @@ ProjectSummary write_project(const ProjectSpec& spec) {
     w.write("host/host.cpp", hw::template_file("templates/host/host.cpp"));
     w.write("CMakeLists.txt", hw::template_file("templates/CMakeLists.txt"));
     w.write("build_prj.tcl", build_tcl(*spec.estimate));
+    w.write("run_hls.sh", hw::template_file("templates/run_hls.sh"));
     // tb_data/ and the reports.
     const TbData tb = make_tb_data(spec);
     w.write("tb_data/inputs.txt", tb.files.inputs);

@@ -176,10 +176,19 @@ void check_estimate_follows_code(const std::string& project) {
   }
   CHECK(checked > 0);
 }
+// What a project test checks beyond the common part: the generated build's CMake arguments, lines
+// the test bench must print, and more checks on the built project (its directory, the test's
+// temporary directory).
+struct ProjectChecks {
+  std::string cmake_args;
+  std::vector<std::string> tb_lines{"heap allocations during bcnn_top: 0"};
+  std::function<void(const std::string& project, const std::string& work)> more;
+};
 
 // Compiles `layers` into a project, builds its C simulation with the generated CMakeLists.txt and
 // runs the test bench and the software-emulation host over `tb_images` images.
-void check_project(const json& layers, const std::string& tag, const std::vector<std::string>& extra_args) {
+void check_project(const json& layers, const std::string& tag, const std::vector<std::string>& extra_args,
+                   const ProjectChecks& checks = {}) {
   TempDir tmp("compile-" + tag);
   const std::string data = tmp.file("data");
   write_mnist_fixture(data, 100, 40);
@@ -263,8 +272,8 @@ void check_project(const json& layers, const std::string& tag, const std::vector
   }
 
   // The C simulation with plain g++: no warnings, and bit-identical to the emulator.
-  const ToolResult built = run_shell("cmake -S project -B project/build -DCMAKE_BUILD_TYPE=Release >/dev/null && "
-                                     "cmake --build project/build -j2 2>&1",
+  const ToolResult built = run_shell("cmake -S project -B project/build -DCMAKE_BUILD_TYPE=Release " +
+                                         checks.cmake_args + " >/dev/null && cmake --build project/build -j2 2>&1",
                                      tmp.str());
   INFO("build:\n", built.out, built.err);
   REQUIRE(built.status == 0);
@@ -273,7 +282,7 @@ void check_project(const json& layers, const std::string& tag, const std::vector
   INFO("bcnn_tb:\n", tb.out, tb.err);
   CHECK(tb.status == 0);
   CHECK(contains(tb.out, "24 images, 24 bit-identical to bcnn's FixedEmulator, 0 mismatched"));
-  CHECK(contains(tb.out, "heap allocations during bcnn_top: 0"));
+  for (const auto& line : checks.tb_lines) CHECK_MESSAGE(contains(tb.out, line), "bcnn_tb did not print: " << line);
   CHECK(contains(tb.out, "PASS"));
   CHECK(read_rows(project + "/tb_data/csim_results.txt") == read_rows(project + "/tb_data/expected.txt"));
   const ToolResult host = run_tool(project + "/build/bcnn_host_sw_emu", {"--tb-data", project + "/tb_data", "--batch", "5"},
@@ -281,6 +290,7 @@ void check_project(const json& layers, const std::string& tag, const std::vector
   INFO("bcnn_host_sw_emu:\n", host.out, host.err);
   CHECK(host.status == 0);
   CHECK(contains(host.out, "24 of 24 images bit-identical"));
+  if (checks.more) checks.more(project, tmp.str());
 }
 
 }  // namespace
@@ -605,6 +615,48 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   REQUIRE(!out_of_reach.empty());
   CHECK(contains(out_of_reach.back(), "out of reach"));
 
+  // The interface stages: ceil(n / values per beat) beats, the burst latency on m_axi; a wider
+  // port costs more LUTs, FFs and BRAM.
+  const auto& read_512 = base.stages.front();
+  CHECK(read_512.latency_cycles == 2 + (784 + 31) / 32 + 2 + 64);  // 16-bit values, 32 per beat
+  CHECK(read_512.ii_cycles == read_512.latency_cycles);
+  CHECK(base.stages.back().latency_cycles == 2 + 1 + 2 + 64);      // 10 logits in one beat
+  CHECK(base.axi_bits == 512);
+  CHECK(base.input_values_per_beat == 32);
+  const bcnn::DesignEstimate narrow = bcnn::estimate_design(q, zu7, 5, bcnn::HlsPorts(bcnn::HlsInterface::m_axi, 32));
+  CHECK(narrow.stages.front().latency_cycles == 2 + 392 + 2 + 64);
+  CHECK(narrow.stages.front().parallelism == "2 values per beat (32-bit m_axi)");
+  CHECK(narrow.stages.front().resources.lut < read_512.resources.lut);
+  CHECK(narrow.stages.front().resources.bram18 < read_512.resources.bram18);
+  const bcnn::DesignEstimate stream = bcnn::estimate_design(q, zu7, 5, bcnn::HlsPorts(bcnn::HlsInterface::axis, 64));
+  CHECK(stream.stages.front().latency_cycles == 2 + 196 + 2);
+  CHECK(stream.stages.back().latency_cycles == 2 + 3 + 2);
+  // At 512 bits the interfaces are far from the bound; at one value per beat a fast design waits
+  // for its input, and the estimate says so.
+  CHECK(read_512.ii_cycles < base.ii_cycles);
+  CHECK(base.warnings.empty());
+  // A dense-only design with a multiplier per input of each layer is faster than reading 784
+  // values one per beat.
+  const SavedModel dense_saved = save_model_with(tmp.file("dense.h5"), layers_dense_only(), data);
+  bcnn::QuantOptions dense_options;
+  dense_options.model_path = dense_saved.path;
+  bcnn::QuantizedModel dense = bcnn::quantize_model(bcnn::load_model(dense_saved.path), dense_options);
+  for (auto& l : dense.layers)
+    if (l.type == "dense") bcnn::hw::params_of<bcnn::hw::DenseParams>(l).reuse_factor = 1;
+  const bcnn::DesignEstimate slow_ports =
+      bcnn::estimate_design(dense, zu7, 5, bcnn::HlsPorts(bcnn::HlsInterface::m_axi, 16));
+  CHECK(slow_ports.ii_cycles == slow_ports.stages.front().ii_cycles);
+  REQUIRE(slow_ports.warnings.size() == 1);
+  CHECK(slow_ports.warnings[0] == "the read input stage bounds the throughput (II 852 cycles, 1 value per beat "
+                                  "(16-bit m_axi)): widen the ports with --axi-bits");
+  CHECK(bcnn::values_per_beat(512, 16) == 32);
+  CHECK(bcnn::values_per_beat(512, 18) == 16);  // 18-bit values travel in 32-bit words
+  CHECK(bcnn::values_per_beat(8, 16) == 1);
+  CHECK(error_message([] { bcnn::check_axi_bits(96, 16, 16); }) ==
+        "--axi-bits: expected a power of two from 8 to 1024 bits, found 96");
+  CHECK(error_message([] { bcnn::check_axi_bits(16, 16, 32); }) ==
+        "--axi-bits: expected at least 32 bits, the width of one result word, found 16");
+
   // Default for dense layers: the fewest multipliers that keep them off the critical path.
   bcnn::QuantizedModel balanced = q;
   bcnn::balance_layers(balanced, zu7, 5, bcnn::HlsInterface::m_axi);
@@ -616,11 +668,43 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
 // --- whole projects ------------------------------------------------------------------------------
 
 TEST_CASE("bcnn-compile: a dense-only project's C simulation equals the FixedEmulator bit for bit") {
-  check_project(layers_dense_only(), "dense", {"--reuse", "fc1=49"});
+  // The default 512-bit m_axi words: 32 values per beat, 784 = 24.5 beats of input (padded).
+  ProjectChecks checks;
+  checks.tb_lines.push_back("512-bit beats, 32 input and 32 output values per beat");
+  checks.more = [](const std::string& project, const std::string&) {
+    const std::string top = read_text(project + "/firmware/bcnn_top.cpp");
+    CHECK(contains(top, "HLS ARRAY_PARTITION variable=x_input cyclic factor=32"));
+    CHECK(contains(top, "HLS ARRAY_PARTITION variable=x_fc2 complete"));  // 10 logits in one beat
+    CHECK(contains(read_text(project + "/firmware/defines.h"), "#define BCNN_IN_BEATS 25"));
+  };
+  check_project(layers_dense_only(), "dense", {"--reuse", "fc1=49"}, checks);
 }
 
-TEST_CASE("bcnn-compile: a bc-only project (AXI4-Stream) equals the FixedEmulator bit for bit") {
-  check_project(layers_bc_only(), "bc", {"--interface", "axis", "--block-rows", "fc1=2", "--bins", "fc1=3"});
+TEST_CASE("bcnn-compile: a bc-only project (AXI4-Stream, 4 values per beat, TLAST) equals the FixedEmulator bit for bit") {
+  ProjectChecks checks;
+  checks.tb_lines.push_back("64-bit beats, 4 input and 4 output values per beat");
+  checks.more = [](const std::string& project, const std::string& work) {
+    CHECK(contains(read_text(project + "/firmware/bcnn_top.cpp"), "HLS ARRAY_PARTITION variable=x_input cyclic factor=4"));
+    CHECK(contains(read_text(project + "/build_prj.tcl"), "-DBCNN_HLS_VENDOR_AXIS"));
+    // The test bench checks TLAST on the last output beat (10 logits: beats of 4, 4 and 2) and on
+    // no other: a top function that never sets it fails.
+    const std::string top_path = project + "/firmware/bcnn_top.cpp";
+    const std::string top = read_text(top_path);
+    const std::string set_last = "const bool last = b == BCNN_OUT_BEATS - 1;";
+    REQUIRE(contains(top, set_last));
+    std::string broken = top;
+    broken.replace(broken.find(set_last), set_last.size(), "const bool last = false;");
+    write_text(top_path, broken);
+    const ToolResult rebuilt = run_shell("cmake --build project/build --target bcnn_tb 2>&1", work);
+    REQUIRE(rebuilt.status == 0);
+    const ToolResult tb = run_tool(project + "/build/bcnn_tb", {project + "/tb_data"}, work);
+    INFO("bcnn_tb without TLAST:\n", tb.out, tb.err);
+    CHECK(tb.status == 1);
+    CHECK(contains(tb.out, "24 images with wrong beats"));
+    CHECK(contains(tb.out, "FAIL"));
+  };
+  check_project(layers_bc_only(), "bc",
+                {"--interface", "axis", "--axi-bits", "64", "--block-rows", "fc1=2", "--bins", "fc1=3"}, checks);
 }
 
 TEST_CASE("bcnn-compile: a bc project on pipelined and parallel FFT engines equals the FixedEmulator bit for bit") {
@@ -633,9 +717,119 @@ TEST_CASE("bcnn-compile: a bc project on pipelined and parallel FFT engines equa
                  "fc2.fft_units=6", "--knob", "fc2.ifft_units=6", "--knob", "fc2.ifft_lanes=2"});
 }
 
-TEST_CASE("bcnn-compile: a mixed project (Vitis kernel) equals the FixedEmulator bit for bit") {
-  check_project(layers_mixed(), "mixed", {"--part", "xcu50-fsvh2104-2-e", "--clock-ns", "3.33", "--target-images-per-s",
-                                          "20000"});
+TEST_CASE("bcnn-compile: a mixed project (Vitis kernel, 128-bit words, C++17, portable bit casts) equals the FixedEmulator bit for bit") {
+  // Built as C++17 with the std::memcpy bit casts of compilers without __builtin_bit_cast (GCC 9,
+  // 10), and as under co-simulation (RTL_SIM): the heap check is skipped and says so.
+  ProjectChecks checks;
+  checks.cmake_args = "-DCMAKE_CXX_STANDARD=17 '-DCMAKE_CXX_FLAGS=-DBCNN_HLS_PORTABLE_BIT_CAST -DRTL_SIM'";
+  checks.tb_lines = {"128-bit beats, 8 input and 8 output values per beat",
+                     "heap allocations not checked under RTL co-simulation (RTL_SIM)"};
+  checks.more = [](const std::string& project, const std::string& work) {
+    const json report = json::parse(read_text(project + "/report.json"));
+    CHECK(report["estimate"]["axi_bits"] == 128);
+    CHECK(report["estimate"]["stages"][0]["latency_cycles"] == 2 + 784 / 8 + 2 + 64);
+    CHECK(contains(read_text(project + "/build/CMakeCache.txt"), "CMAKE_CXX_STANDARD:UNINITIALIZED=17"));
+    // run_hls.sh runs build_prj.tcl with vitis_hls where it exists, else with vitis-run --mode hls
+    // (Vitis 2024.2), the switches in BCNN_HLS_ARGS.
+    const std::string bin = work + "/fake_bin";
+    fs::create_directories(bin);
+    auto fake_tool = [&](const std::string& name) {
+      write_text(bin + "/" + name, "#!/bin/sh\necho \"" + name + " $* [$BCNN_HLS_ARGS]\"\n");
+      fs::permissions(bin + "/" + name, fs::perms::owner_all);
+    };
+    const std::string run = "PATH=" + bin + ":/usr/bin:/bin sh " + project + "/run_hls.sh csim=0 cosim=1";
+    ToolResult none = run_shell(run, work);
+    CHECK(none.status == 127);
+    CHECK(contains(none.err, "found neither vitis_hls nor vitis-run"));
+    fake_tool("vitis-run");
+    ToolResult new_tool = run_shell(run, work);
+    CHECK(contains(new_tool.out, "vitis-run --mode hls --tcl build_prj.tcl [csim=0 cosim=1]"));
+    fake_tool("vitis_hls");
+    ToolResult old_tool = run_shell(run, work);
+    CHECK(contains(old_tool.out, "vitis_hls -f build_prj.tcl [csim=0 cosim=1]"));
+
+    // The XRT host against a stand-in of XRT's API that logs its calls: two buffer sets, batch
+    // n + 1 sent and started before batch n is waited for; XRT's exceptions end it with one
+    // message and exit status 1.
+    const std::string xrt = work + "/xrt_mock/xrt";
+    fs::create_directories(xrt);
+    write_text(xrt + "/xrt_device.h", R"(#pragma once
+#include <stdexcept>
+#include <string>
+namespace xrt {
+struct uuid {};
+struct device {
+  explicit device(unsigned) {}
+  uuid load_xclbin(const std::string& path) {
+    if (path == "missing.xclbin") throw std::runtime_error("mock: cannot load " + path);
+    return uuid();
+  }
+};
+}  // namespace xrt
+)");
+    write_text(xrt + "/xrt_bo.h", R"(#pragma once
+#include <cstddef>
+#include <cstdio>
+#include <memory>
+#include <vector>
+enum xclBOSyncDirection { XCL_BO_SYNC_BO_TO_DEVICE, XCL_BO_SYNC_BO_FROM_DEVICE };
+namespace xrt {
+struct device;
+inline int& bo_count() { static int n = 0; return n; }
+struct bo {
+  std::shared_ptr<std::vector<char>> data;
+  int id = -1;
+  bo() {}
+  bo(const device&, std::size_t bytes, int) : data(std::make_shared<std::vector<char>>(bytes)), id(bo_count()++) {}
+  template <class T> T map() { return reinterpret_cast<T>(data->data()); }
+  void sync(xclBOSyncDirection d, std::size_t, std::size_t) {
+    std::printf("mock: sync %s bo%d\n", d == XCL_BO_SYNC_BO_TO_DEVICE ? "to" : "from", id);
+  }
+};
+}  // namespace xrt
+)");
+    write_text(xrt + "/xrt_kernel.h", R"(#pragma once
+#include "xrt/xrt_bo.h"
+#include "xrt/xrt_device.h"
+namespace xrt {
+struct run {
+  int id = -1;
+  void wait() { std::printf("mock: wait bo%d\n", id); }
+};
+struct kernel {
+  kernel(const device&, const uuid&, const char*) {}
+  int group_id(int) { return 0; }
+  run operator()(const bo& in, const bo&, int count) {
+    std::printf("mock: run bo%d %d\n", in.id, count);
+    run r;
+    r.id = in.id;
+    return r;
+  }
+};
+}  // namespace xrt
+)");
+    const ToolResult host_built = run_shell("g++ -std=c++17 -Wall -Wextra -I" + project + "/firmware -I" + work +
+                                                "/xrt_mock " + project + "/host/host.cpp -o " + work + "/xrt_host 2>&1",
+                                            work);
+    INFO("XRT host build:\n", host_built.out);
+    REQUIRE(host_built.status == 0);
+    CHECK(!contains(host_built.out, "warning"));
+    const ToolResult missing = run_tool(work + "/xrt_host", {"--xclbin", "missing.xclbin", "--tb-data",
+                                                             project + "/tb_data"}, work);
+    CHECK(missing.status == 1);
+    CHECK(missing.err == "bcnn_host: error: mock: cannot load missing.xclbin\n");
+    const ToolResult runs = run_tool(work + "/xrt_host", {"--xclbin", "k.xclbin", "--tb-data", project + "/tb_data",
+                                                          "--batch", "10"}, work);
+    INFO("XRT host calls:\n", runs.out);
+    std::string calls;
+    for (const auto& line : lines_with(runs.out, "mock: ")) calls += line.substr(6) + "; ";
+    CHECK(calls == "sync to bo0; run bo0 10; sync to bo2; run bo2 10; wait bo0; sync from bo1; sync to bo0; "
+                   "run bo0 4; wait bo2; sync from bo3; wait bo0; sync from bo1; ");
+  };
+  check_project(layers_mixed(), "mixed",
+                {"--part", "xcu50-fsvh2104-2-e", "--clock-ns", "3.33", "--target-images-per-s", "20000", "--axi-bits",
+                 "128"},
+                checks);
 }
 
 // --- bad input ----------------------------------------------------------------------------------
@@ -727,6 +921,13 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
                     "fc1.fft_units"});
     expect_failure({good.path, "-o", out, "--knob", "fc1=3"}, {"--knob: expected LAYER.NAME=N, found \"fc1=3\""});
     expect_failure({good.path, "-o", out, "--knob", "fc1.bins=many"}, {"--knob fc1.bins: expected a positive integer"});
+  }
+  SUBCASE("an impossible AXI word width") {
+    expect_failure({good.path, "-o", out, "--axi-bits", "100"},
+                   {"--axi-bits: expected a power of two from 8 to 1024 bits, found 100"});
+    expect_failure({good.path, "-o", out, "--axi-bits", "2048"}, {"--axi-bits", "found 2048"});
+    expect_failure({good.path, "-o", out, "--axi-bits", "8"},
+                   {"--axi-bits: expected at least 16 bits, the width of one input word, found 8"});
   }
   SUBCASE("an unknown part") {
     expect_failure({good.path, "-o", out, "--part", "xc7z999"}, {"--part", "xc7z999", "xczu7ev-ffvc1156-2-e"});

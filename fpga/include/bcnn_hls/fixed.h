@@ -377,15 +377,15 @@ constexpr int64_t quantize(int128 raw, int from_fraction_bits, const format& f) 
   return convert_raw(raw, from_fraction_bits, f.width, f.fraction_bits(), f.q, f.o);
 }
 
-constexpr int64_t from_double(double value, const format& f) {
+BCNN_HLS_CONSTEXPR_DOUBLE int64_t from_double(double value, const format& f) {
   return raw_from_double(value, f.width, f.fraction_bits(), f.q, f.o);
 }
 
-constexpr double to_double(int64_t raw, const format& f) {
+BCNN_HLS_CONSTEXPR_DOUBLE double to_double(int64_t raw, const format& f) {
   return raw_to_double(raw, f.fraction_bits());
 }
 
-constexpr float to_float(int64_t raw, const format& f) {
+BCNN_HLS_CONSTEXPR_DOUBLE float to_float(int64_t raw, const format& f) {
   return raw_to_float(raw, f.fraction_bits());
 }
 

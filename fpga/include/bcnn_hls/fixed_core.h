@@ -50,6 +50,23 @@ enum ap_o_mode {
 
 #ifndef __SYNTHESIS__
 #include <cstdint>
+#include <cstring>
+#endif
+
+// The bits of a double, and a double from its bits: __builtin_bit_cast where the compiler has it
+// (GCC 11 and later, Clang 9 and later), so that conversions between double and fixed stay
+// constexpr; std::memcpy elsewhere (GCC 9 and 10, as on Ubuntu 20.04 and RHEL 8), where those
+// conversions are then computed at run time only (BCNN_HLS_CONSTEXPR_DOUBLE is `inline`). Defining
+// BCNN_HLS_PORTABLE_BIT_CAST takes the memcpy path on any compiler (the tests build it).
+#if defined(__has_builtin) && !defined(BCNN_HLS_PORTABLE_BIT_CAST)
+#if __has_builtin(__builtin_bit_cast)
+#define BCNN_HLS_HAS_BUILTIN_BIT_CAST 1
+#endif
+#endif
+#ifdef BCNN_HLS_HAS_BUILTIN_BIT_CAST
+#define BCNN_HLS_CONSTEXPR_DOUBLE constexpr
+#else
+#define BCNN_HLS_CONSTEXPR_DOUBLE inline
 #endif
 
 namespace bcnn_hls {
@@ -364,9 +381,33 @@ constexpr int64_t convert_raw64(int64_t raw, int from_fraction_bits, int width, 
 // implicit bit is set for every exponent: subnormals are read as if normal (they still round to 0
 // or ±1 LSB in every supported format), infinities as ±2^1024 and NaNs as ±(1.m) * 2^1024 (so they
 // saturate under AP_SAT and mostly wrap to 0 under AP_WRAP).
-constexpr int64_t raw_from_double(double d, int width, int fraction_bits, quant_mode q,
-                                  overflow_mode o) {
-  const uint64_t bits = __builtin_bit_cast(uint64_t, d);
+namespace detail {
+
+BCNN_HLS_CONSTEXPR_DOUBLE uint64_t bits_of_double(double d) {
+#ifdef BCNN_HLS_HAS_BUILTIN_BIT_CAST
+  return __builtin_bit_cast(uint64_t, d);
+#else
+  uint64_t bits = 0;
+  std::memcpy(&bits, &d, sizeof bits);
+  return bits;
+#endif
+}
+
+BCNN_HLS_CONSTEXPR_DOUBLE double double_of_bits(uint64_t bits) {
+#ifdef BCNN_HLS_HAS_BUILTIN_BIT_CAST
+  return __builtin_bit_cast(double, bits);
+#else
+  double d = 0;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+#endif
+}
+
+}  // namespace detail
+
+BCNN_HLS_CONSTEXPR_DOUBLE int64_t raw_from_double(double d, int width, int fraction_bits, quant_mode q,
+                                                  overflow_mode o) {
+  const uint64_t bits = detail::bits_of_double(d);
   if ((bits & ~(uint64_t{1} << 63)) == 0) return 0;
   const bool negative = (bits >> 63) != 0;
   const int exponent = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
@@ -378,13 +419,11 @@ constexpr int64_t raw_from_double(double d, int width, int fraction_bits, quant_
 namespace detail {
 
 // 2^e as a double, for -1022 <= e <= 1023 (always the case for valid formats).
-constexpr double power_of_two(int e) {
-  return __builtin_bit_cast(double, static_cast<uint64_t>(e + 1023) << 52);
-}
+BCNN_HLS_CONSTEXPR_DOUBLE double power_of_two(int e) { return double_of_bits(static_cast<uint64_t>(e + 1023) << 52); }
 
 // Rounds |raw| * 2^(-fraction_bits) to `mantissa_bits` significant bits, ties to even (the only
 // mode of ap_fixed_base::to_double / to_float), and returns it as a double (exact).
-constexpr double round_to_significant_bits(int64_t raw, int fraction_bits, int mantissa_bits) {
+BCNN_HLS_CONSTEXPR_DOUBLE double round_to_significant_bits(int64_t raw, int fraction_bits, int mantissa_bits) {
   if (raw == 0) return 0.0;
   const bool negative = raw < 0;
   uint64_t magnitude = negative ? uint64_t{0} - static_cast<uint64_t>(raw) : static_cast<uint64_t>(raw);
@@ -407,14 +446,14 @@ constexpr double round_to_significant_bits(int64_t raw, int fraction_bits, int m
 }  // namespace detail
 
 // The value as a double, rounded to nearest with ties to even (ap_fixed_base::to_double).
-constexpr double raw_to_double(int64_t raw, int fraction_bits) {
+BCNN_HLS_CONSTEXPR_DOUBLE double raw_to_double(int64_t raw, int fraction_bits) {
   return detail::round_to_significant_bits(raw, fraction_bits, 53);
 }
 
 // The value as a float, rounded once to 24 significant bits with ties to even
 // (ap_fixed_base::to_float; not the same as (float)to_double() when W > 53).
 // Exact for values in float's normal range.
-constexpr float raw_to_float(int64_t raw, int fraction_bits) {
+BCNN_HLS_CONSTEXPR_DOUBLE float raw_to_float(int64_t raw, int fraction_bits) {
   return static_cast<float>(detail::round_to_significant_bits(raw, fraction_bits, 24));
 }
 

@@ -7,6 +7,10 @@
 // that does either has a bug (in hardware it would deadlock or need a deeper FIFO), so this model
 // drops the write (or returns T()) and counts it in dropped_writes() / failed_reads() for the test
 // to see.
+//
+// The top function's AXI4-Stream ports carry axis_beat<WORD, LANES> (axi.h) in this stream: the
+// beat's `last` flag is TLAST, which the C simulation's test bench checks beat by beat; under
+// BCNN_HLS_VENDOR_AXIS those ports are hls::stream of the vendor's ap_axiu instead.
 #ifndef BCNN_HLS_STREAM_H
 #define BCNN_HLS_STREAM_H
 

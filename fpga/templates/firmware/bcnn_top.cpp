@@ -1,34 +1,53 @@
 // The top function of the generated network (bcnn-compile): reads an image, runs the layers
-// as a DATAFLOW pipeline of bcnn_hls kernels, writes the raw logits.
+// as a DATAFLOW pipeline of bcnn_hls kernels, writes the raw logits. The interface stages move
+// BCNN_IN_LANES (BCNN_OUT_LANES) values per cycle, one beat of BCNN_AXI_BITS bits, so the input
+// and result arrays are partitioned cyclically by that factor.
 #include "bcnn_top.h"
 
 #include "parameters.h"
 
 {{#m_axi}}
-static void read_input(const input_word_t* in, int image, input_t x[BCNN_N_IN]) {
-  for (int i = 0; i < BCNN_N_IN; ++i) {
+// One burst of BCNN_IN_BEATS beats per image.
+static void read_input(const input_beat_t* in, int image, input_t x[BCNN_N_IN]) {
+  for (int b = 0; b < BCNN_IN_BEATS; ++b) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    x[i] = bcnn_hls::from_raw_bits<input_t>(in[image * BCNN_N_IN + i]);
+    const input_beat_t beat = in[image * BCNN_IN_BEATS + b];
+    for (int l = 0; l < BCNN_IN_LANES; ++l) {
+      BCNN_HLS_PRAGMA(HLS UNROLL)
+      const int i = b * BCNN_IN_LANES + l;
+      if (i < BCNN_N_IN) x[i] = bcnn_hls::from_raw_bits<input_t>(beat.lanes[l]);
+    }
   }
 }
 
-static void write_output(const result_t y[BCNN_N_OUT], result_word_t* out, int image) {
-  for (int i = 0; i < BCNN_N_OUT; ++i) {
+static void write_output(const result_t y[BCNN_N_OUT], result_beat_t* out, int image) {
+  for (int b = 0; b < BCNN_OUT_BEATS; ++b) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    out[image * BCNN_N_OUT + i] = static_cast<result_word_t>(bcnn_hls::raw_bits(y[i]));
+    result_beat_t beat;
+    for (int l = 0; l < BCNN_OUT_LANES; ++l) {
+      BCNN_HLS_PRAGMA(HLS UNROLL)
+      const int i = b * BCNN_OUT_LANES + l;
+      beat.lanes[l] = i < BCNN_N_OUT ? static_cast<result_word_t>(bcnn_hls::raw_bits(y[i])) : result_word_t(0);
+    }
+    out[image * BCNN_OUT_BEATS + b] = beat;
   }
 }
 
-void bcnn_top(const input_word_t* in, result_word_t* out, int batch) {
+void bcnn_top(const input_beat_t* in, result_beat_t* out, int batch) {
   BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=in offset=slave bundle=gmem0 depth={{in_depth}})
   BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=out offset=slave bundle=gmem1 depth={{out_depth}})
   BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=batch)
   BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=return)
+  BCNN_HLS_PRAGMA(HLS AGGREGATE variable=in)
+  BCNN_HLS_PRAGMA(HLS AGGREGATE variable=out)
   // Dataflow over the images: each stage works on the next image as soon as it is free.
   for (int image = 0; image < batch; ++image) {
     BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max={{tb_batch}})
     BCNN_HLS_PRAGMA(HLS DATAFLOW)
     input_t x_input[BCNN_N_IN];
+{{#partition_input}}
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_input {{in_partition}})
+{{/partition_input}}
     read_input(in, image, x_input);
 {{#input_pixels}}
     BCNN_HLS_FIFO_STORAGE bcnn_hls::stream<bcnn_hls::pixel<input_t, {{in_channels}}>, BCNN_HLS_FIFO_DEPTH({{in_fifo_depth}}, {{in_pixel_count}})> x_input_pixels;
@@ -37,22 +56,42 @@ void bcnn_top(const input_word_t* in, result_word_t* out, int batch) {
 {{#layers}}
 {{call}}
 {{/layers}}
+{{#partition_result}}
+    BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable={{result}} {{out_partition}})
+{{/partition_result}}
     write_output({{result}}, out, image);
   }
 }
 {{/m_axi}}
 {{#axis}}
+// TLAST on the input is accepted but not needed: an image is always BCNN_IN_BEATS beats.
 static void read_input(input_stream_t& in, input_t x[BCNN_N_IN]) {
-  for (int i = 0; i < BCNN_N_IN; ++i) {
+  for (int b = 0; b < BCNN_IN_BEATS; ++b) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    x[i] = bcnn_hls::from_raw_bits<input_t>(in.read());
+    const input_beat_t beat = in.read();
+    for (int l = 0; l < BCNN_IN_LANES; ++l) {
+      BCNN_HLS_PRAGMA(HLS UNROLL)
+      const int i = b * BCNN_IN_LANES + l;
+      if (i < BCNN_N_IN) x[i] = bcnn_hls::from_raw_bits<input_t>(bcnn_hls::axis_lane<input_word_t>(beat, l));
+    }
   }
 }
 
+// TLAST on the image's last beat, so that a DMA ends the transfer there.
 static void write_output(const result_t y[BCNN_N_OUT], result_stream_t& out) {
-  for (int i = 0; i < BCNN_N_OUT; ++i) {
+  for (int b = 0; b < BCNN_OUT_BEATS; ++b) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    out.write(static_cast<result_word_t>(bcnn_hls::raw_bits(y[i])));
+    result_beat_t beat;
+    for (int l = 0; l < BCNN_OUT_LANES; ++l) {
+      BCNN_HLS_PRAGMA(HLS UNROLL)
+      const int i = b * BCNN_OUT_LANES + l;
+      bcnn_hls::set_axis_lane(beat, l,
+                              i < BCNN_N_OUT ? static_cast<result_word_t>(bcnn_hls::raw_bits(y[i])) : result_word_t(0));
+    }
+    const bool last = b == BCNN_OUT_BEATS - 1;
+    bcnn_hls::set_axis_last(beat, last, last ? BCNN_N_OUT - b * BCNN_OUT_LANES : BCNN_OUT_LANES,
+                            static_cast<int>(sizeof(result_word_t)));
+    out.write(beat);
   }
 }
 
@@ -61,6 +100,9 @@ void bcnn_top(input_stream_t& in, result_stream_t& out) {
   BCNN_HLS_PRAGMA(HLS INTERFACE axis port=out)
   BCNN_HLS_PRAGMA(HLS DATAFLOW)
   input_t x_input[BCNN_N_IN];
+{{#partition_input}}
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_input {{in_partition}})
+{{/partition_input}}
   read_input(in, x_input);
 {{#input_pixels}}
   BCNN_HLS_FIFO_STORAGE bcnn_hls::stream<bcnn_hls::pixel<input_t, {{in_channels}}>, BCNN_HLS_FIFO_DEPTH({{in_fifo_depth}}, {{in_pixel_count}})> x_input_pixels;
@@ -69,6 +111,9 @@ void bcnn_top(input_stream_t& in, result_stream_t& out) {
 {{#layers}}
 {{call}}
 {{/layers}}
+{{#partition_result}}
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable={{result}} {{out_partition}})
+{{/partition_result}}
   write_output({{result}}, out);
 }
 {{/axis}}

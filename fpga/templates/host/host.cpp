@@ -9,12 +9,17 @@
 //   build/bcnn_host_sw_emu [--tb-data tb_data] [--batch 256]
 //
 // It reads the test images of tb_data/ (raw input words; to_input_word() below converts a float
-// pixel the way the compiler did), runs them in batches, checks the raw logits against
-// tb_data/expected.txt and prints the accuracy and the images per second.
+// pixel the way the compiler did), packs them into the kernel's beats (BCNN_IN_LANES values per
+// BCNN_AXI_BITS-bit word, little-endian, each image on whole beats), runs them in batches with two
+// sets of buffers (the next batch is transferred while the kernel runs the current one), unpacks
+// the raw logits, checks them against tb_data/expected.txt and prints the accuracy and the images
+// per second. An XRT error ends it with one message and exit status 1.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -82,60 +87,140 @@ std::vector<long long> read_integers(const std::string& path) {
   return values;
 }
 
+// The values of `count` images packed into beats: BCNN_IN_LANES raw values per beat,
+// little-endian, each image starting on a new beat, the lanes after its last value 0.
+void pack_inputs(const input_word_t* values, int count, input_beat_t* beats) {
+  for (int b = 0; b < count; ++b)
+    for (int i = 0; i < BCNN_IN_BEATS * BCNN_IN_LANES; ++i) {
+      const input_word_t w = i < BCNN_N_IN ? values[static_cast<std::size_t>(b) * BCNN_N_IN + i] : input_word_t(0);
+#if BCNN_INTERFACE_M_AXI
+      beats[static_cast<std::size_t>(b) * BCNN_IN_BEATS + i / BCNN_IN_LANES].lanes[i % BCNN_IN_LANES] = w;
+#else
+      bcnn_hls::set_axis_lane(beats[static_cast<std::size_t>(b) * BCNN_IN_BEATS + i / BCNN_IN_LANES],
+                              i % BCNN_IN_LANES, w);
+      if (i % BCNN_IN_LANES == 0)
+        bcnn_hls::set_axis_last(beats[static_cast<std::size_t>(b) * BCNN_IN_BEATS + i / BCNN_IN_LANES],
+                                i / BCNN_IN_LANES == BCNN_IN_BEATS - 1, BCNN_IN_LANES, static_cast<int>(sizeof(w)));
+#endif
+    }
+}
+
+// The logits of `count` images from their beats (BCNN_OUT_BEATS per image).
+void unpack_results(const result_beat_t* beats, int count, result_word_t* values) {
+  for (int b = 0; b < count; ++b)
+    for (int o = 0; o < BCNN_N_OUT; ++o) {
+      const result_beat_t& beat = beats[static_cast<std::size_t>(b) * BCNN_OUT_BEATS + o / BCNN_OUT_LANES];
+#if BCNN_INTERFACE_M_AXI
+      values[static_cast<std::size_t>(b) * BCNN_N_OUT + o] = beat.lanes[o % BCNN_OUT_LANES];
+#else
+      values[static_cast<std::size_t>(b) * BCNN_N_OUT + o] = bcnn_hls::axis_lane<result_word_t>(beat, o % BCNN_OUT_LANES);
+#endif
+    }
+}
+
 #ifdef BCNN_SW_EMU
-// The C simulation of bcnn_top.
+// The C simulation of bcnn_top, with the XRT driver's two buffer sets: start() runs the batch at
+// once into its slot; wait() unpacks it.
 class Accelerator {
  public:
-  explicit Accelerator(const Options&) {}
+  explicit Accelerator(const Options& o) {
+    for (Slot& s : slots_) {
+      s.in.resize(static_cast<std::size_t>(o.batch) * BCNN_IN_BEATS);
+      s.out.resize(static_cast<std::size_t>(o.batch) * BCNN_OUT_BEATS);
+    }
+  }
   const char* name() const { return "software emulation (C simulation of bcnn_top)"; }
-  void run(const input_word_t* in, result_word_t* out, int count) {
+  void start(int slot, const input_word_t* in, int count) {
+    Slot& s = slots_[slot];
+    pack_inputs(in, count, s.in.data());
 #if BCNN_INTERFACE_M_AXI
-    bcnn_top(in, out, count);
+    bcnn_top(s.in.data(), s.out.data(), count);
 #else
     static input_stream_t in_stream;
     static result_stream_t out_stream;
     for (int b = 0; b < count; ++b) {
-      for (int i = 0; i < BCNN_N_IN; ++i) in_stream.write(in[static_cast<std::size_t>(b) * BCNN_N_IN + i]);
+      for (int k = 0; k < BCNN_IN_BEATS; ++k) in_stream.write(s.in[static_cast<std::size_t>(b) * BCNN_IN_BEATS + k]);
       bcnn_top(in_stream, out_stream);
-      for (int o = 0; o < BCNN_N_OUT; ++o) out[static_cast<std::size_t>(b) * BCNN_N_OUT + o] = out_stream.read();
+      for (int k = 0; k < BCNN_OUT_BEATS; ++k) s.out[static_cast<std::size_t>(b) * BCNN_OUT_BEATS + k] = out_stream.read();
     }
 #endif
+    s.count = count;
   }
+  void wait(int slot, result_word_t* out) { unpack_results(slots_[slot].out.data(), slots_[slot].count, out); }
+
+ private:
+  struct Slot {
+    std::vector<input_beat_t> in;
+    std::vector<result_beat_t> out;
+    int count = 0;
+  };
+  Slot slots_[2];
 };
 #else
-// The kernel bcnn_top on an XRT device: one input and one output buffer object of `batch` images,
-// one kernel run per batch.
+// The kernel bcnn_top on an XRT device, double-buffered: two sets of input and output buffer
+// objects of `batch` images each, so that the next batch is packed and sent to the device while
+// the kernel runs the current one. start(slot, ...) sends a batch and starts its run in that slot;
+// wait(slot, ...) waits for the run and reads its results back.
 class Accelerator {
  public:
   explicit Accelerator(const Options& o)
-      : device_(o.device),
-        uuid_(device_.load_xclbin(o.xclbin)),
-        kernel_(device_, uuid_, "bcnn_top"),
-        in_bo_(device_, sizeof(input_word_t) * BCNN_N_IN * o.batch, kernel_.group_id(0)),
-        out_bo_(device_, sizeof(result_word_t) * BCNN_N_OUT * o.batch, kernel_.group_id(1)),
-        in_map_(in_bo_.map<input_word_t*>()),
-        out_map_(out_bo_.map<result_word_t*>()) {}
-  const char* name() const { return "XRT kernel bcnn_top"; }
-  void run(const input_word_t* in, result_word_t* out, int count) {
-    const std::size_t in_bytes = sizeof(input_word_t) * BCNN_N_IN * count;
-    const std::size_t out_bytes = sizeof(result_word_t) * BCNN_N_OUT * count;
-    std::memcpy(in_map_, in, in_bytes);
-    in_bo_.sync(XCL_BO_SYNC_BO_TO_DEVICE, in_bytes, 0);
-    xrt::run run = kernel_(in_bo_, out_bo_, count);
-    run.wait();
-    out_bo_.sync(XCL_BO_SYNC_BO_FROM_DEVICE, out_bytes, 0);
-    std::memcpy(out, out_map_, out_bytes);
+      : device_(o.device), uuid_(device_.load_xclbin(o.xclbin)), kernel_(device_, uuid_, "bcnn_top") {
+    for (Slot& s : slots_) {
+      s.in_bo = xrt::bo(device_, sizeof(input_beat_t) * BCNN_IN_BEATS * o.batch, kernel_.group_id(0));
+      s.out_bo = xrt::bo(device_, sizeof(result_beat_t) * BCNN_OUT_BEATS * o.batch, kernel_.group_id(1));
+      s.in_map = s.in_bo.map<input_beat_t*>();
+      s.out_map = s.out_bo.map<result_beat_t*>();
+    }
+  }
+  const char* name() const { return "XRT kernel bcnn_top (two buffer sets)"; }
+  void start(int slot, const input_word_t* in, int count) {
+    Slot& s = slots_[slot];
+    pack_inputs(in, count, s.in_map);
+    s.in_bo.sync(XCL_BO_SYNC_BO_TO_DEVICE, sizeof(input_beat_t) * BCNN_IN_BEATS * count, 0);
+    s.run = kernel_(s.in_bo, s.out_bo, count);
+    s.count = count;
+  }
+  void wait(int slot, result_word_t* out) {
+    Slot& s = slots_[slot];
+    s.run.wait();
+    s.out_bo.sync(XCL_BO_SYNC_BO_FROM_DEVICE, sizeof(result_beat_t) * BCNN_OUT_BEATS * s.count, 0);
+    unpack_results(s.out_map, s.count, out);
   }
 
  private:
+  struct Slot {
+    xrt::bo in_bo, out_bo;
+    input_beat_t* in_map = nullptr;
+    result_beat_t* out_map = nullptr;
+    xrt::run run;
+    int count = 0;
+  };
   xrt::device device_;
   xrt::uuid uuid_;
   xrt::kernel kernel_;
-  xrt::bo in_bo_, out_bo_;
-  input_word_t* in_map_;
-  result_word_t* out_map_;
+  Slot slots_[2];
 };
 #endif
+
+// Runs every image through the accelerator in batches of options.batch: batch n + 1 is sent and
+// started (in the other buffer set) before batch n's results are read back. Returns the seconds.
+double run_batches(const Options& options, const std::vector<input_word_t>& in_words,
+                   std::vector<result_word_t>& out_words, const char*& name) {
+  Accelerator accelerator(options);
+  name = accelerator.name();
+  const std::size_t images = in_words.size() / BCNN_N_IN;
+  const std::size_t batch = static_cast<std::size_t>(options.batch);
+  const std::size_t batches = (images + batch - 1) / batch;
+  auto count_of = [&](std::size_t n) { return static_cast<int>(std::min(batch, images - n * batch)); };
+  const auto start = std::chrono::steady_clock::now();
+  accelerator.start(0, &in_words[0], count_of(0));
+  for (std::size_t n = 0; n < batches; ++n) {
+    if (n + 1 < batches)
+      accelerator.start(static_cast<int>((n + 1) % 2), &in_words[(n + 1) * batch * BCNN_N_IN], count_of(n + 1));
+    accelerator.wait(static_cast<int>(n % 2), &out_words[n * batch * BCNN_N_OUT]);
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 }  // namespace
 
@@ -160,13 +245,19 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < inputs.size(); ++i) in_words[i] = static_cast<input_word_t>(inputs[i]);
   std::vector<result_word_t> out_words(expected.size());
 
-  Accelerator accelerator(options);
-  const auto start = std::chrono::steady_clock::now();
-  for (std::size_t first = 0; first < images; first += static_cast<std::size_t>(options.batch)) {
-    const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(options.batch), images - first));
-    accelerator.run(&in_words[first * BCNN_N_IN], &out_words[first * BCNN_N_OUT], count);
+  double seconds = 0;
+  const char* name = "";
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+  try {
+    seconds = run_batches(options, in_words, out_words, name);
+  } catch (const std::exception& e) {
+    // XRT reports a missing device, a bad xclbin, a failed allocation or run by exceptions.
+    std::fprintf(stderr, "bcnn_host: error: %s\n", e.what());
+    return 1;
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+#else
+  seconds = run_batches(options, in_words, out_words, name);  // built with -fno-exceptions
+#endif
 
   std::size_t mismatched = 0, correct = 0;
   for (std::size_t b = 0; b < images; ++b) {
@@ -180,7 +271,7 @@ int main(int argc, char** argv) {
     if (!same) ++mismatched;
     if (best == labels[b]) ++correct;
   }
-  std::printf("bcnn_host: %s\n", accelerator.name());
+  std::printf("bcnn_host: %s\n", name);
   std::printf("bcnn_host: %zu images in batches of %d: %.1f images/s\n", images, options.batch,
               images / (seconds > 0 ? seconds : 1e-12));
   std::printf("bcnn_host: first image's logits:");
