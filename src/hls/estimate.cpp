@@ -241,12 +241,14 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
   return d;
 }
 
-std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPart& part, double clock_ns,
-                                            const HlsPorts& ports, double images_per_s,
-                                            const std::vector<std::string>& fixed_layers) {
+namespace {
+
+// Each layer's cheapest parallelism for target_ii (the layers in `fixed_layers` keep theirs); the
+// warnings say which stages cannot reach it (at `images_per_s`, for the message).
+std::vector<std::string> choose_for_ii(QuantizedModel& model, const FpgaPart& part, double clock_ns,
+                                       const HlsPorts& ports, std::int64_t target_ii, double images_per_s,
+                                       const std::vector<std::string>& fixed_layers) {
   std::vector<std::string> warnings;
-  const double cycles = 1e9 / (clock_ns * images_per_s);
-  const std::int64_t target_ii = static_cast<std::int64_t>(std::floor(cycles));
   char buffer[256];
   auto out_of_reach = [&](const std::string& stage, std::int64_t ii) {
     std::snprintf(buffer, sizeof buffer,
@@ -267,6 +269,56 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
     if ((s.type == "interface" || (kind && !kind->has_parallelism())) && s.ii_cycles > target_ii)
       out_of_reach(s.name, s.ii_cycles);
   }
+  return warnings;
+}
+
+}  // namespace
+
+std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPart& part, double clock_ns,
+                                            const HlsPorts& ports, double images_per_s,
+                                            const std::vector<std::string>& fixed_layers) {
+  const std::int64_t target_ii = static_cast<std::int64_t>(std::floor(1e9 / (clock_ns * images_per_s)));
+  QuantizedModel chosen = model;
+  std::vector<std::string> warnings =
+      choose_for_ii(chosen, part, clock_ns, ports, target_ii, images_per_s, fixed_layers);
+  if (estimate_design(chosen, part, clock_ns, ports).fits) {
+    model = std::move(chosen);
+    return warnings;
+  }
+  // The target's design does not fit the part: the smallest II between it and the cheapest
+  // design's whose design fits (by bisection: more cycles, fewer resources). The target's warnings
+  // stay: they name the stages' lower bounds.
+  std::int64_t no_fit = target_ii, fit = std::max<std::int64_t>(target_ii + 1, 1);
+  QuantizedModel trial = model;
+  for (;;) {
+    trial = model;
+    choose_for_ii(trial, part, clock_ns, ports, fit, images_per_s, fixed_layers);
+    if (estimate_design(trial, part, clock_ns, ports).fits) break;
+    no_fit = fit;
+    if (fit > (std::int64_t{1} << 40)) {  // nothing fits: keep the target's design and say so
+      model = std::move(chosen);
+      return warnings;
+    }
+    fit *= 2;
+  }
+  while (fit - no_fit > 1) {
+    const std::int64_t middle = no_fit + (fit - no_fit) / 2;
+    trial = model;
+    choose_for_ii(trial, part, clock_ns, ports, middle, images_per_s, fixed_layers);
+    if (estimate_design(trial, part, clock_ns, ports).fits)
+      fit = middle;
+    else
+      no_fit = middle;
+  }
+  choose_for_ii(model, part, clock_ns, ports, fit, images_per_s, fixed_layers);
+  const DesignEstimate d = estimate_design(model, part, clock_ns, ports);
+  char buffer[320];
+  std::snprintf(buffer, sizeof buffer,
+                "--target-images-per-s %.6g does not fit %s: the fastest design found that fits reaches %.6g "
+                "images/s (II %lld cycles, bound by stage %s, %s at %.0f%%); compiled that one",
+                images_per_s, part.name.c_str(), d.images_per_s, static_cast<long long>(d.ii_cycles),
+                d.bottleneck_stage.c_str(), d.busiest_resource.c_str(), 100 * d.busiest_fraction);
+  warnings.push_back(buffer);
   return warnings;
 }
 

@@ -97,9 +97,11 @@ struct DesignEstimate {
 DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
                                const HlsPorts& ports);
 
-// Sets the parallelism of every bc_dense and dense layer (those not in `fixed_layers`) to the
-// smallest one (fewest DSPs) whose II meets `images_per_s` at `clock_ns`; layers that cannot
-// meet it get their largest parallelism. Returns warnings when the target is out of reach.
+// Sets the parallelism of every layer with knobs (those not in `fixed_layers`) to the cheapest
+// one whose II meets `images_per_s` at `clock_ns`; layers that cannot meet it get about their
+// fastest. When that design does not fit the part, the fastest design found that fits instead (the
+// smallest II that fits, by bisection), and a warning says so. Returns warnings when the target is
+// out of reach.
 std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPart& part, double clock_ns,
                                             const HlsPorts& ports, double images_per_s,
                                             const std::vector<std::string>& fixed_layers = {});

@@ -609,11 +609,23 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   CHECK(chosen_bc.block_rows_parallel * chosen_bc.bins_parallel * chosen_bc.block_cols_parallel * chosen_bc.fft_units *
             chosen_bc.ifft_units >
         1);
-  // Out of reach: the input interface alone needs n_in cycles per image.
+  // Out of reach: the input interface alone needs n_in / values per beat cycles per image.
   bcnn::QuantizedModel impossible = q;
   const auto out_of_reach = bcnn::choose_parallelism(impossible, zu7, 5, bcnn::HlsInterface::m_axi, 1e9);
   REQUIRE(!out_of_reach.empty());
-  CHECK(contains(out_of_reach.back(), "out of reach"));
+  CHECK(contains(out_of_reach.front(), "out of reach"));
+  // A target whose design would not fit the part: the fastest design that fits, and the warning.
+  bcnn::QuantizedModel crowded = q;
+  bcnn::FpgaPart small = zu7;
+  small.dsp = 40;
+  const auto crowded_warnings = bcnn::choose_parallelism(crowded, small, 5, bcnn::HlsInterface::m_axi, 1e9);
+  REQUIRE(!crowded_warnings.empty());
+  CHECK(contains(crowded_warnings.back(), "does not fit " + small.name));
+  CHECK(contains(crowded_warnings.back(), "the fastest design found that fits reaches"));
+  const bcnn::DesignEstimate fitted = bcnn::estimate_design(crowded, small, 5, bcnn::HlsInterface::m_axi);
+  CHECK(fitted.fits);
+  CHECK(fitted.total.dsp <= 40);
+  CHECK(fitted.images_per_s > base.images_per_s);
 
   // The interface stages: ceil(n / values per beat) beats, the burst latency on m_axi; a wider
   // port costs more LUTs, FFs and BRAM.

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Sweeps bcnn-compile's --target-images-per-s over a model and prints, per target, the estimated
+throughput, resources, fit, the stage that bounds the design, and the power model's watts and
+images per joule (docs/estimator.md, "Throughput and energy of the shipped configs").
+
+Usage: scripts/sweep_targets.py --compile build/apps/bcnn-compile --data DATA_DIR MODEL.h5
+           [--part PART] [--targets 0,1000,10000,...] [--name NAME]
+
+Target 0 is the default design (no --target-images-per-s). Each project is generated with
+--tb-images 8 into a temporary directory and removed; only report.json is read.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+
+
+def compile_report(tool, model, data, part, target, work):
+    out = f"{work}/prj_{target}"
+    cmd = [tool, model, "-o", out, "--data", data, "--part", part, "--tb-images", "8", "--force"]
+    if target:
+        cmd += ["--target-images-per-s", str(target)]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"sweep_targets: {' '.join(cmd)} failed:\n{run.stderr}")
+    with open(f"{out}/report.json") as f:
+        report = json.load(f)
+    subprocess.run(["rm", "-rf", out], check=True)
+    return report, run.stderr
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model")
+    parser.add_argument("--compile", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--part", default="xczu7ev-ffvc1156-2-e")
+    parser.add_argument("--targets", default="0,1000,10000,100000,200000,400000,1000000,3000000")
+    parser.add_argument("--name", default=None)
+    args = parser.parse_args()
+    targets = [int(float(t)) for t in args.targets.split(",")]
+    print(f"{args.name or args.model} on {args.part}:\n")
+    print("| target images/s | estimated images/s | DSP | BRAM18K | LUT | FF | fits | bound by | W | images/J |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    with tempfile.TemporaryDirectory(prefix="bcnn-sweep-") as work:
+        for target in targets:
+            report, warnings = compile_report(args.compile, args.model, args.data, args.part, target, work)
+            e = report["estimate"]
+            t, u = e["total"], e["utilization"]
+            power = report.get("power", {})
+            bound = e.get("bottleneck", {}).get("stage", "")
+            if "out of reach" in warnings:
+                bound += " (target out of reach)"
+            print(f"| {'default' if target == 0 else f'{target:,}'} | {e['images_per_s']:,.0f} | "
+                  f"{t['dsp']:,} ({100 * u['dsp']:.0f}%) | {t['bram18k']:,} ({100 * u['bram18k']:.0f}%) | "
+                  f"{t['lut']:,} ({100 * u['lut']:.0f}%) | {t['ff']:,} ({100 * u['ff']:.0f}%) | "
+                  f"{'yes' if e['fits'] else 'no'} | {bound} | {power.get('total_w', float('nan')):.2f} | "
+                  f"{power.get('images_per_j', float('nan')):,.0f} |")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
