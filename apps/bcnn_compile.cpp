@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> layer_precisions, parallelisms, knobs, block_rows, bins, reuses;
   std::optional<double> target_images_per_s;
   std::string interface = "m_axi";
-  int axi_bits = bcnn::default_axi_bits;
+  std::optional<int> axi_bits;
   std::optional<std::string> calibrate_dir, data_dir;
   int calibration_images = 10000;
   int tb_images = -1;
@@ -102,8 +102,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--axi-bits", axi_bits,
                  "Data width of the AXI ports (m_axi words, AXI4-Stream beats): a power of two 8..1024, several "
-                 "values per beat")
-      ->capture_default_str();
+                 "values per beat (default: the narrowest that keeps the interfaces within the slowest layer's II)");
   app.add_option("--calibrate", calibrate_dir, "Dataset directory: compute calibration ranges on its training split");
   app.add_option("--calibration-images", calibration_images, "Training images for --calibrate")
       ->check(CLI::Range(1, 1 << 30))
@@ -161,9 +160,11 @@ int main(int argc, char** argv) {
 
       const auto part = bcnn::find_fpga_part(part_name);
       if (!part) throw bcnn::Error("--part: expected one of " + known_parts() + ", found \"" + part_name + "\"");
-      const bcnn::HlsPorts hls_interface(interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi,
-                                         axi_bits);
-      bcnn::check_axi_bits(axi_bits, 8, 8);  // the range now; the word widths once the formats are known
+      const bcnn::HlsInterface ports = interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi;
+      // The parallelism is chosen with --axi-bits, or the widest default; without --axi-bits the
+      // width is chosen after it (choose_axi_bits).
+      bcnn::HlsPorts hls_interface(ports, axi_bits.value_or(bcnn::default_axi_bits));
+      if (axi_bits) bcnn::check_axi_bits(*axi_bits, 8, 8);  // the range now; the word widths once the formats are known
       bcnn::check_output_dir(output_dir, force);
 
       bcnn::LoadedModel model = bcnn::load_model(model_path);
@@ -175,7 +176,8 @@ int main(int argc, char** argv) {
         report.calibration_source = "--calibrate " + *calibrate_dir;
       }
       bcnn::QuantizedModel quantized = bcnn::quantize_model(model, options, &report);
-      bcnn::check_axi_bits(axi_bits, quantized.input.width,
+      if (axi_bits)
+        bcnn::check_axi_bits(*axi_bits, quantized.input.width,
                            quantized.layers.empty() ? quantized.input.width : quantized.layers.back().out.width);
       std::vector<std::string> warnings;
       if (target_images_per_s)
@@ -183,6 +185,7 @@ int main(int argc, char** argv) {
                                             explicit_layers);
       else
         bcnn::balance_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
+      if (!axi_bits) hls_interface.axi_bits = bcnn::choose_axi_bits(quantized, *part, clock_ns, ports);
       const bcnn::DesignEstimate estimate = bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
       warnings.insert(warnings.end(), estimate.warnings.begin(), estimate.warnings.end());
 
@@ -191,7 +194,7 @@ int main(int argc, char** argv) {
       std::printf("calib   %lld training images (%s)\n", static_cast<long long>(report.calibration_images),
                   report.calibration_source.c_str());
       std::printf("target  %s (%s), clock %g ns, interface %s, %d-bit words\n\n", part->name.c_str(),
-                  part->description.c_str(), clock_ns, interface.c_str(), axi_bits);
+                  part->description.c_str(), clock_ns, interface.c_str(), hls_interface.axi_bits);
       std::printf("%s", bcnn::format_table(quantized, false).c_str());
       std::printf(
           "(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");

@@ -82,6 +82,21 @@ void check_axi_bits(int axi_bits, int input_width, int result_width) {
                 " word, found " + std::to_string(axi_bits));
 }
 
+int choose_axi_bits(const QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface) {
+  const int result_width = model.layers.empty() ? model.input.width : model.layers.back().out.width;
+  const int widest = std::max(interface_word_bits(model.input.width), interface_word_bits(result_width));
+  for (int bits = widest; bits < 1024; bits *= 2) {
+    const DesignEstimate d = estimate_design(model, part, clock_ns, HlsPorts(interface, bits));
+    std::int64_t layers_ii = 0, interface_ii = 0;
+    for (const auto& s : d.stages) {
+      std::int64_t& ii = s.type == "interface" ? interface_ii : layers_ii;
+      ii = std::max(ii, s.ii_cycles);
+    }
+    if (interface_ii <= layers_ii) return bits;
+  }
+  return 1024;
+}
+
 // Capacities: DSP slices, 18 Kb block RAMs (2 per 36 Kb block), CLB LUTs and flip-flops.
 // Sources: Xilinx DS190 (Zynq-7000 product table), DS891 (Zynq UltraScale+ MPSoC product table),
 // DS923 (Virtex UltraScale+ product table), DS965 (Alveo U50) and DS962 (Alveo U200/U250); the
@@ -281,6 +296,12 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
   QuantizedModel chosen = model;
   std::vector<std::string> warnings =
       choose_for_ii(chosen, part, clock_ns, ports, target_ii, images_per_s, fixed_layers);
+  // Out of reach: the slowest stage sets the II, and the other layers need no more than that.
+  const std::int64_t reachable_ii = estimate_design(chosen, part, clock_ns, ports).ii_cycles;
+  if (reachable_ii > target_ii) {
+    chosen = model;
+    choose_for_ii(chosen, part, clock_ns, ports, reachable_ii, images_per_s, fixed_layers);
+  }
   if (estimate_design(chosen, part, clock_ns, ports).fits) {
     model = std::move(chosen);
     return warnings;

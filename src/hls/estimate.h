@@ -97,6 +97,11 @@ struct DesignEstimate {
 DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
                                const HlsPorts& ports);
 
+// bcnn-compile's default width (no --axi-bits): the narrowest power of two that holds a word and
+// keeps both interface stages within the II of the slowest layer stage (1024 when none does), so
+// that the ports cost no more than the pipeline needs.
+int choose_axi_bits(const QuantizedModel& model, const FpgaPart& part, double clock_ns, HlsInterface interface);
+
 // Sets the parallelism of every layer with knobs (those not in `fixed_layers`) to the cheapest
 // one whose II meets `images_per_s` at `clock_ns`; layers that cannot meet it get about their
 // fastest. When that design does not fit the part, the fastest design found that fits instead (the

@@ -614,6 +614,29 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   const auto out_of_reach = bcnn::choose_parallelism(impossible, zu7, 5, bcnn::HlsInterface::m_axi, 1e9);
   REQUIRE(!out_of_reach.empty());
   CHECK(contains(out_of_reach.front(), "out of reach"));
+  // The default port width: the narrowest that keeps both interfaces within the slowest layer.
+  {
+    auto split = [](const bcnn::DesignEstimate& e) {
+      std::int64_t interfaces = 0, layers = 0;
+      for (const auto& s : e.stages) {
+        std::int64_t& ii = s.type == "interface" ? interfaces : layers;
+        ii = std::max(ii, s.ii_cycles);
+      }
+      return std::pair{interfaces, layers};
+    };
+    for (const double images_per_s : {0.0, 2.0 * base.images_per_s, 50.0 * base.images_per_s}) {
+      CAPTURE(images_per_s);
+      bcnn::QuantizedModel m = q;
+      if (images_per_s > 0) bcnn::choose_parallelism(m, zu7, 5, bcnn::HlsInterface::m_axi, images_per_s);
+      const int bits = bcnn::choose_axi_bits(m, zu7, 5, bcnn::HlsInterface::m_axi);
+      const auto [interfaces, layers] = split(bcnn::estimate_design(m, zu7, 5, {bcnn::HlsInterface::m_axi, bits}));
+      CHECK(interfaces <= layers);
+      if (bits > 16) {
+        const auto [narrower, same] = split(bcnn::estimate_design(m, zu7, 5, {bcnn::HlsInterface::m_axi, bits / 2}));
+        CHECK(narrower > same);
+      }
+    }
+  }
   // A target whose design would not fit the part: the fastest design that fits, and the warning.
   bcnn::QuantizedModel crowded = q;
   bcnn::FpgaPart small = zu7;
@@ -680,7 +703,7 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
 // --- whole projects ------------------------------------------------------------------------------
 
 TEST_CASE("bcnn-compile: a dense-only project's C simulation equals the FixedEmulator bit for bit") {
-  // The default 512-bit m_axi words: 32 values per beat, 784 = 24.5 beats of input (padded).
+  // 512-bit m_axi words: 32 values per beat, 784 = 24.5 beats of input (padded).
   ProjectChecks checks;
   checks.tb_lines.push_back("512-bit beats, 32 input and 32 output values per beat");
   checks.more = [](const std::string& project, const std::string&) {
@@ -689,7 +712,7 @@ TEST_CASE("bcnn-compile: a dense-only project's C simulation equals the FixedEmu
     CHECK(contains(top, "HLS ARRAY_PARTITION variable=x_fc2 complete"));  // 10 logits in one beat
     CHECK(contains(read_text(project + "/firmware/defines.h"), "#define BCNN_IN_BEATS 25"));
   };
-  check_project(layers_dense_only(), "dense", {"--reuse", "fc1=49"}, checks);
+  check_project(layers_dense_only(), "dense", {"--reuse", "fc1=49", "--axi-bits", "512"}, checks);
 }
 
 TEST_CASE("bcnn-compile: a bc-only project (AXI4-Stream, 4 values per beat, TLAST) equals the FixedEmulator bit for bit") {
