@@ -13,6 +13,15 @@
 namespace bcnn {
 namespace {
 
+// Used above this fraction of a resource, placement and routing may fail or miss the clock: the
+// estimate warns, and choose_parallelism keeps its designs within it.
+constexpr double routable_fraction = 0.8;
+
+bool routable(const DesignEstimate& d) {
+  return d.dsp_fraction <= routable_fraction && d.bram_fraction <= routable_fraction &&
+         d.lut_fraction <= routable_fraction && d.ff_fraction <= routable_fraction;
+}
+
 using hw::call_overhead;
 using hw::ceil_div;
 using hw::loop_depth;
@@ -224,7 +233,7 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
                   static_cast<long long>(available), 100 * f);
     if (f > 1.0)
       over.push_back(buffer);
-    else if (f > 0.8)
+    else if (f > routable_fraction)
       high.push_back(buffer);
   };
   check("DSP", d.total.dsp, part.dsp, d.dsp_fraction);
@@ -302,19 +311,19 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
     chosen = model;
     choose_for_ii(chosen, part, clock_ns, ports, reachable_ii, images_per_s, fixed_layers);
   }
-  if (estimate_design(chosen, part, clock_ns, ports).fits) {
+  if (routable(estimate_design(chosen, part, clock_ns, ports))) {
     model = std::move(chosen);
     return warnings;
   }
-  // The target's design does not fit the part: the smallest II between it and the cheapest
-  // design's whose design fits (by bisection: more cycles, fewer resources). The target's warnings
-  // stay: they name the stages' lower bounds.
+  // The target's design does not fit the part within routable_fraction: the smallest II between
+  // it and the cheapest design's that does (by bisection: more cycles, fewer resources). The
+  // target's warnings stay: they name the stages' lower bounds.
   std::int64_t no_fit = target_ii, fit = std::max<std::int64_t>(target_ii + 1, 1);
   QuantizedModel trial = model;
   for (;;) {
     trial = model;
     choose_for_ii(trial, part, clock_ns, ports, fit, images_per_s, fixed_layers);
-    if (estimate_design(trial, part, clock_ns, ports).fits) break;
+    if (routable(estimate_design(trial, part, clock_ns, ports))) break;
     no_fit = fit;
     if (fit > (std::int64_t{1} << 40)) {  // nothing fits: keep the target's design and say so
       model = std::move(chosen);
@@ -326,7 +335,7 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
     const std::int64_t middle = no_fit + (fit - no_fit) / 2;
     trial = model;
     choose_for_ii(trial, part, clock_ns, ports, middle, images_per_s, fixed_layers);
-    if (estimate_design(trial, part, clock_ns, ports).fits)
+    if (routable(estimate_design(trial, part, clock_ns, ports)))
       fit = middle;
     else
       no_fit = middle;
@@ -335,7 +344,8 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
   const DesignEstimate d = estimate_design(model, part, clock_ns, ports);
   char buffer[320];
   std::snprintf(buffer, sizeof buffer,
-                "--target-images-per-s %.6g does not fit %s: the fastest design found that fits reaches %.6g "
+                "--target-images-per-s %.6g does not fit %s within 80%% of every resource: the fastest design "
+                "found that does reaches %.6g "
                 "images/s (II %lld cycles, bound by stage %s, %s at %.0f%%); compiled that one",
                 images_per_s, part.name.c_str(), d.images_per_s, static_cast<long long>(d.ii_cycles),
                 d.bottleneck_stage.c_str(), d.busiest_resource.c_str(), 100 * d.busiest_fraction);

@@ -644,10 +644,10 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   const auto crowded_warnings = bcnn::choose_parallelism(crowded, small, 5, bcnn::HlsInterface::m_axi, 1e9);
   REQUIRE(!crowded_warnings.empty());
   CHECK(contains(crowded_warnings.back(), "does not fit " + small.name));
-  CHECK(contains(crowded_warnings.back(), "the fastest design found that fits reaches"));
+  CHECK(contains(crowded_warnings.back(), "within 80% of every resource: the fastest design found that does reaches"));
   const bcnn::DesignEstimate fitted = bcnn::estimate_design(crowded, small, 5, bcnn::HlsInterface::m_axi);
   CHECK(fitted.fits);
-  CHECK(fitted.total.dsp <= 40);
+  CHECK(fitted.total.dsp <= 32);  // 80% of 40
   CHECK(fitted.images_per_s > base.images_per_s);
 
   // The interface stages: ceil(n / values per beat) beats, the burst latency on m_axi; a wider
