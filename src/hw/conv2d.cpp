@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/error.h"
 #include "hw/exact.h"
 #include "hw/fixed_format.h"
 #include "hw/resources.h"
@@ -193,7 +194,13 @@ void HwConv2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const
     c.outputs_parallel = parallelism_in_range(q, it->second, q.out_shape[0], "output channels in parallel");
   if (auto it = p.knobs.find("inputs"); it != p.knobs.end())
     c.inputs_parallel = parallelism_in_range(q, it->second, q.in_shape[0], "input channels per cycle");
+  if (auto it = p.knobs.find("taps"); it != p.knobs.end())
+    c.taps_parallel = parallelism_in_range(q, it->second, c.kernel_w, "kernel columns per cycle");
   if (p.units) c.outputs_parallel = parallelism_in_range(q, *p.units, q.out_shape[0], "output channels in parallel");
+  if (c.taps_parallel > 1 && c.inputs_parallel < q.in_shape[0])
+    throw Error("--knob " + q.name + ".taps: expected 1 unless every input channel is computed at once (" + q.name +
+                ".inputs = " + std::to_string(q.in_shape[0]) + ", so that the sums keep their order), found " +
+                std::to_string(c.taps_parallel) + " with inputs = " + std::to_string(c.inputs_parallel));
 }
 
 StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) const {
@@ -203,29 +210,32 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
   s.type = "conv2d";
   const int C_in = l.in_shape[0], H = l.in_shape[1], W = l.in_shape[2];
   const int C_out = l.out_shape[0], OH = l.out_shape[1], OW = l.out_shape[2];
-  const int Po = c.outputs_parallel, Pi = c.inputs_parallel;
+  const int Po = c.outputs_parallel, Pi = c.inputs_parallel, Pt = c.taps_parallel;
   char buffer[160];
-  std::snprintf(buffer, sizeof buffer, "%d of %d outputs x %d of %d inputs", Po, C_out, Pi, C_in);
+  std::snprintf(buffer, sizeof buffer, "%d of %d outputs x %d of %d inputs x %d of %d taps", Po, C_out, Pi, C_in, Pt,
+                c.kernel_w);
   s.parallelism = buffer;
-  s.assumes = {{"outputs_parallel", Po}, {"inputs_parallel", Pi}};
+  s.assumes = {{"outputs_parallel", Po}, {"inputs_parallel", Pi}, {"taps_parallel", Pt}};
   // Rows are read (one pixel per cycle) between output rows; per output pixel ceil(C_out / Po)
-  // groups, each taps * ceil(C_in / Pi) pipelined MAC iterations, the pipeline's drain, and the
-  // output conversion.
-  const std::int64_t per_pixel = ceil_div(C_out, Po) * (static_cast<std::int64_t>(taps(c)) * ceil_div(C_in, Pi) +
-                                                        mac_depth + 2 * loop_depth);
+  // groups, each kernel_h * ceil(kernel_w / Pt) * ceil(C_in / Pi) pipelined MAC iterations, the
+  // pipeline's drain, and the output conversion.
+  const std::int64_t iterations =
+      static_cast<std::int64_t>(c.kernel_h) * ceil_div(c.kernel_w, Pt) * ceil_div(C_in, Pi);
+  const std::int64_t per_pixel = ceil_div(C_out, Po) * (iterations + mac_depth + 2 * loop_depth);
   s.latency_cycles = call_overhead + static_cast<std::int64_t>(H) * (W + loop_depth) +
                      static_cast<std::int64_t>(OH) * OW * per_pixel;
   s.ii_cycles = s.latency_cycles;
 
   Resources& r = s.resources;
-  const std::int64_t lanes = static_cast<std::int64_t>(Po) * Pi;
+  const std::int64_t lanes = static_cast<std::int64_t>(Po) * Pi * Pt;
   r.dsp += lanes * dsp_per_multiplier(l.in.width, c.weight.width, part);
   r.lut += lanes * (c.acc.width + l.in.width) + Po * (c.acc.width + l.out.width);
   r.ff += lanes * (l.in.width + c.weight.width) + Po * 2 * c.acc.width;
   // Line buffer: kernel_h rows of W pixels of C_in channels (one bank per row), read Pi channels
   // at a time; the weight ROM in Po x Pi banks; the bias.
-  add_pixel_memory(r, c.kernel_h, W, C_in * l.in.width);
-  add_memory(r, lanes, ceil_div(C_out, Po) * taps(c) * ceil_div(C_in, Pi), c.weight.width);
+  add_pixel_memory(r, static_cast<std::int64_t>(c.kernel_h) * Pt, ceil_div(W, Pt), C_in * l.in.width);
+  add_memory(r, lanes, ceil_div(C_out, Po) * c.kernel_h * ceil_div(c.kernel_w, Pt) * ceil_div(C_in, Pi),
+             c.weight.width);
   add_memory(r, 1, C_out, c.bias.width);
   r.lut += 6 * loop_control_lut;  // rows, output row, column, group, tap and channel loops
   r.ff += 6 * loop_control_ff;
@@ -235,8 +245,14 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
 void HwConv2d::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
                                   const std::function<void(std::int64_t)>& out_of_reach) const {
   std::vector<std::map<std::string, int>> settings;
+  const int kernel_w = params_of<Conv2dParams>(l).kernel_w;
   for (int po : powers_of_two_and(l.out_shape[0]))
-    for (int pi : powers_of_two_and(l.in_shape[0])) settings.push_back({{"outputs", po}, {"inputs", pi}});
+    for (int pi : powers_of_two_and(l.in_shape[0])) {
+      settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", 1}});
+      if (pi == l.in_shape[0])
+        for (int pt : powers_of_two_and(kernel_w))
+          if (pt > 1) settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", pt}});
+    }
   choose_cheapest_knobs(*this, l, part, target_ii, settings, out_of_reach);
 }
 
@@ -246,7 +262,7 @@ std::map<std::string, std::string> HwConv2d::table_cells(const QuantLayer& l) co
           {"acc", short_format(c.acc)},
           {"bias", short_format(c.bias)},
           {"parallelism", std::to_string(c.outputs_parallel) + " outputs x " + std::to_string(c.inputs_parallel) +
-                              " inputs"}};
+                              " inputs x " + std::to_string(c.taps_parallel) + " taps"}};
 }
 
 void HwConv2d::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& formats) const {
@@ -256,6 +272,7 @@ void HwConv2d::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& 
   j["padding"] = {c.pad_top, c.pad_left};
   j["outputs_parallel"] = c.outputs_parallel;
   j["inputs_parallel"] = c.inputs_parallel;
+  j["taps_parallel"] = c.taps_parallel;
   if (!c.folded.empty()) j["folded"] = c.folded;
   for (const auto& [k, f] : {std::pair{"weight", c.weight}, {"acc", c.acc}, {"bias", c.bias}})
     formats[k] = format_name(f);
@@ -272,6 +289,7 @@ TemplateValues HwConv2d::template_values(const QuantLayer& l, const ProjectNames
       .set("pad_left", c.pad_left)
       .set("outputs_parallel", c.outputs_parallel)
       .set("inputs_parallel", c.inputs_parallel)
+      .set("taps_parallel", c.taps_parallel)
       .set("weight_t", cpp_type(c.weight))
       .set("bias_t", cpp_type(c.bias))
       .set("acc_t", cpp_type(c.acc))

@@ -17,6 +17,7 @@ struct Conv2dParams {
   std::string folded;                  // the batchnorm folded in, or empty
   int outputs_parallel = 1;  // output channels computed at once (hardware only)
   int inputs_parallel = 1;   // input channels per cycle (hardware only)
+  int taps_parallel = 1;     // kernel columns per cycle (hardware only; > 1 needs all input channels)
 };
 
 class HwConv2d : public HwLayer {
@@ -32,7 +33,7 @@ class HwConv2d : public HwLayer {
   void validate(const QuantLayer& q) const override;
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
 
-  std::vector<std::string> knob_names() const override { return {"outputs", "inputs"}; }
+  std::vector<std::string> knob_names() const override { return {"outputs", "inputs", "taps"}; }
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
   bool has_parallelism() const override { return true; }
   StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;

@@ -88,12 +88,13 @@ struct FlattenPixelsCfg {
   typedef bcnn_hls::pixel<in_t, channels> in_pixel_t;
 };
 
-// conv2d: 3 x 6 x 5 -> 4 x 6 x 5, 3 x 3 "same"; 3 of 4 outputs and 2 of 3 inputs at once (neither
-// divides its count).
+// conv2d: 3 x 6 x 5 -> 4 x 6 x 5, 3 x 3 "same"; 3 of 4 outputs, all 3 inputs and 2 of 3 kernel
+// columns at once (taps that do not divide the kernel, with a narrow accumulator: the order of
+// the sums must hold).
 struct Conv2dCfg {
   static const int in_channels = 3, in_height = 6, in_width = 5, out_channels = 4, out_height = 6, out_width = 5;
   static const int kernel_h = 3, kernel_w = 3, stride_h = 1, stride_w = 1, pad_top = 1, pad_left = 1;
-  static const int outputs_parallel = 3, inputs_parallel = 2;
+  static const int outputs_parallel = 3, inputs_parallel = 3, taps_parallel = 2;
   typedef fixed<8, 3, AP_RND, AP_SAT> in_t;
   typedef fixed<9, 2, AP_RND_CONV, AP_SAT> weight_t;
   typedef fixed<7, 3, AP_RND_ZERO, AP_WRAP> bias_t;
@@ -110,7 +111,7 @@ struct Conv2dCfg {
 struct Conv2dStridedCfg {
   static const int in_channels = 2, in_height = 7, in_width = 8, out_channels = 5, out_height = 3, out_width = 3;
   static const int kernel_h = 2, kernel_w = 3, stride_h = 2, stride_w = 2, pad_top = 0, pad_left = 0;
-  static const int outputs_parallel = 2, inputs_parallel = 1;
+  static const int outputs_parallel = 2, inputs_parallel = 1, taps_parallel = 1;
   typedef fixed<9, 2, AP_RND, AP_SAT> in_t;
   typedef fixed<8, 1, AP_RND, AP_SAT> weight_t;
   typedef fixed<8, 2, AP_RND, AP_SAT> bias_t;
@@ -349,6 +350,7 @@ QuantLayer make_conv2d_of(bcnn::Rng& rng) {
   c.pad_left = C::pad_left;
   c.outputs_parallel = C::outputs_parallel;
   c.inputs_parallel = C::inputs_parallel;
+  c.taps_parallel = C::taps_parallel;
   c.weights = random_raw(C::out_channels * C::kernel_h * C::kernel_w * C::in_channels, c.weight, rng);
   c.bias_raw = random_raw(C::out_channels, c.bias, rng);
   return q;
@@ -886,6 +888,26 @@ TEST_CASE("hw kinds: what each kind writes into a generated project") {
       }
     }
   }
+}
+
+TEST_CASE("hw kinds: conv2d's taps knob needs every input channel at once, and shortens the II") {
+  const bcnn::FpgaPart part = *bcnn::find_fpga_part("xczu7ev-ffvc1156-2-e");
+  const bcnn::hw::HwLayer& kind = *bcnn::hw::find_hw_layer("conv2d");
+  bcnn::Rng rng(3);
+  QuantLayer q = make_conv2d_strided(rng);  // 2 input channels, 1 per cycle, kernel 2 x 3
+  auto with = [&](std::map<std::string, int> knobs) {
+    QuantLayer t = q;
+    kind.apply_parallelism(bcnn::LayerParallelism{std::move(knobs), std::nullopt}, t);
+    return t;
+  };
+  CHECK_THROWS_WITH(with({{"taps", 2}}), doctest::Contains("--knob conv2d_layer.taps: expected 1 unless every input channel "
+                                                            "is computed at once (conv2d_layer.inputs = 2"));
+  CHECK_THROWS_WITH(with({{"inputs", 2}, {"taps", 4}}), doctest::Contains("kernel columns per cycle in 1..3"));
+  const bcnn::StageEstimate one = kind.estimate(with({{"inputs", 2}}), part);
+  const bcnn::StageEstimate three = kind.estimate(with({{"inputs", 2}, {"taps", 3}}), part);
+  CHECK(three.ii_cycles < one.ii_cycles);
+  CHECK(three.resources.dsp == 3 * one.resources.dsp);
+  CHECK(three.assumes.at("taps_parallel") == 3);
 }
 
 TEST_CASE("hw kinds: lanes, the channels per cycle of the per-channel kinds on pixel streams, the elements per "

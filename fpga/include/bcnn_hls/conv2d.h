@@ -12,13 +12,14 @@
 // A batchnorm after the convolution is folded into weights and bias by bcnn-compile.
 //
 // CFG provides the window geometry of bcnn_hls/window.h and
-//   static const int in_channels, out_channels, outputs_parallel, inputs_parallel;
+//   static const int in_channels, out_channels, outputs_parallel, inputs_parallel, taps_parallel;
 //   typedefs in_t, weight_t, bias_t, acc_t, out_t, in_pixel_t, out_pixel_t (pixel<in_t,
 //   in_channels>, pixel<out_t, out_channels>);
 //   static const weight_t weights[out_channels][kernel_h][kernel_w][in_channels];
 //   static const bias_t bias[out_channels];
-// outputs_parallel output channels and inputs_parallel input channels are computed at once; the
-// arithmetic (and so every bit of the result) does not depend on them.
+// outputs_parallel output channels, inputs_parallel input channels and taps_parallel kernel
+// columns are computed at once (taps_parallel > 1 needs every input channel at once, so that the
+// sums keep their order); the arithmetic (and so every bit of the result) does not depend on them.
 #ifndef BCNN_HLS_CONV2D_H
 #define BCNN_HLS_CONV2D_H
 
@@ -43,17 +44,23 @@ void conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
   typedef typename CFG::out_t out_t;
   constexpr int outputs_parallel = CFG::outputs_parallel;
   constexpr int inputs_parallel = CFG::inputs_parallel;
+  constexpr int taps_parallel = CFG::taps_parallel;
   constexpr int output_groups = (CFG::out_channels + outputs_parallel - 1) / outputs_parallel;
   constexpr int input_groups = (CFG::in_channels + inputs_parallel - 1) / inputs_parallel;
   static_assert(valid_window_geometry<CFG>(), "bcnn_hls::conv2d: invalid window geometry");
   static_assert(CFG::in_channels >= 1 && CFG::out_channels >= 1, "bcnn_hls::conv2d: channel counts must be positive");
   static_assert(outputs_parallel >= 1 && inputs_parallel >= 1,
                 "bcnn_hls::conv2d: outputs_parallel and inputs_parallel must be >= 1");
+  static_assert(taps_parallel >= 1 && taps_parallel <= CFG::kernel_w && (taps_parallel == 1 || input_groups == 1),
+                "bcnn_hls::conv2d: taps_parallel must be in 1..kernel_w, and 1 unless inputs_parallel covers "
+                "in_channels");
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=outputs_parallel dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=inputs_parallel dim=4)
 
   in_pixel_t rows[CFG::kernel_h][CFG::in_width];
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows complete dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=taps_parallel dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=taps_parallel dim=3)
   store_pixels<CFG, in_pixel_t> store{rows};
   int rows_read = 0;
   for (int oh = 0; oh < CFG::out_height; ++oh) {
@@ -72,21 +79,26 @@ void conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
           acc[u] = co < CFG::out_channels ? acc_t(bias[co]) : acc_t(0);
         }
         for (int a = 0; a < CFG::kernel_h; ++a)
-          for (int b = 0; b < CFG::kernel_w; ++b)
+          for (int b0 = 0; b0 < CFG::kernel_w; b0 += taps_parallel)
             for (int cg = 0; cg < input_groups; ++cg) {
               BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-              const int ih = oh * CFG::stride_h + a - CFG::pad_top;
-              const int iw = ow * CFG::stride_w + b - CFG::pad_left;
-              const bool inside = ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
-              const in_pixel_t& x = rows[inside ? ih % CFG::kernel_h : 0][inside ? iw : 0];
-              for (int u = 0; u < outputs_parallel; ++u) {
+              for (int t = 0; t < taps_parallel; ++t) {
                 BCNN_HLS_PRAGMA(HLS UNROLL)
-                for (int v = 0; v < inputs_parallel; ++v) {
+                const int b = b0 + t;
+                const int ih = oh * CFG::stride_h + a - CFG::pad_top;
+                const int iw = ow * CFG::stride_w + b - CFG::pad_left;
+                const bool inside =
+                    b < CFG::kernel_w && ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
+                const in_pixel_t& x = rows[inside ? ih % CFG::kernel_h : 0][inside ? iw : 0];
+                for (int u = 0; u < outputs_parallel; ++u) {
                   BCNN_HLS_PRAGMA(HLS UNROLL)
-                  const int co = group * outputs_parallel + u;
-                  const int ci = cg * inputs_parallel + v;
-                  if (co < CFG::out_channels && ci < CFG::in_channels)
-                    acc[u] += weights[co][a][b][ci] * (inside ? x[ci] : in_t(0));
+                  for (int v = 0; v < inputs_parallel; ++v) {
+                    BCNN_HLS_PRAGMA(HLS UNROLL)
+                    const int co = group * outputs_parallel + u;
+                    const int ci = cg * inputs_parallel + v;
+                    if (b < CFG::kernel_w && co < CFG::out_channels && ci < CFG::in_channels)
+                      acc[u] += weights[co][a][b][ci] * (inside ? x[ci] : in_t(0));
+                  }
                 }
               }
             }

@@ -15,6 +15,7 @@ struct {{config}} {
   static const int pad_left = {{pad_left}};
   static const int outputs_parallel = {{outputs_parallel}};
   static const int inputs_parallel = {{inputs_parallel}};
+  static const int taps_parallel = {{taps_parallel}};
   typedef {{in_t}} in_t;
   typedef {{weight_t}} weight_t;
   typedef {{bias_t}} bias_t;
