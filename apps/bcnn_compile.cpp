@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> layer_precisions, parallelisms, knobs, block_rows, bins, reuses;
   std::optional<double> target_images_per_s;
   std::string interface = "m_axi";
+  std::string architecture = "dataflow";
+  std::optional<int> reuse_batch;
   std::optional<std::string> calibrate_dir, data_dir;
   int calibration_images = 10000;
   int tb_images = -1;
@@ -98,6 +100,14 @@ int main(int argc, char** argv) {
   app.add_option("--interface", interface, "Top-level ports: axis (AXI4-Stream) or m_axi (Vitis kernel)")
       ->check(CLI::IsMember({"axis", "m_axi"}))
       ->capture_default_str();
+  app.add_option("--architecture", architecture,
+                 "dataflow (one engine per layer, a DATAFLOW pipeline) or reuse (one FFT/MAC engine set reused layer "
+                 "after layer on a batch, for small parts; flatten, dropout, bc_dense, dense, relu)")
+      ->check(CLI::IsMember({"dataflow", "reuse"}))
+      ->capture_default_str();
+  app.add_option("--reuse-batch", reuse_batch,
+                 "Images per pass over the layers in the reuse architecture (each parameter read once per batch; "
+                 "default " + std::to_string(bcnn::default_reuse_batch) + ")");
   app.add_option("--calibrate", calibrate_dir, "Dataset directory: compute calibration ranges on its training split");
   app.add_option("--calibration-images", calibration_images, "Training images for --calibrate")
       ->check(CLI::Range(1, 1 << 30))
@@ -157,6 +167,12 @@ int main(int argc, char** argv) {
       if (!part) throw bcnn::Error("--part: expected one of " + known_parts() + ", found \"" + part_name + "\"");
       const bcnn::HlsInterface hls_interface =
           interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi;
+      const bool reuse = architecture == "reuse";
+      if (reuse_batch && !reuse)
+        throw bcnn::Error("--reuse-batch: expected --architecture reuse, found --architecture " + architecture);
+      if (reuse && target_images_per_s)
+        throw bcnn::Error("--target-images-per-s: expected --architecture dataflow (the reuse architecture has one "
+                          "engine set; --reuse-batch sets its batch), found --architecture reuse");
       bcnn::check_output_dir(output_dir, force);
 
       bcnn::LoadedModel model = bcnn::load_model(model_path);
@@ -169,20 +185,29 @@ int main(int argc, char** argv) {
       }
       bcnn::QuantizedModel quantized = bcnn::quantize_model(model, options, &report);
       std::vector<std::string> warnings;
-      if (target_images_per_s)
+      std::optional<bcnn::ReusePlan> reuse_plan;
+      if (reuse)
+        reuse_plan = bcnn::plan_reuse(quantized, reuse_batch.value_or(bcnn::default_reuse_batch), hls_interface);
+      if (reuse) {
+        // One engine set: the per-layer knobs do not apply.
+      } else if (target_images_per_s)
         warnings = bcnn::choose_parallelism(quantized, *part, clock_ns, hls_interface, *target_images_per_s,
                                             explicit_layers);
       else
         bcnn::balance_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
-      const bcnn::DesignEstimate estimate = bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
+      const bcnn::DesignEstimate estimate =
+          reuse ? bcnn::estimate_reuse(quantized, *reuse_plan, *part, clock_ns)
+                : bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
       warnings.insert(warnings.end(), estimate.warnings.begin(), estimate.warnings.end());
 
       std::printf("model   %s: %zu layers, input %s, %d outputs\n", model_path.c_str(), model.network->layers().size(),
                   bcnn::shape_string(model.network->input_shape()).c_str(), quantized.n_out);
       std::printf("calib   %lld training images (%s)\n", static_cast<long long>(report.calibration_images),
                   report.calibration_source.c_str());
-      std::printf("target  %s (%s), clock %g ns, interface %s\n\n", part->name.c_str(), part->description.c_str(),
+      std::printf("target  %s (%s), clock %g ns, interface %s", part->name.c_str(), part->description.c_str(),
                   clock_ns, interface.c_str());
+      if (reuse) std::printf(", architecture reuse, batch %d", reuse_plan->batch);
+      std::printf("\n\n");
       std::printf("%s", bcnn::format_table(quantized, false).c_str());
       std::printf(
           "(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");
@@ -214,6 +239,7 @@ int main(int argc, char** argv) {
       spec.test_data_description = dataset + " test (" + test_dir + ")";
       spec.tb_images = tb_images;
       spec.network = model.network.get();
+      spec.reuse = reuse_plan ? &*reuse_plan : nullptr;
       const bcnn::ProjectSummary summary = bcnn::write_project(spec);
       std::printf("\nwrote   %s: %d files; tb_data: %d test images, fixed-point accuracy %.2f%%",
                   summary.directory.c_str(), summary.files, summary.tb_images, 100 * summary.fixed_accuracy);

@@ -18,6 +18,14 @@ namespace bcnn {
 enum class HlsInterface { axis, m_axi };
 std::string interface_name(HlsInterface i);
 
+// The design bcnn-compile generates: one engine per layer in a DATAFLOW pipeline (the default),
+// or one engine set reused layer after layer on a batch of images (hls/reuse.h).
+enum class Architecture { dataflow, reuse };
+std::string architecture_name(Architecture a);
+
+// The latency of the first word of an m_axi burst from DDR/HBM (docs/estimator.md, "Constants").
+constexpr int m_axi_burst_latency = 64;
+
 // Capacities from the vendor data sheets (sources in estimate.cpp).
 struct FpgaPart {
   std::string name;         // the part number Vitis HLS takes, e.g. "xczu7ev-ffvc1156-2-e"
@@ -58,6 +66,10 @@ struct StageEstimate {
 struct DesignEstimate {
   FpgaPart part;
   HlsInterface interface = HlsInterface::m_axi;
+  // The reuse architecture processes `batch` images per pass over the layers: its latency_cycles
+  // and ii_cycles are those of a batch, and images_per_s = batch x clock / ii_cycles.
+  Architecture architecture = Architecture::dataflow;
+  int batch = 1;
   double clock_ns = 5;
   std::vector<StageEstimate> stages;
   Resources total;
@@ -77,6 +89,10 @@ struct DesignEstimate {
 
 DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
                                HlsInterface interface);
+
+// From d.total and d.part: the utilization fractions, the busiest resource, fits and the
+// warnings (over 100%: does not fit; over 80%: placement may fail).
+void check_fit(DesignEstimate& d);
 
 // Sets the parallelism of every bc_dense and dense layer (those not in `fixed_layers`) to the
 // smallest one (fewest DSPs) whose II meets `images_per_s` at `clock_ns`; layers that cannot

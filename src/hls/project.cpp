@@ -148,7 +148,7 @@ std::vector<hw::ProjectNames> layer_names(const QuantizedModel& m) {
 FixedFormat result_format(const QuantizedModel& m) { return m.layers.empty() ? m.input : m.layers.back().out; }
 
 // The values every firmware template knows.
-hw::TemplateValues firmware_values(const QuantizedModel& m, HlsInterface interface) {
+hw::TemplateValues firmware_values(const QuantizedModel& m, HlsInterface interface, bool reuse = false) {
   const bool m_axi = interface == HlsInterface::m_axi;
   const FixedFormat result = result_format(m);
   hw::TemplateValues v;
@@ -161,7 +161,8 @@ hw::TemplateValues firmware_values(const QuantizedModel& m, HlsInterface interfa
       .set("input_word_t", word_type(m.input.width))
       .set("result_word_t", word_type(result.width))
       .show("m_axi", m_axi)
-      .show("axis", !m_axi);
+      .show("axis", !m_axi)
+      .show("reuse", reuse);
   return v;
 }
 
@@ -214,6 +215,13 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectN
   v.set("result", current).set("in_depth", tb_batch * m.n_in).set("out_depth", tb_batch * m.n_out).set("tb_batch",
                                                                                                        tb_batch);
   return fill_firmware("bcnn_top.cpp", v);
+}
+
+// The reuse architecture's controller (templates/firmware/bcnn_top_reuse.cpp).
+std::string bcnn_top_reuse_cpp(const QuantizedModel& m) {
+  hw::TemplateValues v = firmware_values(m, HlsInterface::m_axi, true);
+  v.set("in_depth", tb_batch * m.n_in).set("out_depth", tb_batch * m.n_out).set("tb_batches", tb_batch);
+  return fill_firmware("bcnn_top_reuse.cpp", v);
 }
 
 std::string parameters_h(const QuantizedModel& m, const std::vector<hw::ProjectNames>& names,
@@ -279,6 +287,8 @@ json estimate_json(const DesignEstimate& e) {
                     {"bram18k", e.part.bram18}, {"lut", e.part.lut}, {"ff", e.part.ff}}},
           {"clock_ns", e.clock_ns},
           {"interface", interface_name(e.interface)},
+          {"architecture", architecture_name(e.architecture)},
+          {"batch", e.batch},
           {"stages", stages},
           {"total", {{"dsp", e.total.dsp}, {"bram18k", e.total.bram18}, {"lut", e.total.lut}, {"ff", e.total.ff}}},
           {"utilization", {{"dsp", e.dsp_fraction}, {"bram18k", e.bram_fraction}, {"lut", e.lut_fraction},
@@ -488,6 +498,20 @@ std::string estimate_table(const DesignEstimate& e, bool markdown) {
                                   "II (cycles)"},
                                  rows, markdown);
   char buffer[256];
+  if (e.architecture == Architecture::reuse) {
+    // One engine set, the layers one after another on a batch (hls/reuse.h).
+    std::snprintf(buffer, sizeof buffer,
+                  "%sArchitecture reuse, batch %d: at %.6g ns (%.6g MHz), %s cycles = %.2f us per batch; "
+                  "%d x clock / cycles = %.6g images/s.\n",
+                  markdown ? "\n" : "", e.batch, e.clock_ns, 1000.0 / e.clock_ns,
+                  with_commas(e.latency_cycles).c_str(), e.latency_us, e.batch, e.images_per_s);
+    out += buffer;
+    std::snprintf(buffer, sizeof buffer, "%sThe slowest step is %s; the most used resource is %s (%.1f%%).\n",
+                  markdown ? "\n" : "", e.bottleneck_stage.c_str(), e.busiest_resource.c_str(),
+                  100 * e.busiest_fraction);
+    out += buffer;
+    return out;
+  }
   std::snprintf(buffer, sizeof buffer,
                 "%sAt %.6g ns (%.6g MHz): latency %s cycles = %.2f us per image; II %s cycles = %.6g images/s.\n",
                 markdown ? "\n" : "", e.clock_ns, 1000.0 / e.clock_ns, with_commas(e.latency_cycles).c_str(),
@@ -574,13 +598,22 @@ ProjectSummary write_project(const ProjectSpec& spec) {
       if (f.path.substr(0, prefix.size()) == prefix)
         w.write("firmware/bcnn_hls/" + std::string(f.path.substr(prefix.size())), f.text);
     }
-    w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, interface)));
-    w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top.h", firmware_values(m, interface)));
-    w.write("firmware/bcnn_top.cpp", bcnn_top_cpp(m, names, interface));
-    w.write("firmware/parameters.h", parameters_h(m, names, interface));
-    for (std::size_t i = 0; i < m.layers.size(); ++i) {
-      const std::string tables = hw::hw_layer_of(m.layers[i]).parameter_tables(m.layers[i], names[i]);
-      if (!tables.empty()) w.write("firmware/weights/" + names[i].id + ".h", tables);
+    if (spec.reuse) {
+      // The reuse architecture: one engine set, its schedule and the flat parameter table.
+      w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, interface, true)));
+      w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top_reuse.h", firmware_values(m, interface, true)));
+      w.write("firmware/bcnn_top.cpp", bcnn_top_reuse_cpp(m));
+      w.write("firmware/reuse_layers.h", reuse_layers_h(*spec.reuse));
+      w.write("firmware/weights/params_flat.h", reuse_params_h(*spec.reuse));
+    } else {
+      w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, interface)));
+      w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top.h", firmware_values(m, interface)));
+      w.write("firmware/bcnn_top.cpp", bcnn_top_cpp(m, names, interface));
+      w.write("firmware/parameters.h", parameters_h(m, names, interface));
+      for (std::size_t i = 0; i < m.layers.size(); ++i) {
+        const std::string tables = hw::hw_layer_of(m.layers[i]).parameter_tables(m.layers[i], names[i]);
+        if (!tables.empty()) w.write("firmware/weights/" + names[i].id + ".h", tables);
+      }
     }
     // Test bench, host, builds.
     w.write("tb/bcnn_tb.cpp", hw::template_file("templates/tb/bcnn_tb.cpp"));

@@ -11,6 +11,7 @@
 
 #include "data/dataset.h"
 #include "hls/estimate.h"
+#include "hls/reuse.h"
 #include "net/network.h"
 #include "quant/quantize.h"
 
@@ -30,6 +31,8 @@ struct ProjectSpec {
   int tb_images = -1;
   // The float network, for the float accuracy on the same images in the reports (may be null).
   Network* network = nullptr;
+  // The reuse architecture's plan (hls/reuse.h); null for the dataflow design.
+  const ReusePlan* reuse = nullptr;
 };
 
 struct ProjectSummary {

@@ -18,5 +18,6 @@
 #include "bcnn_hls/pixels.h"
 #include "bcnn_hls/argmax.h"
 #include "bcnn_hls/stream.h"
+#include "bcnn_hls/reuse.h"
 
 #endif  // BCNN_HLS_H

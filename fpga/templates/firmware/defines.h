@@ -10,6 +10,10 @@
 #define BCNN_N_OUT {{n_out}}   // logits per image
 #define BCNN_INTERFACE_M_AXI {{is_m_axi}}
 #define BCNN_INTERFACE_AXIS {{is_axis}}
+{{#reuse}}
+// The reuse architecture: bcnn_top also takes the parameter table (weights/params_flat.h).
+#define BCNN_ARCHITECTURE_REUSE 1
+{{/reuse}}
 
 // The network input and the logits.
 typedef {{input_t}} input_t;

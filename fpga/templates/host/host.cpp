@@ -21,6 +21,9 @@
 #include <vector>
 
 #include "defines.h"
+#ifdef BCNN_ARCHITECTURE_REUSE
+#include "weights/params_flat.h"
+#endif
 
 #ifdef BCNN_SW_EMU
 #include "bcnn_top.h"
@@ -89,7 +92,9 @@ class Accelerator {
   explicit Accelerator(const Options&) {}
   const char* name() const { return "software emulation (C simulation of bcnn_top)"; }
   void run(const input_word_t* in, result_word_t* out, int count) {
-#if BCNN_INTERFACE_M_AXI
+#if defined(BCNN_ARCHITECTURE_REUSE)
+    bcnn_top(in, out, bcnn_params, count);
+#elif BCNN_INTERFACE_M_AXI
     bcnn_top(in, out, count);
 #else
     static input_stream_t in_stream;
@@ -114,14 +119,25 @@ class Accelerator {
         in_bo_(device_, sizeof(input_word_t) * BCNN_N_IN * o.batch, kernel_.group_id(0)),
         out_bo_(device_, sizeof(result_word_t) * BCNN_N_OUT * o.batch, kernel_.group_id(1)),
         in_map_(in_bo_.map<input_word_t*>()),
-        out_map_(out_bo_.map<result_word_t*>()) {}
+        out_map_(out_bo_.map<result_word_t*>()) {
+#ifdef BCNN_ARCHITECTURE_REUSE
+    // The reuse architecture's parameter table, copied to the device once.
+    params_bo_ = xrt::bo(device_, sizeof bcnn_params, kernel_.group_id(2));
+    std::memcpy(params_bo_.map<long long*>(), bcnn_params, sizeof bcnn_params);
+    params_bo_.sync(XCL_BO_SYNC_BO_TO_DEVICE, sizeof bcnn_params, 0);
+#endif
+  }
   const char* name() const { return "XRT kernel bcnn_top"; }
   void run(const input_word_t* in, result_word_t* out, int count) {
     const std::size_t in_bytes = sizeof(input_word_t) * BCNN_N_IN * count;
     const std::size_t out_bytes = sizeof(result_word_t) * BCNN_N_OUT * count;
     std::memcpy(in_map_, in, in_bytes);
     in_bo_.sync(XCL_BO_SYNC_BO_TO_DEVICE, in_bytes, 0);
+#ifdef BCNN_ARCHITECTURE_REUSE
+    xrt::run run = kernel_(in_bo_, out_bo_, params_bo_, count);
+#else
     xrt::run run = kernel_(in_bo_, out_bo_, count);
+#endif
     run.wait();
     out_bo_.sync(XCL_BO_SYNC_BO_FROM_DEVICE, out_bytes, 0);
     std::memcpy(out, out_map_, out_bytes);
@@ -132,6 +148,9 @@ class Accelerator {
   xrt::uuid uuid_;
   xrt::kernel kernel_;
   xrt::bo in_bo_, out_bo_;
+#ifdef BCNN_ARCHITECTURE_REUSE
+  xrt::bo params_bo_;
+#endif
   input_word_t* in_map_;
   result_word_t* out_map_;
 };

@@ -26,6 +26,9 @@
 #endif
 
 #include "bcnn_top.h"
+#ifdef BCNN_ARCHITECTURE_REUSE
+#include "weights/params_flat.h"
+#endif
 
 // --- heap allocations during bcnn_top ------------------------------------------------------------
 static std::atomic<long> heap_allocations(0);
@@ -85,7 +88,12 @@ void run_images(const input_word_t* in_words, result_word_t* out_words, int coun
   for (int first = 0; first < count; first += batch) {
     const int n = count - first < batch ? count - first : batch;
     counting_allocations = true;
+#ifdef BCNN_ARCHITECTURE_REUSE
+    bcnn_top(in_words + static_cast<std::size_t>(first) * BCNN_N_IN, out_words + static_cast<std::size_t>(first) * BCNN_N_OUT,
+             bcnn_params, n);
+#else
     bcnn_top(in_words + static_cast<std::size_t>(first) * BCNN_N_IN, out_words + static_cast<std::size_t>(first) * BCNN_N_OUT, n);
+#endif
     counting_allocations = false;
   }
   (void)stream_errors;
