@@ -208,7 +208,7 @@ int main(int argc, char** argv) {
                   clock_ns, interface.c_str());
       if (reuse) std::printf(", architecture reuse, batch %d", reuse_plan->batch);
       std::printf("\n\n");
-      std::printf("%s", bcnn::format_table(quantized, false).c_str());
+      std::printf("%s", bcnn::format_table(quantized, false, !reuse).c_str());
       std::printf(
           "(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");
       std::printf("%s", bcnn::estimate_table(estimate, false).c_str());

@@ -367,7 +367,7 @@ std::string report_md(const ProjectSpec& spec, const TbData& tb) {
       .set("FIXED_ACCURACY", accuracy_percent(tb.fixed_accuracy))
       .show("FLOAT", tb.float_accuracy >= 0)
       .set("FLOAT_ACCURACY", accuracy_percent(tb.float_accuracy))
-      .set("LAYER_TABLE", format_table(m, true))
+      .set("LAYER_TABLE", format_table(m, true, spec.reuse == nullptr))
       .show("CALIBRATION", spec.report != nullptr)
       .set("ESTIMATE_TABLE", estimate_table(e, true));
   if (spec.report)
@@ -394,14 +394,14 @@ std::string readme(const ProjectSpec& spec, const TbData& tb) {
   values.set("CLOCK_NS", number(e.clock_ns));
   values.set("INTERFACE_SHORT", m_axi ? "AXI master ports (the Vitis kernel flow)" : "AXI4-Stream ports");
   values.set("TB_IMAGES", std::to_string(tb.images));
-  values.set("LAYER_TABLE", format_table(m, true));
+  values.set("LAYER_TABLE", format_table(m, true, spec.reuse == nullptr));
   values.set("ESTIMATE_TABLE", estimate_table(e, true));
   values.set("FIT", fit);
   values.set("N_IN", std::to_string(m.n_in));
   values.set("N_OUT", std::to_string(m.n_out));
   values.set("EXPORT_DESCRIPTION", m_axi ? "export a Vitis kernel (.xo)" : "export a Vivado IP (ip_catalog)");
   values.set("FLOW_TARGET", m_axi ? "vitis" : "vivado");
-  values.show("M_AXI", m_axi).show("AXIS", !m_axi);
+  values.show("M_AXI", m_axi && spec.reuse == nullptr).show("AXIS", !m_axi).show("REUSE", spec.reuse != nullptr);
   values.set("INPUT_FORMAT", format_name(m.input));
   values.set("INPUT_WORD", word_type(m.input.width));
   values.set("RESULT_FORMAT", format_name(result));
@@ -438,7 +438,7 @@ std::string c_identifier(const std::string& name) {
   return id;
 }
 
-std::string format_table(const QuantizedModel& m, bool markdown) {
+std::string format_table(const QuantizedModel& m, bool markdown, bool show_parallelism) {
   // The columns every table has, then the kinds' own cells (hw::HwLayer::table_cells) in the
   // usual order; a kind's cell without a place here gets a column before "parallelism".
   std::vector<std::string> header{"layer", "type", "n_in", "n_out", "block", "in", "out", "spec", "weight",
@@ -449,6 +449,7 @@ std::string format_table(const QuantizedModel& m, bool markdown) {
     for (const auto& [column, text] : layer_cells.back())
       if (std::find(header.begin(), header.end(), column) == header.end()) header.insert(header.end() - 1, column);
   }
+  if (!show_parallelism) header.pop_back();
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> input_row(header.size());
   input_row[0] = "input";

@@ -51,8 +51,9 @@ void check_output_dir(const std::string& output_dir, bool force);
 // output path that is not a directory, or any file that cannot be written.
 ProjectSummary write_project(const ProjectSpec& spec);
 
-// The table of layers and their formats that bcnn-compile prints and the README shows.
-std::string format_table(const QuantizedModel& model, bool markdown);
+// The table of layers and their formats that bcnn-compile prints and the README shows; without
+// the parallelism column for the reuse architecture, whose one engine set has no per-layer knobs.
+std::string format_table(const QuantizedModel& model, bool markdown, bool show_parallelism = true);
 // The estimate: one row per dataflow stage, totals, the part's capacity and the fit warnings.
 std::string estimate_table(const DesignEstimate& estimate, bool markdown);
 
