@@ -218,9 +218,12 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectN
 }
 
 // The reuse architecture's controller (templates/firmware/bcnn_top_reuse.cpp).
-std::string bcnn_top_reuse_cpp(const QuantizedModel& m) {
+std::string bcnn_top_reuse_cpp(const QuantizedModel& m, const ReusePlan& plan) {
   hw::TemplateValues v = firmware_values(m, HlsInterface::m_axi, true);
-  v.set("in_depth", tb_batch * m.n_in).set("out_depth", tb_batch * m.n_out).set("tb_batches", tb_batch);
+  // The test bench's call of tb_batch images runs ceil(tb_batch / B) batches.
+  v.set("in_depth", tb_batch * m.n_in)
+      .set("out_depth", tb_batch * m.n_out)
+      .set("tb_batches", (tb_batch + plan.batch - 1) / plan.batch);
   return fill_firmware("bcnn_top_reuse.cpp", v);
 }
 
@@ -603,7 +606,7 @@ ProjectSummary write_project(const ProjectSpec& spec) {
       // The reuse architecture: one engine set, its schedule and the flat parameter table.
       w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, interface, true)));
       w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top_reuse.h", firmware_values(m, interface, true)));
-      w.write("firmware/bcnn_top.cpp", bcnn_top_reuse_cpp(m));
+      w.write("firmware/bcnn_top.cpp", bcnn_top_reuse_cpp(m, *spec.reuse));
       w.write("firmware/reuse_layers.h", reuse_layers_h(*spec.reuse));
       w.write("firmware/weights/params_flat.h", reuse_params_h(*spec.reuse));
     } else {
