@@ -20,6 +20,15 @@ constexpr int max_reuse_batch = 1024;
 // The kinds whose reuse_step has an engine (or needs none), for messages.
 constexpr const char* reuse_kinds = "flatten of an array, dropout, bc_dense, dense, relu";
 
+// Concatenation by appending: GCC 12 warns (-Wrestrict, a false positive) on "literal" + a
+// std::string temporary.
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::string s;
+  ((s += parts), ...);
+  return s;
+}
+
 int log2_of(int k) {
   int bits = 0;
   while ((1 << bits) < k) ++bits;
@@ -27,8 +36,8 @@ int log2_of(int k) {
 }
 
 std::string format_initializer(const FixedFormat& f) {
-  return "{" + std::to_string(f.width) + ", " + std::to_string(f.width == 0 ? 0 : f.fraction_bits()) + ", " +
-         std::to_string(static_cast<int>(f.q)) + ", " + std::to_string(static_cast<int>(f.o)) + "}";
+  return cat("{", std::to_string(f.width), ", ", std::to_string(f.width == 0 ? 0 : f.fraction_bits()), ", ",
+             std::to_string(static_cast<int>(f.q)), ", ", std::to_string(static_cast<int>(f.o)), "}");
 }
 
 // A runtime conversion (bcnn_hls::reuse_convert) of a `width`-bit value: a barrel shifter (three
@@ -48,8 +57,8 @@ ReusePlan plan_reuse(const QuantizedModel& model, int batch, HlsInterface interf
     throw Error("--architecture reuse: expected --interface m_axi (the parameters are read through an AXI master "
                 "port), found --interface " + interface_name(interface));
   if (batch < 1 || batch > max_reuse_batch)
-    throw Error("--reuse-batch: expected 1.." + std::to_string(max_reuse_batch) + " images, found " +
-                std::to_string(batch));
+    throw Error(cat("--reuse-batch: expected 1..", std::to_string(max_reuse_batch), " images, found ",
+                    std::to_string(batch)));
   ReusePlan plan;
   plan.batch = batch;
   plan.max_n = std::max(plan.max_n, model.n_in);
@@ -86,7 +95,7 @@ std::string reuse_layers_h(const ReusePlan& plan) {
       "// bcnn_hls::reuse_layer per layer with an engine (bcnn_hls/reuse.h), in order.\n"
       "#ifndef BCNN_REUSE_LAYERS_H\n#define BCNN_REUSE_LAYERS_H\n\n#include \"bcnn_hls/reuse.h\"\n\n";
   auto define = [&](const char* name, long long value, const char* what) {
-    out += "#define " + std::string(name) + " " + std::to_string(value) + "  // " + what + "\n";
+    out += cat("#define ", name, " ", std::to_string(value), "  // ", what, "\n");
   };
   define("BCNN_REUSE_BATCH", plan.batch, "images per pass over the layers (each parameter read once)");
   define("BCNN_REUSE_MAX_N", plan.max_n, "values per image in the widest layer");
@@ -103,14 +112,14 @@ std::string reuse_layers_h(const ReusePlan& plan) {
     const QuantLayer& l = *p.layer;
     const ReuseStep& s = p.step;
     out += "    // " + l.name + " (" + l.type + ")\n";
-    out += "    {" + std::to_string(static_cast<int>(s.op)) + ", " + std::to_string(l.n_in) + ", " +
-           std::to_string(l.n_out) + ", " + std::to_string(s.block) + ", " +
-           std::to_string(s.block > 0 ? log2_of(s.block) : 0) + ", " + std::to_string(s.p) + ", " +
-           std::to_string(s.q) + ",\n     ";
+    out += cat("    {", std::to_string(static_cast<int>(s.op)), ", ", std::to_string(l.n_in), ", ",
+               std::to_string(l.n_out), ", ", std::to_string(s.block), ", ",
+               std::to_string(s.block > 0 ? log2_of(s.block) : 0), ", ", std::to_string(s.p), ", ",
+               std::to_string(s.q), ",\n     ");
     for (const FixedFormat* f : {&l.in, &l.out, &s.spec, &s.weight, &s.acc, &s.ifft, &s.bias, &s.twiddle})
       out += format_initializer(*f) + ", ";
-    out += "\n     " + std::to_string(p.weights) + ", " + std::to_string(p.biases) + ", " +
-           std::to_string(p.twiddles) + "},\n";
+    out += cat("\n     ", std::to_string(p.weights), ", ", std::to_string(p.biases), ", ",
+               std::to_string(p.twiddles), "},\n");
   }
   if (plan.layers.empty()) out += "    {0, 0, 0, 0, 0, 0, 0, {}, {}, {}, {}, {}, {}, {}, {}, 0, 0, 0},\n";
   out += "};\n\n#endif  // BCNN_REUSE_LAYERS_H\n";
@@ -126,7 +135,7 @@ std::string reuse_params_h(const ReusePlan& plan) {
       "static const long long bcnn_params[BCNN_REUSE_PARAMS] = {\n";
   for (std::size_t i = 0; i < plan.params.size(); ++i) {
     if (i % 16 == 0) out += "   ";
-    out += " " + std::to_string(plan.params[i]) + "LL,";
+    out += cat(" ", std::to_string(plan.params[i]), "LL,");
     if (i % 16 == 15 || i + 1 == plan.params.size()) out += "\n";
   }
   out += "};\n\n#endif  // BCNN_PARAMS_FLAT_H\n";
@@ -187,18 +196,18 @@ DesignEstimate estimate_reuse(const QuantizedModel& model, const ReusePlan& plan
     r.bram18 = 3 * 2;
     r.lut = 3 * 1200 + 300 + 12 * hw::loop_control_lut;
     r.ff = 3 * 1600 + 400 + 12 * hw::loop_control_ff;
-    engine("controller", "3 m_axi + s_axilite, schedule of " + std::to_string(plan.layers.size()) + " steps", r);
+    engine("controller", cat("3 m_axi + s_axilite, schedule of ", std::to_string(plan.layers.size()), " steps"), r);
   }
   {
     Resources r;
     hw::add_memory(r, 2, B * plan.max_n, act_width);
-    engine("activations", "2 x " + std::to_string(B) + " x " + std::to_string(plan.max_n) + " words", r);
+    engine("activations", cat("2 x ", std::to_string(B), " x ", std::to_string(plan.max_n), " words"), r);
   }
   if (any_bc) {
     Resources fft = hw::butterfly_unit(plan.max_k, stage_width, twiddle_width, part);
     for (int i = 0; i < 4; ++i) fft += runtime_convert(stage_width + twiddle_width + 2);  // a', b' (re, im)
     hw::add_memory(fft, 2, plan.max_k / 2, twiddle_width);                            // twiddles of the layer
-    engine("fft", "serial, K <= " + std::to_string(plan.max_k) + ", run-time K and formats", fft);
+    engine("fft", cat("serial, K <= ", std::to_string(plan.max_k), ", run-time K and formats"), fft);
 
     Resources mac;
     mac.dsp = 4 * dsp_per_multiplier(weight_width, stage_width, part);
@@ -246,7 +255,7 @@ DesignEstimate estimate_reuse(const QuantizedModel& model, const ReusePlan& plan
     d.stages.push_back(s);
   };
   const std::int64_t burst = m_axi_burst_latency;
-  step("read input", "interface", "batch of " + std::to_string(B), call_overhead + burst + B * (model.n_in + loop_depth));
+  step("read input", "interface", cat("batch of ", std::to_string(B)), call_overhead + burst + B * (model.n_in + loop_depth));
   for (const auto& p : plan.layers) {
     const QuantLayer& l = *p.layer;
     const ReuseStep& s = p.step;
@@ -267,11 +276,11 @@ DesignEstimate estimate_reuse(const QuantizedModel& model, const ReusePlan& plan
       what = std::to_string(l.n_out) + " rows read once, x " + std::to_string(B) + " images";
     } else {
       cycles += B * (l.n_in + loop_depth);
-      what = "x " + std::to_string(B) + " images";
+      what = cat("x ", std::to_string(B), " images");
     }
     step(l.name, l.type, what, cycles);
   }
-  step("write output", "interface", "batch of " + std::to_string(B), call_overhead + burst + B * (model.n_out + loop_depth));
+  step("write output", "interface", cat("batch of ", std::to_string(B)), call_overhead + burst + B * (model.n_out + loop_depth));
 
   std::int64_t slowest = 0;
   for (const auto& s : d.stages) {
