@@ -223,7 +223,11 @@ std::string bcnn_top_reuse_cpp(const QuantizedModel& m, const ReusePlan& plan) {
   // The test bench's call of tb_batch images runs ceil(tb_batch / B) batches.
   v.set("in_depth", tb_batch * m.n_in)
       .set("out_depth", tb_batch * m.n_out)
-      .set("tb_batches", (tb_batch + plan.batch - 1) / plan.batch);
+      .set("tb_batches", (tb_batch + plan.batch - 1) / plan.batch)
+      // Pragma arguments as literals: HLS does not expand macros inside _Pragma strings.
+      .set("reuse_batch", plan.batch)
+      .set("reuse_steps", static_cast<int>(std::max<std::size_t>(plan.layers.size(), 1)))
+      .set("reuse_params", static_cast<std::int64_t>(plan.params.size()));
   return fill_firmware("bcnn_top_reuse.cpp", v);
 }
 

@@ -11,7 +11,7 @@ typedef bcnn_hls::reuse_memories<BCNN_REUSE_MAX_N, BCNN_REUSE_MAX_K, BCNN_REUSE_
 void bcnn_top(const input_word_t* in, result_word_t* out, const long long* params, int batch) {
   BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=in offset=slave bundle=gmem0 depth={{in_depth}})
   BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=out offset=slave bundle=gmem1 depth={{out_depth}})
-  BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=params offset=slave bundle=gmem2 depth=BCNN_REUSE_PARAMS)
+  BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=params offset=slave bundle=gmem2 depth={{reuse_params}})
   BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=batch)
   BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=return)
   memories_t m;
@@ -19,7 +19,7 @@ void bcnn_top(const input_word_t* in, result_word_t* out, const long long* param
     BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max={{tb_batches}})
     const int images = batch - first < BCNN_REUSE_BATCH ? batch - first : BCNN_REUSE_BATCH;
     for (int b = 0; b < images; ++b) {
-      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max=BCNN_REUSE_BATCH)
+      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max={{reuse_batch}})
       for (int i = 0; i < BCNN_N_IN; ++i) {
         BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
         m.act[0][b][i] = in[static_cast<long long>(first + b) * BCNN_N_IN + i];
@@ -27,12 +27,12 @@ void bcnn_top(const input_word_t* in, result_word_t* out, const long long* param
     }
     int src = 0;
     for (int s = 0; s < BCNN_REUSE_STEPS; ++s) {
-      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max=BCNN_REUSE_LAYERS)
+      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max={{reuse_steps}})
       bcnn_hls::reuse_run_layer(m, params, bcnn_reuse_layers[s], src, images);
       src = 1 - src;
     }
     for (int b = 0; b < images; ++b) {
-      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max=BCNN_REUSE_BATCH)
+      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max={{reuse_batch}})
       for (int o = 0; o < BCNN_N_OUT; ++o) {
         BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
         out[static_cast<long long>(first + b) * BCNN_N_OUT + o] = static_cast<result_word_t>(m.act[src][b][o]);
