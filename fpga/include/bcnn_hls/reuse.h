@@ -125,11 +125,13 @@ void reuse_fft_stages(long long re[MAX_K], long long im[MAX_K], const long long 
                       const long long tw_im[MAX_K / 2], const reuse_layer& l, bool inverse, const reuse_format& data) {
   const int k = l.block, bits = l.log2_block;
   const int sum_fraction = data.fraction + l.twiddle.fraction;
+  constexpr int max_half = MAX_K / 2;  // pragma arguments: named constants
+  static_assert(max_half >= 2, "bcnn_hls::reuse: MAX_K must be at least 4");
   for (int s = 0; s < bits; ++s) {
     BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=2 max=8)
     const int span = 1 << s;
     for (int b = 0; b < k / 2; ++b) {
-      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=2 max=MAX_K/2)
+      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=2 max=max_half)
       BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
       const int j = b & (span - 1);
       const int top = ((b >> s) << (s + 1)) | j;
@@ -164,6 +166,9 @@ template <int MAX_N, int MAX_K, int MAX_Q, int BATCH>
 void reuse_bc_dense_layer(reuse_memories<MAX_N, MAX_K, MAX_Q, BATCH>& m, const long long* params,
                           const reuse_layer& l, int src, int images) {
   const int k = l.block, bins = k / 2 + 1, bits = l.log2_block;
+  // Pragma arguments: named constants.
+  constexpr int max_bins = MAX_K / 2 + 1, max_rows = MAX_N / 4, max_row_words = MAX_Q * max_bins;
+  static_assert(max_rows >= 1 && max_row_words >= 3, "bcnn_hls::reuse: MAX_N >= 4, MAX_K >= 4, MAX_Q >= 1");
   int max_bits = 0;
   while ((1 << max_bits) < MAX_K) ++max_bits;
   reuse_load(params, l.twiddles, m.tw_re, k / 2);
@@ -185,7 +190,7 @@ void reuse_bc_dense_layer(reuse_memories<MAX_N, MAX_K, MAX_Q, BATCH>& m, const l
       }
       reuse_fft_stages<MAX_K>(m.re, m.im, m.tw_re, m.tw_im, l, false, l.spec);
       for (int f = 0; f < bins; ++f) {
-        BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=3 max=MAX_K/2+1)
+        BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=3 max=max_bins)
         BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
         m.x_re[b][j * bins + f] = m.re[f];
         m.x_im[b][j * bins + f] = m.im[f];
@@ -196,11 +201,11 @@ void reuse_bc_dense_layer(reuse_memories<MAX_N, MAX_K, MAX_Q, BATCH>& m, const l
   const int product_fraction = l.weight.fraction + l.spec.fraction;
   const int row_words = l.q * bins;
   for (int i = 0; i < l.p; ++i) {
-    BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max=MAX_N/4)
+    BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max=max_rows)
     // The block row's weight spectra (re, im interleaved) and bias: read once per batch.
     const long long row = l.weights + 2LL * i * row_words;
     for (int w = 0; w < row_words; ++w) {
-      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=3 max=MAX_Q*(MAX_K/2+1))
+      BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=3 max=max_row_words)
       BCNN_HLS_PRAGMA(HLS PIPELINE II=2)
       m.w_re[w] = params[row + 2 * w];
       m.w_im[w] = params[row + 2 * w + 1];
@@ -216,7 +221,7 @@ void reuse_bc_dense_layer(reuse_memories<MAX_N, MAX_K, MAX_Q, BATCH>& m, const l
       // Y' = ifft_t(sum_j W_ij X'_j), bin by bin, in bit-reversed order with the upper half the
       // conjugates of the lower.
       for (int f = 0; f < bins; ++f) {
-        BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=3 max=MAX_K/2+1)
+        BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=3 max=max_bins)
         long long acc_re = 0, acc_im = 0;
         for (int j = 0; j < l.q; ++j) {
           BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max=MAX_Q)
