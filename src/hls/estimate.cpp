@@ -191,8 +191,9 @@ void check_fit(DesignEstimate& d) {
   };
   d.fits = over.empty();
   if (!over.empty())
-    d.warnings.push_back("DOES NOT FIT on " + part.name + ": " + join(over) +
-                         "; lower the parallelism, narrow the formats or choose a larger --part");
+    d.warnings.push_back("DOES NOT FIT on " + part.name + ": " + join(over) + "; " +
+                         (d.architecture == Architecture::reuse ? "lower --reuse-batch" : "lower the parallelism") +
+                         ", narrow the formats or choose a larger --part");
   if (!high.empty())
     d.warnings.push_back("above 80% of " + part.name + ": " + join(high) +
                          "; placement and routing may fail or miss the clock");

@@ -916,6 +916,15 @@ TEST_CASE("bcnn-compile --architecture reuse: one engine set on batches, C simul
   INFO("bcnn_host_sw_emu:\n", host.out, host.err);
   CHECK(host.status == 0);
   CHECK(contains(host.out, "23 of 23 images bit-identical"));
+
+  // A batch too large for the part: the warning names the reuse architecture's knob.
+  const ToolResult large = run_compile({model.path, "-o", tmp.file("large"), "--tb-images", "2", "--architecture",
+                                        "reuse", "--reuse-batch", "1024", "--part", "xc7z020clg400-1"},
+                                       tmp.str());
+  INFO(large.command, "\nstderr:\n", large.err);
+  CHECK(large.status == 0);
+  CHECK(contains(large.err, "DOES NOT FIT on xc7z020clg400-1: BRAM18K"));
+  CHECK(contains(large.err, "lower --reuse-batch"));
 }
 
 TEST_CASE("bcnn-compile --architecture reuse: refused kinds and options end in one clear message, status 1, no project") {

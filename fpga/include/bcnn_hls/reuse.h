@@ -19,6 +19,15 @@
 
 #include "bcnn_hls/pragma.h"
 
+// Written before the engine set's memories in the top function: nothing in synthesis; in C
+// simulation `static thread_local`, so that a batch's activations and spectra (megabytes for large
+// batches) live neither on the stack nor on the heap, and test-bench threads do not share them.
+#ifdef __SYNTHESIS__
+#define BCNN_HLS_REUSE_STORAGE
+#else
+#define BCNN_HLS_REUSE_STORAGE static thread_local
+#endif
+
 namespace bcnn_hls {
 
 // One format at run time: width, fraction bits, and the modes as the values of

@@ -14,7 +14,7 @@ void bcnn_top(const input_word_t* in, result_word_t* out, const long long* param
   BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=params offset=slave bundle=gmem2 depth={{reuse_params}})
   BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=batch)
   BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=return)
-  memories_t m;
+  BCNN_HLS_REUSE_STORAGE memories_t m;
   for (int first = 0; first < batch; first += BCNN_REUSE_BATCH) {
     BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max={{tb_batches}})
     const int images = batch - first < BCNN_REUSE_BATCH ? batch - first : BCNN_REUSE_BATCH;
