@@ -136,7 +136,7 @@ std::vector<std::int64_t> HwBcDense::emulate(const QuantLayer& q, const std::vec
 // bcnn_hls::reuse_bc_dense_layer: the conversions of emulate() above, each in 62 bits.
 bool HwBcDense::reuse_step(const QuantLayer& q, ReuseStep& step) const {
   const BcDenseParams& bc = params_of<BcDenseParams>(q);
-  const int k = bc.block, bins = k / 2 + 1;
+  const int k = bc.block;
   step.op = ReuseStep::Op::bc_dense;
   step.block = k;
   step.p = bc.p;
@@ -152,7 +152,6 @@ bool HwBcDense::reuse_step(const QuantLayer& q, ReuseStep& step) const {
     step.weights[2 * w] = bc.weight_re[w];
     step.weights[2 * w + 1] = bc.weight_im[w];
   }
-  (void)bins;
   step.biases = bc.bias_raw;
   step.twiddles = bc.twiddle_re;
   step.twiddles.insert(step.twiddles.end(), bc.twiddle_im.begin(), bc.twiddle_im.end());
