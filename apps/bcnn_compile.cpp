@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
   std::optional<double> target_images_per_s;
   std::string interface = "m_axi";
   std::optional<int> axi_bits;
+  std::string architecture = "dataflow";
+  std::optional<int> reuse_batch;
   std::optional<std::string> calibrate_dir, data_dir;
   int calibration_images = 10000;
   int tb_images = -1;
@@ -103,6 +105,14 @@ int main(int argc, char** argv) {
   app.add_option("--axi-bits", axi_bits,
                  "Data width of the AXI ports (m_axi words, AXI4-Stream beats): a power of two 8..1024, several "
                  "values per beat (default: the narrowest that keeps the interfaces within the slowest layer's II)");
+  app.add_option("--architecture", architecture,
+                 "dataflow (one engine per layer, a DATAFLOW pipeline) or reuse (one FFT/MAC engine set reused layer "
+                 "after layer on a batch, for small parts; flatten, dropout, bc_dense, dense, relu)")
+      ->check(CLI::IsMember({"dataflow", "reuse"}))
+      ->capture_default_str();
+  app.add_option("--reuse-batch", reuse_batch,
+                 "Images per pass over the layers in the reuse architecture (each parameter read once per batch; "
+                 "default " + std::to_string(bcnn::default_reuse_batch) + ")");
   app.add_option("--calibrate", calibrate_dir, "Dataset directory: compute calibration ranges on its training split");
   app.add_option("--calibration-images", calibration_images, "Training images for --calibrate")
       ->check(CLI::Range(1, 1 << 30))
@@ -165,6 +175,12 @@ int main(int argc, char** argv) {
       // width is chosen after it (choose_axi_bits).
       bcnn::HlsPorts hls_interface(ports, axi_bits.value_or(bcnn::default_axi_bits));
       if (axi_bits) bcnn::check_axi_bits(*axi_bits, 8, 8);  // the range now; the word widths once the formats are known
+      const bool reuse = architecture == "reuse";
+      if (reuse_batch && !reuse)
+        throw bcnn::Error("--reuse-batch: expected --architecture reuse, found --architecture " + architecture);
+      if (reuse && target_images_per_s)
+        throw bcnn::Error("--target-images-per-s: expected --architecture dataflow (the reuse architecture has one "
+                          "engine set; --reuse-batch sets its batch), found --architecture reuse");
       bcnn::check_output_dir(output_dir, force);
 
       bcnn::LoadedModel model = bcnn::load_model(model_path);
@@ -180,22 +196,31 @@ int main(int argc, char** argv) {
         bcnn::check_axi_bits(*axi_bits, quantized.input.width,
                            quantized.layers.empty() ? quantized.input.width : quantized.layers.back().out.width);
       std::vector<std::string> warnings;
-      if (target_images_per_s)
+      std::optional<bcnn::ReusePlan> reuse_plan;
+      if (reuse)
+        reuse_plan = bcnn::plan_reuse(quantized, reuse_batch.value_or(bcnn::default_reuse_batch), ports);
+      if (reuse) {
+        // One engine set: the per-layer knobs do not apply.
+      } else if (target_images_per_s)
         warnings = bcnn::choose_parallelism(quantized, *part, clock_ns, hls_interface, *target_images_per_s,
                                             explicit_layers);
       else
         bcnn::balance_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
-      if (!axi_bits) hls_interface.axi_bits = bcnn::choose_axi_bits(quantized, *part, clock_ns, ports);
-      const bcnn::DesignEstimate estimate = bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
+      if (!axi_bits && !reuse) hls_interface.axi_bits = bcnn::choose_axi_bits(quantized, *part, clock_ns, ports);
+      const bcnn::DesignEstimate estimate =
+          reuse ? bcnn::estimate_reuse(quantized, *reuse_plan, *part, clock_ns, hls_interface.axi_bits)
+                : bcnn::estimate_design(quantized, *part, clock_ns, hls_interface);
       warnings.insert(warnings.end(), estimate.warnings.begin(), estimate.warnings.end());
 
       std::printf("model   %s: %zu layers, input %s, %d outputs\n", model_path.c_str(), model.network->layers().size(),
                   bcnn::shape_string(model.network->input_shape()).c_str(), quantized.n_out);
       std::printf("calib   %lld training images (%s)\n", static_cast<long long>(report.calibration_images),
                   report.calibration_source.c_str());
-      std::printf("target  %s (%s), clock %g ns, interface %s, %d-bit words\n\n", part->name.c_str(),
+      std::printf("target  %s (%s), clock %g ns, interface %s, %d-bit words", part->name.c_str(),
                   part->description.c_str(), clock_ns, interface.c_str(), hls_interface.axi_bits);
-      std::printf("%s", bcnn::format_table(quantized, false).c_str());
+      if (reuse) std::printf(", architecture reuse, batch %d", reuse_plan->batch);
+      std::printf("\n\n");
+      std::printf("%s", bcnn::format_table(quantized, false, !reuse).c_str());
       std::printf(
           "(<W,I> = ap_fixed<W, I, AP_RND, AP_SAT>; <W,I exact> = ap_fixed<W, I, AP_TRN, AP_WRAP>, never wraps)\n\n");
       std::printf("%s", bcnn::estimate_table(estimate, false).c_str());
@@ -228,6 +253,7 @@ int main(int argc, char** argv) {
       spec.dataset = dataset;
       spec.tb_images = tb_images;
       spec.network = model.network.get();
+      spec.reuse = reuse_plan ? &*reuse_plan : nullptr;
       const bcnn::ProjectSummary summary = bcnn::write_project(spec);
       std::printf("\nwrote   %s: %d files; tb_data: %d test images, fixed-point accuracy %.2f%%",
                   summary.directory.c_str(), summary.files, summary.tb_images, 100 * summary.fixed_accuracy);

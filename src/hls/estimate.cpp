@@ -27,7 +27,6 @@ using hw::ceil_div;
 using hw::loop_depth;
 
 // --- interface constants (docs/estimator.md, "Constants") --------------------------------------
-constexpr int m_axi_burst_latency = 64;  // first word of a burst from DDR/HBM
 constexpr int lutram_threshold_bits = 1024;  // smaller memories go to LUTs (distributed ROM/RAM)
 // AXI adapters (Vitis HLS m_axi with default burst settings; s_axilite control): a fixed part,
 // plus per data bit the adapter's data path (LUT, FF) and its burst buffer (m_axi_buffer_words
@@ -105,6 +104,7 @@ int choose_axi_bits(const QuantizedModel& model, const FpgaPart& part, double cl
   }
   return 1024;
 }
+std::string architecture_name(Architecture a) { return a == Architecture::reuse ? "reuse" : "dataflow"; }
 
 // Capacities: DSP slices, 18 Kb block RAMs (2 per 36 Kb block), CLB LUTs and flip-flops.
 // Sources: Xilinx DS190 (Zynq-7000 product table), DS891 (Zynq UltraScale+ MPSoC product table),
@@ -212,6 +212,12 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
   }
   d.latency_us = d.latency_cycles * clock_ns / 1000.0;
   d.images_per_s = d.ii_cycles > 0 ? 1e9 / (clock_ns * static_cast<double>(d.ii_cycles)) : 0;
+  check_fit(d);
+  return d;
+}
+
+void check_fit(DesignEstimate& d) {
+  const FpgaPart& part = d.part;
   auto fraction = [](std::int64_t used, std::int64_t available) {
     return available > 0 ? static_cast<double>(used) / static_cast<double>(available) : 0.0;
   };
@@ -257,12 +263,12 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
     }
   d.fits = over.empty();
   if (!over.empty())
-    d.warnings.push_back("DOES NOT FIT on " + part.name + ": " + join(over) +
-                         "; lower the parallelism, narrow the formats or choose a larger --part");
+    d.warnings.push_back("DOES NOT FIT on " + part.name + ": " + join(over) + "; " +
+                         (d.architecture == Architecture::reuse ? "lower --reuse-batch" : "lower the parallelism") +
+                         ", narrow the formats or choose a larger --part");
   if (!high.empty())
     d.warnings.push_back("above 80% of " + part.name + ": " + join(high) +
                          "; placement and routing may fail or miss the clock");
-  return d;
 }
 
 namespace {

@@ -34,6 +34,13 @@ int values_per_beat(int axi_bits, int width);
 // Throws bcnn::Error naming --axi-bits when `axi_bits` is not a power of two in 8..1024 or is
 // narrower than the input's or the result's word (a beat holds at least one value).
 void check_axi_bits(int axi_bits, int input_width, int result_width);
+// The design bcnn-compile generates: one engine per layer in a DATAFLOW pipeline (the default),
+// or one engine set reused layer after layer on a batch of images (hls/reuse.h).
+enum class Architecture { dataflow, reuse };
+std::string architecture_name(Architecture a);
+
+// The latency of the first word of an m_axi burst from DDR/HBM (docs/estimator.md, "Constants").
+constexpr int m_axi_burst_latency = 64;
 
 // Capacities from the vendor data sheets (sources in estimate.cpp).
 struct FpgaPart {
@@ -77,6 +84,10 @@ struct DesignEstimate {
   HlsInterface interface = HlsInterface::m_axi;
   int axi_bits = default_axi_bits;  // data width of the ports
   int input_values_per_beat = 1, result_values_per_beat = 1;
+  // The reuse architecture processes `batch` images per pass over the layers: its latency_cycles
+  // and ii_cycles are those of a batch, and images_per_s = batch x clock / ii_cycles.
+  Architecture architecture = Architecture::dataflow;
+  int batch = 1;
   double clock_ns = 5;
   std::vector<StageEstimate> stages;
   Resources total;
@@ -96,6 +107,10 @@ struct DesignEstimate {
 
 DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
                                const HlsPorts& ports);
+
+// From d.total and d.part: the utilization fractions, the busiest resource, fits and the
+// warnings (over 100%: does not fit; over 80%: placement may fail).
+void check_fit(DesignEstimate& d);
 
 // bcnn-compile's default width (no --axi-bits): the narrowest power of two that holds a word and
 // keeps both interface stages within the II of the slowest layer stage (1024 when none does), so

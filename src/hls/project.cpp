@@ -148,7 +148,7 @@ std::vector<hw::ProjectNames> layer_names(const QuantizedModel& m) {
 FixedFormat result_format(const QuantizedModel& m) { return m.layers.empty() ? m.input : m.layers.back().out; }
 
 // The values every firmware template knows.
-hw::TemplateValues firmware_values(const QuantizedModel& m, const DesignEstimate& e) {
+hw::TemplateValues firmware_values(const QuantizedModel& m, const DesignEstimate& e, bool reuse = false) {
   const bool m_axi = e.interface == HlsInterface::m_axi;
   const FixedFormat result = result_format(m);
   const int in_lanes = values_per_beat(e.axi_bits, m.input.width);
@@ -168,7 +168,8 @@ hw::TemplateValues firmware_values(const QuantizedModel& m, const DesignEstimate
       .set("input_word_t", word_type(m.input.width))
       .set("result_word_t", word_type(result.width))
       .show("m_axi", m_axi)
-      .show("axis", !m_axi);
+      .show("axis", !m_axi)
+      .show("reuse", reuse);
   return v;
 }
 
@@ -234,6 +235,23 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectN
       .set("out_depth", tb_batch * hw::ceil_div(m.n_out, out_lanes))
       .set("tb_batch", tb_batch);
   return fill_firmware("bcnn_top.cpp", v);
+}
+
+// The reuse architecture's controller (templates/firmware/bcnn_top_reuse.cpp).
+std::string bcnn_top_reuse_cpp(const QuantizedModel& m, const ReusePlan& plan, const DesignEstimate& e) {
+  hw::TemplateValues v = firmware_values(m, e, true);
+  // The test bench's call of tb_batch images runs ceil(tb_batch / B) batches.
+  const int in_beats = static_cast<int>(hw::ceil_div(m.n_in, values_per_beat(e.axi_bits, m.input.width)));
+  const int out_beats =
+      static_cast<int>(hw::ceil_div(m.n_out, values_per_beat(e.axi_bits, result_format(m).width)));
+  v.set("in_depth", tb_batch * in_beats)
+      .set("out_depth", tb_batch * out_beats)
+      .set("tb_batches", (tb_batch + plan.batch - 1) / plan.batch)
+      // Pragma arguments as literals: HLS does not expand macros inside _Pragma strings.
+      .set("reuse_batch", plan.batch)
+      .set("reuse_steps", static_cast<int>(std::max<std::size_t>(plan.layers.size(), 1)))
+      .set("reuse_params", static_cast<std::int64_t>(plan.params.size()));
+  return fill_firmware("bcnn_top_reuse.cpp", v);
 }
 
 std::string parameters_h(const QuantizedModel& m, const std::vector<hw::ProjectNames>& names,
@@ -302,6 +320,8 @@ json estimate_json(const DesignEstimate& e) {
           {"axi_bits", e.axi_bits},
           {"input_values_per_beat", e.input_values_per_beat},
           {"result_values_per_beat", e.result_values_per_beat},
+          {"architecture", architecture_name(e.architecture)},
+          {"batch", e.batch},
           {"stages", stages},
           {"total", {{"dsp", e.total.dsp}, {"bram18k", e.total.bram18}, {"lut", e.total.lut}, {"ff", e.total.ff}}},
           {"utilization", {{"dsp", e.dsp_fraction}, {"bram18k", e.bram_fraction}, {"lut", e.lut_fraction},
@@ -432,7 +452,7 @@ std::string report_md(const ProjectSpec& spec, const TbData& tb) {
       .set("FIXED_ACCURACY", accuracy_percent(tb.fixed_accuracy))
       .show("FLOAT", tb.float_accuracy >= 0)
       .set("FLOAT_ACCURACY", accuracy_percent(tb.float_accuracy))
-      .set("LAYER_TABLE", format_table(m, true))
+      .set("LAYER_TABLE", format_table(m, true, spec.reuse == nullptr))
       .show("CALIBRATION", spec.report != nullptr)
       .set("ESTIMATE_TABLE", estimate_table(e, true));
   const PowerModel power_model = power_model_for(e.part);
@@ -474,14 +494,14 @@ std::string readme(const ProjectSpec& spec, const TbData& tb) {
   values.set("CLOCK_NS", number(e.clock_ns));
   values.set("INTERFACE_SHORT", m_axi ? "AXI master ports (the Vitis kernel flow)" : "AXI4-Stream ports");
   values.set("TB_IMAGES", std::to_string(tb.images));
-  values.set("LAYER_TABLE", format_table(m, true));
+  values.set("LAYER_TABLE", format_table(m, true, spec.reuse == nullptr));
   values.set("ESTIMATE_TABLE", estimate_table(e, true));
   values.set("FIT", fit);
   values.set("N_IN", std::to_string(m.n_in));
   values.set("N_OUT", std::to_string(m.n_out));
   values.set("EXPORT_DESCRIPTION", m_axi ? "export a Vitis kernel (.xo)" : "export a Vivado IP (ip_catalog)");
   values.set("FLOW_TARGET", m_axi ? "vitis" : "vivado");
-  values.show("M_AXI", m_axi).show("AXIS", !m_axi);
+  values.show("M_AXI", m_axi && spec.reuse == nullptr).show("AXIS", !m_axi).show("REUSE", spec.reuse != nullptr);
   values.set("INPUT_FORMAT", format_name(m.input));
   values.set("INPUT_WORD", word_type(m.input.width));
   values.set("RESULT_FORMAT", format_name(result));
@@ -525,7 +545,7 @@ std::string c_identifier(const std::string& name) {
   return id;
 }
 
-std::string format_table(const QuantizedModel& m, bool markdown) {
+std::string format_table(const QuantizedModel& m, bool markdown, bool show_parallelism) {
   // The columns every table has, then the kinds' own cells (hw::HwLayer::table_cells) in the
   // usual order; a kind's cell without a place here gets a column before "parallelism".
   std::vector<std::string> header{"layer", "type", "n_in", "n_out", "block", "in", "out", "spec", "weight",
@@ -536,6 +556,7 @@ std::string format_table(const QuantizedModel& m, bool markdown) {
     for (const auto& [column, text] : layer_cells.back())
       if (std::find(header.begin(), header.end(), column) == header.end()) header.insert(header.end() - 1, column);
   }
+  if (!show_parallelism) header.pop_back();
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> input_row(header.size());
   input_row[0] = "input";
@@ -585,6 +606,20 @@ std::string estimate_table(const DesignEstimate& e, bool markdown) {
                                   "II (cycles)"},
                                  rows, markdown);
   char buffer[256];
+  if (e.architecture == Architecture::reuse) {
+    // One engine set, the layers one after another on a batch (hls/reuse.h).
+    std::snprintf(buffer, sizeof buffer,
+                  "%sArchitecture reuse, batch %d: at %.6g ns (%.6g MHz), %s cycles = %.2f us per batch; "
+                  "%d x clock / cycles = %.6g images/s.\n",
+                  markdown ? "\n" : "", e.batch, e.clock_ns, 1000.0 / e.clock_ns,
+                  with_commas(e.latency_cycles).c_str(), e.latency_us, e.batch, e.images_per_s);
+    out += buffer;
+    std::snprintf(buffer, sizeof buffer, "%sThe slowest step is %s; the most used resource is %s (%.1f%%).\n",
+                  markdown ? "\n" : "", e.bottleneck_stage.c_str(), e.busiest_resource.c_str(),
+                  100 * e.busiest_fraction);
+    out += buffer;
+    return out;
+  }
   std::snprintf(buffer, sizeof buffer,
                 "%sAt %.6g ns (%.6g MHz): latency %s cycles = %.2f us per image; II %s cycles = %.6g images/s.\n",
                 markdown ? "\n" : "", e.clock_ns, 1000.0 / e.clock_ns, with_commas(e.latency_cycles).c_str(),
@@ -671,13 +706,22 @@ ProjectSummary write_project(const ProjectSpec& spec) {
       if (f.path.substr(0, prefix.size()) == prefix)
         w.write("firmware/bcnn_hls/" + std::string(f.path.substr(prefix.size())), f.text);
     }
-    w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, e)));
-    w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top.h", firmware_values(m, e)));
-    w.write("firmware/bcnn_top.cpp", bcnn_top_cpp(m, names, e));
-    w.write("firmware/parameters.h", parameters_h(m, names, e));
-    for (std::size_t i = 0; i < m.layers.size(); ++i) {
-      const std::string tables = hw::hw_layer_of(m.layers[i]).parameter_tables(m.layers[i], names[i]);
-      if (!tables.empty()) w.write("firmware/weights/" + names[i].id + ".h", tables);
+    if (spec.reuse) {
+      // The reuse architecture: one engine set, its schedule and the flat parameter table.
+      w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, e, true)));
+      w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top_reuse.h", firmware_values(m, e, true)));
+      w.write("firmware/bcnn_top.cpp", bcnn_top_reuse_cpp(m, *spec.reuse, e));
+      w.write("firmware/reuse_layers.h", reuse_layers_h(*spec.reuse));
+      w.write("firmware/weights/params_flat.h", reuse_params_h(*spec.reuse));
+    } else {
+      w.write("firmware/defines.h", fill_firmware("defines.h", firmware_values(m, e)));
+      w.write("firmware/bcnn_top.h", fill_firmware("bcnn_top.h", firmware_values(m, e)));
+      w.write("firmware/bcnn_top.cpp", bcnn_top_cpp(m, names, e));
+      w.write("firmware/parameters.h", parameters_h(m, names, e));
+      for (std::size_t i = 0; i < m.layers.size(); ++i) {
+        const std::string tables = hw::hw_layer_of(m.layers[i]).parameter_tables(m.layers[i], names[i]);
+        if (!tables.empty()) w.write("firmware/weights/" + names[i].id + ".h", tables);
+      }
     }
     // Test bench, host, builds.
     w.write("tb/bcnn_tb.cpp", hw::template_file("templates/tb/bcnn_tb.cpp"));

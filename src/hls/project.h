@@ -11,6 +11,7 @@
 
 #include "data/dataset.h"
 #include "hls/estimate.h"
+#include "hls/reuse.h"
 #include "net/network.h"
 #include "quant/quantize.h"
 
@@ -31,6 +32,8 @@ struct ProjectSpec {
   int tb_images = -1;
   // The float network, for the float accuracy on the same images in the reports (may be null).
   Network* network = nullptr;
+  // The reuse architecture's plan (hls/reuse.h); null for the dataflow design.
+  const ReusePlan* reuse = nullptr;
 };
 
 struct ProjectSummary {
@@ -49,8 +52,9 @@ void check_output_dir(const std::string& output_dir, bool force);
 // output path that is not a directory, or any file that cannot be written.
 ProjectSummary write_project(const ProjectSpec& spec);
 
-// The table of layers and their formats that bcnn-compile prints and the README shows.
-std::string format_table(const QuantizedModel& model, bool markdown);
+// The table of layers and their formats that bcnn-compile prints and the README shows; without
+// the parallelism column for the reuse architecture, whose one engine set has no per-layer knobs.
+std::string format_table(const QuantizedModel& model, bool markdown, bool show_parallelism = true);
 // The estimate: one row per dataflow stage, totals, the part's capacity and the fit warnings.
 std::string estimate_table(const DesignEstimate& estimate, bool markdown);
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/error.h"
 #include "hw/exact.h"
 #include "hw/fft_stage.h"
 #include "hw/fixed_format.h"
@@ -128,6 +129,52 @@ std::vector<std::int64_t> HwBcDense::emulate(const QuantLayer& q, const std::vec
     }
   }
   return out;
+}
+
+// bcnn_hls::reuse_bc_dense_layer: the conversions of emulate() above, each in 62 bits.
+bool HwBcDense::reuse_step(const QuantLayer& q, ReuseStep& step) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(q);
+  const int k = bc.block;
+  step.op = ReuseStep::Op::bc_dense;
+  step.block = k;
+  step.p = bc.p;
+  step.q = bc.q;
+  step.spec = bc.spec;
+  step.weight = bc.weight;
+  step.acc = bc.acc;
+  step.ifft = bc.ifft;
+  step.bias = bc.bias;
+  step.twiddle = bc.twiddle;
+  step.weights.resize(2 * bc.weight_re.size());
+  for (std::size_t w = 0; w < bc.weight_re.size(); ++w) {
+    step.weights[2 * w] = bc.weight_re[w];
+    step.weights[2 * w + 1] = bc.weight_im[w];
+  }
+  step.biases = bc.bias_raw;
+  step.twiddles = bc.twiddle_re;
+  step.twiddles.insert(step.twiddles.end(), bc.twiddle_im.begin(), bc.twiddle_im.end());
+
+  using bcnn_hls::product_format;
+  using bcnn_hls::sum_format;
+  require_reuse_convert(q, q.in, bc.spec, "spec_t(x)");
+  if (bc.twiddle.fraction_bits() < 0)
+    throw Error("--architecture reuse: layer '" + q.name + "' (bc_dense): twiddle: expected a format with 0 or more "
+                "fraction bits, found " + std::to_string(bc.twiddle.fraction_bits()));
+  for (const auto& [data, name] : {std::pair{bc.spec, std::string("forward")}, std::pair{bc.ifft, std::string("inverse")}}) {
+    const FixedFormat product = product_format(data, bc.twiddle);
+    const FixedFormat butterfly = sum_format(data, sum_format(product, product));
+    require_reuse_width(q, butterfly, "the " + name + " FFT butterfly a + b * w");
+    require_reuse_convert(q, butterfly, data, "the " + name + " FFT butterfly's conversion");
+  }
+  const FixedFormat product = product_format(bc.weight, bc.spec);
+  const FixedFormat mac = sum_format(bc.acc, sum_format(product, product));
+  require_reuse_width(q, mac, "acc + W * X'");
+  require_reuse_convert(q, mac, bc.acc, "acc_t(acc + W * X')");
+  require_reuse_convert(q, bc.acc, bc.ifft, "ifft_t(acc)");
+  const FixedFormat output = sum_format(product_format(bc.ifft, block_scale_format(k)), bc.bias);
+  require_reuse_width(q, output, "y * K + bias");
+  require_reuse_convert(q, output, q.out, "out_t(y * K + bias)");
+  return true;
 }
 
 void HwBcDense::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {

@@ -25,6 +25,7 @@ class HwBcDense : public HwLayer {
 
   void validate(const QuantLayer& q) const override;
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+  bool reuse_step(const QuantLayer& q, ReuseStep& step) const override;
 
   std::vector<std::string> knob_names() const override { return spectral_knob_names(); }
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;

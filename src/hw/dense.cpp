@@ -105,6 +105,23 @@ std::vector<std::int64_t> HwDense::emulate(const QuantLayer& q, const std::vecto
   return out;
 }
 
+// bcnn_hls::reuse_dense_layer: acc_t(bias), acc_t(acc + w x), out_t(acc), in 62 bits.
+bool HwDense::reuse_step(const QuantLayer& q, ReuseStep& step) const {
+  const DenseParams& d = params_of<DenseParams>(q);
+  step.op = ReuseStep::Op::dense;
+  step.weight = d.weight;
+  step.acc = d.acc;
+  step.bias = d.bias;
+  step.weights = d.weights;
+  step.biases = d.bias_raw;
+  require_reuse_convert(q, d.bias, d.acc, "acc_t(bias)");
+  const FixedFormat sum = bcnn_hls::sum_format(d.acc, bcnn_hls::product_format(d.weight, q.in));
+  require_reuse_width(q, sum, "acc + w * x");
+  require_reuse_convert(q, sum, d.acc, "acc_t(acc + w * x)");
+  require_reuse_convert(q, d.acc, q.out, "out_t(acc)");
+  return true;
+}
+
 // Each output's n_in products take R cycles on ceil(n_in / R) multipliers.
 void HwDense::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
   DenseParams& d = params_of<DenseParams>(q);

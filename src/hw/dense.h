@@ -23,6 +23,7 @@ class HwDense : public HwLayer {
 
   void validate(const QuantLayer& q) const override;
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+  bool reuse_step(const QuantLayer& q, ReuseStep& step) const override;
 
   std::vector<std::string> knob_names() const override { return {"reuse"}; }
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;

@@ -18,6 +18,7 @@
 
 #include "hls/estimate.h"
 #include "hw/quant_context.h"
+#include "hw/reuse_step.h"
 #include "hw/template_writer.h"
 #include "layers/layer.h"
 #include "quant/quantize.h"
@@ -98,6 +99,12 @@ class HwLayer {
   // whose `lanes` matter on pixel streams): balance() sets the cheapest knobs within target_ii.
   virtual bool balanced_by_default() const { return false; }
   virtual void balance(QuantLayer& /*q*/, const FpgaPart& /*part*/, std::int64_t /*target_ii*/) const {}
+
+  // --- the reuse architecture (hw/reuse_step.h, bcnn_hls/reuse.h) ---------------------------------
+  // Fills `step`: the shared engine that computes q, its formats and its parameters in the
+  // engine's order; checks that its exact intermediates fit the engines' 62 bits (throws naming
+  // the layer). False: the kind has no engine in the reuse architecture.
+  virtual bool reuse_step(const QuantLayer& /*q*/, ReuseStep& /*step*/) const { return false; }
 
   // --- the generated project ----------------------------------------------------------------------
   // Cells of the layer table (columns block, spec, weight, acc, ifft, bias, parallelism); absent

@@ -21,4 +21,10 @@ std::vector<std::int64_t> HwPassThrough::emulate(const QuantLayer& q, const std:
   return out;
 }
 
+bool HwPassThrough::reuse_step(const QuantLayer& q, ReuseStep& step) const {
+  if (has_hardware(q) || !(q.in == q.out)) return false;
+  step.op = ReuseStep::Op::pass;
+  return true;
+}
+
 }  // namespace bcnn::hw

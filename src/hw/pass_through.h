@@ -14,6 +14,8 @@ class HwPassThrough : public HwLayer {
   void validate(const QuantLayer& q) const override;
   // out_t(in), a plain copy when the formats are equal.
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+  // A pass (no engine) when the layer has no hardware and in and out are one format.
+  bool reuse_step(const QuantLayer& q, ReuseStep& step) const override;
   std::optional<Port> input_port() const override { return std::nullopt; }
   bool has_hardware(const QuantLayer& /*q*/) const override { return false; }
   std::string config_struct(const QuantLayer& /*q*/, const ProjectNames& /*names*/) const override { return {}; }

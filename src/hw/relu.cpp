@@ -35,6 +35,13 @@ std::vector<std::int64_t> HwRelu::emulate(const QuantLayer& q, const std::vector
   return out;
 }
 
+bool HwRelu::reuse_step(const QuantLayer& q, ReuseStep& step) const {
+  step.op = ReuseStep::Op::relu;
+  require_reuse_width(q, q.in, "in");
+  require_reuse_convert(q, q.in, q.out, "out_t(x)");
+  return true;
+}
+
 void HwRelu::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
   int lanes = relu_lanes(q);
   apply_lanes(p, q, lanes);

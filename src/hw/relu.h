@@ -19,6 +19,7 @@ class HwRelu : public HwLayer {
                 const std::optional<FixedFormat>& out_override) const override;
   void validate(const QuantLayer& q) const override;
   std::vector<std::int64_t> emulate(const QuantLayer& q, const std::vector<std::int64_t>& in) const override;
+  bool reuse_step(const QuantLayer& q, ReuseStep& step) const override;
 
   std::vector<std::string> knob_names() const override { return {"lanes"}; }
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;

@@ -735,7 +735,7 @@ TEST_CASE("hls kernel stream: fixed-capacity FIFO") {
 TEST_CASE("hls kernel headers: only the synthesizable subset") {
   // No heap, no exceptions, no standard library (and so no STL containers) in the kernels.
   const std::regex forbidden(R"(\bnew\b|\bdelete\b(?!\s*;)|malloc|\bfree\(|\bthrow\b|\btry\b|\bcatch\b|std::|#include\s*<[a-z_]+>)");
-  for (const char* name : {"fft.h", "bc_dense.h", "dense.h", "relu.h", "argmax.h", "stream.h", "bcnn_hls.h"}) {
+  for (const char* name : {"fft.h", "bc_dense.h", "dense.h", "relu.h", "argmax.h", "stream.h", "reuse.h", "bcnn_hls.h"}) {
     CAPTURE(name);
     std::ifstream file(std::string(BCNN_SOURCE_DIR) + "/fpga/include/bcnn_hls/" + name);
     REQUIRE(file.good());

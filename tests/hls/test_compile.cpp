@@ -1109,3 +1109,127 @@ TEST_CASE("bcnn-eval --hls: the project's C simulation over the whole test set e
   CHECK(bad_precision.status == 1);
   CHECK(contains(bad_precision.err, "--precision: impossible width 99"));
 }
+
+// --- the reuse architecture (hls/reuse.h, bcnn_hls/reuse.h) -------------------------------------
+
+// Two bc_dense layers with different blocks (16 and 8: the engine's K changes at run time, and
+// fc2's 24 outputs are cut from 3 blocks of 8), relu, dropout, a dense layer.
+json layers_reuse_mlp() {
+  return json::array({{{"type", "flatten"}, {"name", "flatten"}},
+                      {{"type", "bc_dense"}, {"name", "fc1"}, {"units", 32}, {"block", 16}},
+                      {{"type", "relu"}, {"name", "relu1"}},
+                      {{"type", "dropout"}, {"name", "drop1"}, {"rate", 0.25}},
+                      {{"type", "bc_dense"}, {"name", "fc2"}, {"units", 20}, {"block", 8}},
+                      {{"type", "relu"}, {"name", "relu2"}},
+                      {{"type", "dense"}, {"name", "fc3"}, {"units", 10}}});
+}
+
+TEST_CASE("bcnn-compile --architecture reuse: one engine set on batches, C simulation bit-identical to the emulator") {
+  TempDir tmp("compile-reuse");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 100, 40);
+  const SavedModel model = save_model_with(tmp.file("model.h5"), layers_reuse_mlp(), data);
+  const std::string project = tmp.file("project");
+  // 23 images in batches of 5: the last batch is partial.
+  const ToolResult compiled = run_compile({model.path, "-o", project, "--tb-images", "23", "--architecture", "reuse",
+                                           "--reuse-batch", "5", "--part", "xc7z020clg400-1"},
+                                          tmp.str());
+  INFO(compiled.command, "\nstdout:\n", compiled.out, "\nstderr:\n", compiled.err);
+  REQUIRE(compiled.status == 0);
+  CHECK(contains(compiled.out, "architecture reuse, batch 5"));
+  CHECK(contains(compiled.out, "Architecture reuse, batch 5"));
+  CHECK(!contains(compiled.err, "warning"));  // fits the smallest part
+  for (const char* file : {"firmware/bcnn_top.cpp", "firmware/bcnn_top.h", "firmware/defines.h",
+                           "firmware/reuse_layers.h", "firmware/weights/params_flat.h", "firmware/bcnn_hls/reuse.h",
+                           "tb/bcnn_tb.cpp", "host/host.cpp", "CMakeLists.txt", "report.json", "README.md"})
+    CHECK_MESSAGE(fs::exists(fs::path(project) / file), "missing " << file);
+  CHECK(!fs::exists(fs::path(project) / "firmware/parameters.h"));  // no per-layer engines
+
+  // The descriptor table: one step per layer with an engine (dropout and flatten have none).
+  const std::string layers_h = read_text(project + "/firmware/reuse_layers.h");
+  CHECK(contains(layers_h, "#define BCNN_REUSE_BATCH 5 "));
+  CHECK(contains(layers_h, "#define BCNN_REUSE_MAX_K 16 "));
+  CHECK(contains(layers_h, "#define BCNN_REUSE_STEPS 5 "));
+  CHECK(!contains(layers_h, "// drop1"));
+  // The parameter table holds every layer's parameters: fc1 p = 2, q = 49, 9 bins, re and im, 32
+  // biases, 8 + 8 twiddles; fc2 p = 3, q = 4, 5 bins, 20 biases, 4 + 4 twiddles; fc3 10 x 20 + 10.
+  const long long params = 2 * 2 * 49 * 9 + 32 + 16 + 2 * 3 * 4 * 5 + 20 + 8 + 10 * 20 + 10;
+  CHECK(contains(layers_h, "#define BCNN_REUSE_PARAMS " + std::to_string(params) + " "));
+
+  const json report = json::parse(read_text(project + "/report.json"));
+  CHECK(report["estimate"]["architecture"] == "reuse");
+  CHECK(report["estimate"]["batch"] == 5);
+  CHECK(report["estimate"]["fits"] == true);
+  CHECK(report["estimate"]["total"]["dsp"].get<int>() > 0);
+  // images/s = batch x clock / cycles per batch.
+  const double cycles = report["estimate"]["ii_cycles"].get<double>();
+  CHECK(report["estimate"]["images_per_s"].get<double>() == doctest::Approx(5 * 2e8 / cycles));
+
+  const ToolResult built = run_shell("cmake -S project -B project/build -DCMAKE_BUILD_TYPE=Release >/dev/null && "
+                                     "cmake --build project/build -j2 2>&1",
+                                     tmp.str());
+  INFO("build:\n", built.out, built.err);
+  REQUIRE(built.status == 0);
+  CHECK_MESSAGE(!contains(built.out, "warning"), "the generated project builds with warnings");
+  const ToolResult tb = run_tool(project + "/build/bcnn_tb", {project + "/tb_data"}, tmp.str());
+  INFO("bcnn_tb:\n", tb.out, tb.err);
+  CHECK(tb.status == 0);
+  CHECK(contains(tb.out, "23 images, 23 bit-identical to bcnn's FixedEmulator, 0 mismatched"));
+  CHECK(contains(tb.out, "heap allocations during bcnn_top: 0"));
+  CHECK(contains(tb.out, "PASS"));
+  CHECK(read_rows(project + "/tb_data/csim_results.txt") == read_rows(project + "/tb_data/expected.txt"));
+  const ToolResult host = run_tool(project + "/build/bcnn_host_sw_emu", {"--tb-data", project + "/tb_data", "--batch", "7"},
+                                   tmp.str());
+  INFO("bcnn_host_sw_emu:\n", host.out, host.err);
+  CHECK(host.status == 0);
+  CHECK(contains(host.out, "23 of 23 images bit-identical"));
+
+  // A batch too large for the part: the warning names the reuse architecture's knob.
+  const ToolResult large = run_compile({model.path, "-o", tmp.file("large"), "--tb-images", "2", "--architecture",
+                                        "reuse", "--reuse-batch", "1024", "--part", "xc7z020clg400-1"},
+                                       tmp.str());
+  INFO(large.command, "\nstderr:\n", large.err);
+  CHECK(large.status == 0);
+  CHECK(contains(large.err, "DOES NOT FIT on xc7z020clg400-1: BRAM18K"));
+  CHECK(contains(large.err, "lower --reuse-batch"));
+}
+
+TEST_CASE("bcnn-compile --architecture reuse: refused kinds and options end in one clear message, status 1, no project") {
+  TempDir tmp("compile-reuse-errors");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 60, 10);
+  const std::string work = tmp.file("work");
+  fs::create_directories(work);
+  const std::string out = work + "/project";
+  auto expect_failure = [&](const std::vector<std::string>& args, const std::vector<std::string>& parts) {
+    const auto before = list_tree(work);
+    const ToolResult r = run_compile(args, work);
+    INFO(r.command, "\nstderr:\n", r.err, "\nstdout:\n", r.out);
+    CHECK(r.signal == 0);
+    CHECK(r.status == 1);
+    CHECK(lines_with(r.err, "error:").size() == 1);
+    for (const auto& part : parts) CHECK_MESSAGE(contains(r.err, part), "stderr lacks: " << part);
+    CHECK(list_tree(work) == before);  // no project, no temporary directory
+    CHECK(!fs::exists(out));
+  };
+  SUBCASE("a kind without an engine: conv2d") {
+    const SavedModel cnn = save_model_with(tmp.file("cnn.h5"), layers_cnn(), data);
+    expect_failure({cnn.path, "-o", out, "--architecture", "reuse"},
+                   {"--architecture reuse: layer 'conv1' (conv2d)", "expected one of the kinds the reuse engines compute",
+                    "found conv2d", "--architecture dataflow"});
+  }
+  SUBCASE("an exact intermediate above 62 bits") {
+    const SavedModel mlp = save_model_with(tmp.file("mlp.h5"), layers_reuse_mlp(), data);
+    expect_failure({mlp.path, "-o", out, "--architecture", "reuse", "--layer-precision", "fc3.acc=ap_fixed<62, 30>"},
+                   {"--architecture reuse: layer 'fc3' (dense)", "acc + w * x", "at most 62"});
+  }
+  SUBCASE("options of the other architecture or interface") {
+    const SavedModel mlp = save_model_with(tmp.file("mlp.h5"), layers_reuse_mlp(), data);
+    expect_failure({mlp.path, "-o", out, "--architecture", "reuse", "--interface", "axis"},
+                   {"--architecture reuse: expected --interface m_axi", "found --interface axis"});
+    expect_failure({mlp.path, "-o", out, "--reuse-batch", "4"},
+                   {"--reuse-batch: expected --architecture reuse, found --architecture dataflow"});
+    expect_failure({mlp.path, "-o", out, "--architecture", "reuse", "--reuse-batch", "0"},
+                   {"--reuse-batch: expected 1..1024 images, found 0"});
+  }
+}

@@ -19,5 +19,6 @@
 #include "bcnn_hls/argmax.h"
 #include "bcnn_hls/stream.h"
 #include "bcnn_hls/axi.h"
+#include "bcnn_hls/reuse.h"
 
 #endif  // BCNN_HLS_H

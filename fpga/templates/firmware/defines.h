@@ -19,6 +19,10 @@
 #define BCNN_OUT_LANES {{out_lanes}}   // logits per beat
 #define BCNN_IN_BEATS {{in_beats}}    // beats per image in: ceil(BCNN_N_IN / BCNN_IN_LANES)
 #define BCNN_OUT_BEATS {{out_beats}}   // beats per image out: ceil(BCNN_N_OUT / BCNN_OUT_LANES)
+{{#reuse}}
+// The reuse architecture: bcnn_top also takes the parameter table (weights/params_flat.h).
+#define BCNN_ARCHITECTURE_REUSE 1
+{{/reuse}}
 
 // The network input and the logits.
 typedef {{input_t}} input_t;

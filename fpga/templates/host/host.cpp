@@ -26,6 +26,9 @@
 #include <vector>
 
 #include "defines.h"
+#ifdef BCNN_ARCHITECTURE_REUSE
+#include "weights/params_flat.h"
+#endif
 
 #ifdef BCNN_SW_EMU
 #include "bcnn_top.h"
@@ -133,7 +136,9 @@ class Accelerator {
   void start(int slot, const input_word_t* in, int count) {
     Slot& s = slots_[slot];
     pack_inputs(in, count, s.in.data());
-#if BCNN_INTERFACE_M_AXI
+#if defined(BCNN_ARCHITECTURE_REUSE)
+    bcnn_top(s.in.data(), s.out.data(), bcnn_params, count);
+#elif BCNN_INTERFACE_M_AXI
     bcnn_top(s.in.data(), s.out.data(), count);
 #else
     static input_stream_t in_stream;
@@ -171,13 +176,23 @@ class Accelerator {
       s.in_map = s.in_bo.map<input_beat_t*>();
       s.out_map = s.out_bo.map<result_beat_t*>();
     }
+#ifdef BCNN_ARCHITECTURE_REUSE
+    // The reuse architecture's parameter table, copied to the device once.
+    params_bo_ = xrt::bo(device_, sizeof bcnn_params, kernel_.group_id(2));
+    std::memcpy(params_bo_.map<long long*>(), bcnn_params, sizeof bcnn_params);
+    params_bo_.sync(XCL_BO_SYNC_BO_TO_DEVICE, sizeof bcnn_params, 0);
+#endif
   }
   const char* name() const { return "XRT kernel bcnn_top (two buffer sets)"; }
   void start(int slot, const input_word_t* in, int count) {
     Slot& s = slots_[slot];
     pack_inputs(in, count, s.in_map);
     s.in_bo.sync(XCL_BO_SYNC_BO_TO_DEVICE, sizeof(input_beat_t) * BCNN_IN_BEATS * count, 0);
+#ifdef BCNN_ARCHITECTURE_REUSE
+    s.run = kernel_(s.in_bo, s.out_bo, params_bo_, count);
+#else
     s.run = kernel_(s.in_bo, s.out_bo, count);
+#endif
     s.count = count;
   }
   void wait(int slot, result_word_t* out) {
@@ -199,6 +214,9 @@ class Accelerator {
   xrt::uuid uuid_;
   xrt::kernel kernel_;
   Slot slots_[2];
+#ifdef BCNN_ARCHITECTURE_REUSE
+  xrt::bo params_bo_;
+#endif
 };
 #endif
 

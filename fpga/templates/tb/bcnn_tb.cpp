@@ -31,6 +31,9 @@
 #endif
 
 #include "bcnn_top.h"
+#ifdef BCNN_ARCHITECTURE_REUSE
+#include "weights/params_flat.h"
+#endif
 
 // --- heap allocations during bcnn_top ------------------------------------------------------------
 static std::atomic<long> heap_allocations(0);
@@ -104,7 +107,11 @@ void run_images(const input_word_t* in_words, result_word_t* out_words, int coun
         in_beats[static_cast<std::size_t>(b) * BCNN_IN_BEATS + i / BCNN_IN_LANES].lanes[i % BCNN_IN_LANES] =
             i < BCNN_N_IN ? in_words[static_cast<std::size_t>(first + b) * BCNN_N_IN + i] : input_word_t(0);
     counting_allocations = true;
+#ifdef BCNN_ARCHITECTURE_REUSE
+    bcnn_top(in_beats.data(), out_beats.data(), bcnn_params, n);
+#else
     bcnn_top(in_beats.data(), out_beats.data(), n);
+#endif
     counting_allocations = false;
     for (int b = 0; b < n; ++b) {
       bool padding_zero = true;
