@@ -171,9 +171,10 @@ int main(int argc, char** argv) {
       const auto part = bcnn::find_fpga_part(part_name);
       if (!part) throw bcnn::Error("--part: expected one of " + known_parts() + ", found \"" + part_name + "\"");
       const bcnn::HlsInterface ports = interface == "axis" ? bcnn::HlsInterface::axis : bcnn::HlsInterface::m_axi;
-      // The parallelism is chosen with --axi-bits, or the widest default; without --axi-bits the
-      // width is chosen after it (choose_axi_bits).
+      // The parallelism is chosen with --axi-bits; without it, each candidate design is estimated
+      // with the ports choose_axi_bits gives it, and the width is chosen for the final one.
       bcnn::HlsPorts hls_interface(ports, axi_bits.value_or(bcnn::default_axi_bits));
+      hls_interface.auto_width = !axi_bits;
       if (axi_bits) bcnn::check_axi_bits(*axi_bits, 8, 8);  // the range now; the word widths once the formats are known
       const bool reuse = architecture == "reuse";
       if (reuse_batch && !reuse)

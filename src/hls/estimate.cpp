@@ -273,6 +273,14 @@ void check_fit(DesignEstimate& d) {
 
 namespace {
 
+// The design's estimate with its ports: with auto_width, the ports choose_axi_bits gives it.
+DesignEstimate estimate_with_ports(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
+                                   const HlsPorts& ports) {
+  if (!ports.auto_width) return estimate_design(model, part, clock_ns, ports);
+  return estimate_design(model, part, clock_ns,
+                         HlsPorts(ports.interface, choose_axi_bits(model, part, clock_ns, ports.interface)));
+}
+
 // Each layer's cheapest parallelism for target_ii (the layers in `fixed_layers` keep theirs); the
 // warnings say which stages cannot reach it (at `images_per_s`, for the message).
 std::vector<std::string> choose_for_ii(QuantizedModel& model, const FpgaPart& part, double clock_ns,
@@ -293,7 +301,7 @@ std::vector<std::string> choose_for_ii(QuantizedModel& model, const FpgaPart& pa
                                            [&](std::int64_t best_ii) { out_of_reach("layer " + l.name, best_ii); });
   }
   // Stages whose II no parallelism changes: the kinds without knobs and the interfaces.
-  const DesignEstimate d = estimate_design(model, part, clock_ns, ports);
+  const DesignEstimate d = estimate_with_ports(model, part, clock_ns, ports);
   for (const auto& s : d.stages) {
     const hw::HwLayer* kind = hw::find_hw_layer(s.type);
     if ((s.type == "interface" || (kind && !kind->has_parallelism())) && s.ii_cycles > target_ii)
@@ -312,12 +320,12 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
   std::vector<std::string> warnings =
       choose_for_ii(chosen, part, clock_ns, ports, target_ii, images_per_s, fixed_layers);
   // Out of reach: the slowest stage sets the II, and the other layers need no more than that.
-  const std::int64_t reachable_ii = estimate_design(chosen, part, clock_ns, ports).ii_cycles;
+  const std::int64_t reachable_ii = estimate_with_ports(chosen, part, clock_ns, ports).ii_cycles;
   if (reachable_ii > target_ii) {
     chosen = model;
     choose_for_ii(chosen, part, clock_ns, ports, reachable_ii, images_per_s, fixed_layers);
   }
-  if (routable(estimate_design(chosen, part, clock_ns, ports))) {
+  if (routable(estimate_with_ports(chosen, part, clock_ns, ports))) {
     model = std::move(chosen);
     return warnings;
   }
@@ -329,10 +337,16 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
   for (;;) {
     trial = model;
     choose_for_ii(trial, part, clock_ns, ports, fit, images_per_s, fixed_layers);
-    if (routable(estimate_design(trial, part, clock_ns, ports))) break;
+    if (routable(estimate_with_ports(trial, part, clock_ns, ports))) break;
     no_fit = fit;
     if (fit > (std::int64_t{1} << 40)) {  // nothing fits: keep the target's design and say so
       model = std::move(chosen);
+      char buffer[256];
+      std::snprintf(buffer, sizeof buffer,
+                    "--target-images-per-s %.6g: even the cheapest design uses more than 80%% of a resource of %s; "
+                    "compiled the target's design",
+                    images_per_s, part.name.c_str());
+      warnings.push_back(buffer);
       return warnings;
     }
     fit *= 2;
@@ -341,13 +355,13 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
     const std::int64_t middle = no_fit + (fit - no_fit) / 2;
     trial = model;
     choose_for_ii(trial, part, clock_ns, ports, middle, images_per_s, fixed_layers);
-    if (routable(estimate_design(trial, part, clock_ns, ports)))
+    if (routable(estimate_with_ports(trial, part, clock_ns, ports)))
       fit = middle;
     else
       no_fit = middle;
   }
   choose_for_ii(model, part, clock_ns, ports, fit, images_per_s, fixed_layers);
-  const DesignEstimate d = estimate_design(model, part, clock_ns, ports);
+  const DesignEstimate d = estimate_with_ports(model, part, clock_ns, ports);
   char buffer[320];
   std::snprintf(buffer, sizeof buffer,
                 "--target-images-per-s %.6g does not fit %s within 80%% of every resource: the fastest design "
@@ -365,7 +379,7 @@ void balance_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns
   auto is_balanced = [&](const QuantLayer& l) {
     return hw::hw_layer_of(l).balanced_by_default() && !is_fixed(fixed_layers, l.name);
   };
-  const DesignEstimate d = estimate_design(model, part, clock_ns, ports);
+  const DesignEstimate d = estimate_with_ports(model, part, clock_ns, ports);
   std::int64_t target_ii = 0;
   for (const auto& s : d.stages) {
     bool balanced = false;

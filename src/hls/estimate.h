@@ -24,6 +24,9 @@ constexpr int default_axi_bits = 512;
 struct HlsPorts {
   HlsInterface interface = HlsInterface::m_axi;
   int axi_bits = default_axi_bits;
+  // No --axi-bits: the parallelism search and the balancing estimate each design with the ports
+  // choose_axi_bits gives it (axi_bits is then only a placeholder).
+  bool auto_width = false;
   // Implicit from an HlsInterface alone: the default width.
   HlsPorts(HlsInterface i = HlsInterface::m_axi, int bits = default_axi_bits) : interface(i), axi_bits(bits) {}
 };
