@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 #ifdef BCNN_TB_THREADS
+#include <pthread.h>
+
 #include <thread>
 #endif
 
@@ -163,6 +165,39 @@ void run_images(const input_word_t* in_words, result_word_t* out_words, int coun
 #endif
 }
 
+#ifdef BCNN_TB_THREADS
+// A worker thread of the test bench: run_images over its share of a chunk.
+struct Worker {
+  const input_word_t* in_words;
+  result_word_t* out_words;
+  int count, batch;
+  std::atomic<long>* stream_errors;
+  pthread_t thread;
+};
+
+void* run_worker(void* arg) {
+  Worker& w = *static_cast<Worker*>(arg);
+  run_images(w.in_words, w.out_words, w.count, w.batch, *w.stream_errors);
+  return nullptr;
+}
+
+// Starts w's thread with a large stack: glibc keeps a thread's static TLS (the C simulation's
+// FIFOs are `static thread_local`, a whole feature map each) at the top of its stack, so the
+// default 8 MB would leave a CNN no stack at all. The memory is reserved, not touched.
+void start_worker(Worker& w) {
+  constexpr std::size_t stack_bytes = std::size_t{1} << 30;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, stack_bytes);
+  const int error = pthread_create(&w.thread, &attr, run_worker, &w);
+  pthread_attr_destroy(&attr);
+  if (error != 0) {
+    std::fprintf(stderr, "bcnn_tb: error: cannot start a thread (%d); run with BCNN_TB_THREADS=1\n", error);
+    std::exit(1);
+  }
+}
+#endif
+
 int thread_count() {
 #ifdef BCNN_TB_THREADS
   const char* env = std::getenv("BCNN_TB_THREADS");
@@ -228,16 +263,19 @@ int main(int argc, char** argv) {
 #ifdef BCNN_TB_THREADS
     if (threads > 1) {
       // Each thread takes an equal share of the chunk (a multiple of batch_per_call).
-      std::vector<std::thread> workers;
+      std::vector<Worker> workers(threads);
       const int share = (count + threads - 1) / threads;
+      int started = 0;
       for (int t = 0; t < threads; ++t) {
         const int first = t * share, n = count - first < share ? count - first : share;
         if (n <= 0) break;
-        workers.emplace_back(run_images, in_words.data() + static_cast<std::size_t>(first) * BCNN_N_IN,
-                             out_words.data() + static_cast<std::size_t>(first) * BCNN_N_OUT, n, batch_per_call,
-                             std::ref(stream_errors));
+        workers[t] = {in_words.data() + static_cast<std::size_t>(first) * BCNN_N_IN,
+                      out_words.data() + static_cast<std::size_t>(first) * BCNN_N_OUT, n, batch_per_call,
+                      &stream_errors, {}};
+        start_worker(workers[t]);
+        ++started;
       }
-      for (auto& w : workers) w.join();
+      for (int t = 0; t < started; ++t) pthread_join(workers[t].thread, nullptr);
     } else {
       run_images(in_words.data(), out_words.data(), count, batch_per_call, stream_errors);
     }
