@@ -324,20 +324,8 @@ SpectralProcesses processes_of(const QuantLayer& l, const FpgaPart& part) {
 
 StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) const {
   const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
-  StageEstimate s;
-  s.name = l.name;
-  s.type = "bc_conv2d";
-  s.parallelism = spectral_parallelism(bc);
-  s.assumes = spectral_assumes(bc);
-  // Three dataflow processes: the layer takes a new image every max(process) cycles.
-  const SpectralProcesses processes = processes_of(l, part);
-  const Phase forward = processes.forward(bc), mac = processes.mac(bc), inverse = processes.inverse(bc);
-  s.latency_cycles = call_overhead + forward.cycles + mac.cycles + inverse.cycles;
-  s.ii_cycles = call_overhead + std::max({forward.cycles, mac.cycles, inverse.cycles});
+  StageEstimate s = spectral_stage(l, "bc_conv2d", bc, processes_of(l, part));
   Resources& r = s.resources;
-  r += forward.resources;
-  r += mac.resources;
-  r += inverse.resources;
   // The spectral line buffer (re, im) of kernel_h rows, in block_cols x bins_parallel banks; the
   // FIFOs of spectra (a row of input pixels) and of Y' (a row of output pixels) between the
   // processes.

@@ -212,20 +212,7 @@ Resources spectral_channels(const BcDenseParams& bc) {
 
 StageEstimate HwBcDense::estimate(const QuantLayer& l, const FpgaPart& part) const {
   const BcDenseParams& bc = params_of<BcDenseParams>(l);
-  StageEstimate s;
-  s.name = l.name;
-  s.type = "bc_dense";
-  s.parallelism = spectral_parallelism(bc);
-  s.assumes = spectral_assumes(bc);
-  // Three dataflow processes: the layer takes a new image every max(process) cycles; an image
-  // passes through all three.
-  const SpectralProcesses processes = processes_of(l, part);
-  const Phase forward = processes.forward(bc), mac = processes.mac(bc), inverse = processes.inverse(bc);
-  s.latency_cycles = call_overhead + forward.cycles + mac.cycles + inverse.cycles;
-  s.ii_cycles = call_overhead + std::max({forward.cycles, mac.cycles, inverse.cycles});
-  s.resources += forward.resources;
-  s.resources += mac.resources;
-  s.resources += inverse.resources;
+  StageEstimate s = spectral_stage(l, "bc_dense", bc, processes_of(l, part));
   s.resources += spectral_channels(bc);
   return s;
 }

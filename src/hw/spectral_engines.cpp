@@ -166,6 +166,22 @@ void choose_spectral_knobs(SpectralParams& bc, const SpectralProcesses& processe
   if (fastest > budget) out_of_reach(call_overhead + fastest);
 }
 
+StageEstimate spectral_stage(const QuantLayer& l, std::string_view type, const SpectralParams& bc,
+                             const SpectralProcesses& processes) {
+  StageEstimate s;
+  s.name = l.name;
+  s.type = std::string(type);
+  s.parallelism = spectral_parallelism(bc);
+  s.assumes = spectral_assumes(bc);
+  const Phase forward = processes.forward(bc), mac = processes.mac(bc), inverse = processes.inverse(bc);
+  s.latency_cycles = call_overhead + forward.cycles + mac.cycles + inverse.cycles;
+  s.ii_cycles = call_overhead + std::max({forward.cycles, mac.cycles, inverse.cycles});
+  s.resources += forward.resources;
+  s.resources += mac.resources;
+  s.resources += inverse.resources;
+  return s;
+}
+
 std::string spectral_parallelism(const SpectralParams& bc) {
   const int bins = bc.block / 2 + 1;
   return "fft " + fft_engine_cell(bc.block, bc.fft_units, bc.fft_lanes) + "; " + std::to_string(bc.block_rows_parallel) +

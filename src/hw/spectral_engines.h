@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hls/estimate.h"
@@ -52,6 +53,12 @@ struct SpectralProcesses {
 // the cheapest within 5% of its fastest, and out_of_reach with the slowest process's best II.
 void choose_spectral_knobs(SpectralParams& bc, const SpectralProcesses& processes, std::int64_t target_ii,
                            const std::function<void(std::int64_t)>& out_of_reach);
+
+// The stage of a block-circulant layer `l` (its name, its kind `type`): the three processes
+// estimated, latency = their sum, II = the slowest (each works on the next image as soon as it is
+// free), their resources summed; the kind adds its own memories (channels, line buffers).
+StageEstimate spectral_stage(const QuantLayer& l, std::string_view type, const SpectralParams& bc,
+                             const SpectralProcesses& processes);
 
 // The stage's parallelism description, the layer table's cell, and the generated config's
 // constants the estimate assumes (StageEstimate::assumes).

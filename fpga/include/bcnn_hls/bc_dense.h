@@ -50,20 +50,7 @@ constexpr bool bc_dense_cfg_ok() {
   static_assert(CFG::n_in >= 1 && CFG::n_out >= 1, "bcnn_hls::bc_dense: n_in and n_out must be positive");
   static_assert(CFG::p == (CFG::n_out + K - 1) / K, "bcnn_hls::bc_dense: p must be ceil(n_out / block)");
   static_assert(CFG::q == (CFG::n_in + K - 1) / K, "bcnn_hls::bc_dense: q must be ceil(n_in / block)");
-  static_assert(CFG::block_rows_parallel >= 1 && CFG::block_rows_parallel <= CFG::p,
-                "bcnn_hls::bc_dense: block_rows_parallel must be in 1..p");
-  static_assert(CFG::block_cols_parallel >= 1 && CFG::block_cols_parallel <= CFG::q,
-                "bcnn_hls::bc_dense: block_cols_parallel must be in 1..q");
-  static_assert(CFG::bins_parallel >= 1 && CFG::bins_parallel <= K / 2 + 1,
-                "bcnn_hls::bc_dense: bins_parallel must be in 1..block/2+1");
-  static_assert(CFG::fft_units >= 1 && CFG::fft_units <= fft_butterflies(K) && CFG::ifft_units >= 1 &&
-                    CFG::ifft_units <= fft_butterflies(K),
-                "bcnn_hls::bc_dense: fft_units and ifft_units must be in 1..block/2 log2(block)");
-  static_assert(CFG::fft_lanes >= 1 && CFG::fft_lanes <= CFG::q && (CFG::fft_units > 1 || CFG::fft_lanes == 1),
-                "bcnn_hls::bc_dense: fft_lanes must be in 1..q, and 1 on the serial engine");
-  static_assert(CFG::ifft_lanes >= 1 && CFG::ifft_lanes <= CFG::p &&
-                    (CFG::ifft_units > 1 || CFG::ifft_lanes == 1),
-                "bcnn_hls::bc_dense: ifft_lanes must be in 1..p, and 1 on the serial engine");
+  static_assert(spectral_knobs_ok<CFG>(), "");
   return true;
 }
 

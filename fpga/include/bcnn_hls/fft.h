@@ -69,6 +69,29 @@ inline int bit_reverse(int i) {
   return reversed;
 }
 
+// The knobs of a block-circulant kernel's engines and MAC array (bc_dense, bc_conv2d), checked:
+// CFG provides block, p, q, block_rows_parallel, bins_parallel, block_cols_parallel, fft_units,
+// fft_lanes, ifft_units, ifft_lanes.
+template <class CFG>
+constexpr bool spectral_knobs_ok() {
+  constexpr int K = CFG::block;
+  static_assert(CFG::block_rows_parallel >= 1 && CFG::block_rows_parallel <= CFG::p,
+                "bcnn_hls: block_rows_parallel must be in 1..p");
+  static_assert(CFG::block_cols_parallel >= 1 && CFG::block_cols_parallel <= CFG::q,
+                "bcnn_hls: block_cols_parallel must be in 1..q");
+  static_assert(CFG::bins_parallel >= 1 && CFG::bins_parallel <= K / 2 + 1,
+                "bcnn_hls: bins_parallel must be in 1..block/2+1");
+  static_assert(CFG::fft_units >= 1 && CFG::fft_units <= fft_butterflies(K) && CFG::ifft_units >= 1 &&
+                    CFG::ifft_units <= fft_butterflies(K),
+                "bcnn_hls: fft_units and ifft_units must be in 1..block/2 log2(block)");
+  static_assert(CFG::fft_lanes >= 1 && CFG::fft_lanes <= CFG::q && (CFG::fft_units > 1 || CFG::fft_lanes == 1),
+                "bcnn_hls: fft_lanes must be in 1..q, and 1 on the serial engine");
+  static_assert(CFG::ifft_lanes >= 1 && CFG::ifft_lanes <= CFG::p &&
+                    (CFG::ifft_units > 1 || CFG::ifft_lanes == 1),
+                "bcnn_hls: ifft_lanes must be in 1..p, and 1 on the serial engine");
+  return true;
+}
+
 namespace detail {
 
 // The second half of a radix-2 butterfly, in place: (a, b) <- ((a + t) >> 1, (a - t) >> 1). The sums
