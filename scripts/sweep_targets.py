@@ -57,7 +57,9 @@ def main():
             t, u = e["total"], e["utilization"]
             power = report.get("power", {})
             bound = e.get("bottleneck", {}).get("stage", "")
-            if "does not fit" in warnings:
+            if "even the cheapest design" in warnings:
+                bound += " (the cheapest design; none fits)"
+            elif "does not fit" in warnings:
                 bound += " (the fastest that fits)"
             elif "out of reach" in warnings:
                 bound += " (target out of reach)"

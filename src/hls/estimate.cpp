@@ -339,12 +339,12 @@ std::vector<std::string> choose_parallelism(QuantizedModel& model, const FpgaPar
     choose_for_ii(trial, part, clock_ns, ports, fit, images_per_s, fixed_layers);
     if (routable(estimate_with_ports(trial, part, clock_ns, ports))) break;
     no_fit = fit;
-    if (fit > (std::int64_t{1} << 40)) {  // nothing fits: keep the target's design and say so
-      model = std::move(chosen);
+    if (fit > (std::int64_t{1} << 40)) {  // nothing fits: the cheapest design, and say so
+      model = std::move(trial);
       char buffer[256];
       std::snprintf(buffer, sizeof buffer,
                     "--target-images-per-s %.6g: even the cheapest design uses more than 80%% of a resource of %s; "
-                    "compiled the target's design",
+                    "compiled the cheapest",
                     images_per_s, part.name.c_str());
       warnings.push_back(buffer);
       return warnings;

@@ -649,6 +649,16 @@ TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a
   CHECK(fitted.fits);
   CHECK(fitted.total.dsp <= 32);  // 80% of 40
   CHECK(fitted.images_per_s > base.images_per_s);
+  // A part too small for even the cheapest design: the cheapest, and the warning.
+  bcnn::QuantizedModel too_big = q;
+  bcnn::FpgaPart tiny_part = zu7;
+  tiny_part.dsp = 2;
+  const auto too_big_warnings = bcnn::choose_parallelism(too_big, tiny_part, 5, bcnn::HlsInterface::m_axi, 1e9);
+  REQUIRE(!too_big_warnings.empty());
+  CHECK(contains(too_big_warnings.back(), "even the cheapest design uses more than 80% of a resource of"));
+  const bcnn::DesignEstimate cheapest = bcnn::estimate_design(too_big, tiny_part, 5, bcnn::HlsInterface::m_axi);
+  CHECK(cheapest.ii_cycles > fitted.ii_cycles);
+  CHECK(cheapest.total.dsp <= fitted.total.dsp);
 
   // The interface stages: ceil(n / values per beat) beats, the burst latency on m_axi; a wider
   // port costs more LUTs, FFs and BRAM.
