@@ -222,11 +222,12 @@ std::vector<int> fft_engine_units(int block) {
 
 int fft_engine_ii(int block, int units) { return bcnn_hls::fft_engine_ii(block, units); }
 
-std::int64_t fft_engine_cycles(int block, int units, int lanes, std::int64_t blocks, int unload) {
+std::int64_t fft_engine_cycles(int block, int units, int lanes, std::int64_t items, std::int64_t blocks,
+                               int unload) {
   const int ii = fft_engine_ii(block, units);
-  if (ii == 0) return blocks * ((block + loop_depth) + fft_cycles(block, unload));
+  if (ii == 0) return items * blocks * ((block + loop_depth) + fft_cycles(block, unload));
   const std::int64_t fill = log2_ceil(block) * butterfly_depth + 2 * loop_depth;
-  return ceil_div(blocks, lanes) * ii + fill;
+  return items * ceil_div(blocks, lanes) * ii + fill;
 }
 
 Resources fft_engines(int block, int units, int lanes, int data_width, int twiddle_width, const FpgaPart& part) {

@@ -135,11 +135,13 @@ std::int64_t fft_cycles(int block, int unload);
 std::vector<int> fft_engine_units(int block);
 // bcnn_hls::fft_engine_ii: the cycles between blocks of a pipelined engine (0 for the serial one).
 int fft_engine_ii(int block, int units);
-// `lanes` engines of `units` units transforming `blocks` blocks of K; `unload` values leave each
-// transform (K/2 + 1 bins forward, K outputs inverse). The serial engine (one lane) loads K,
-// runs the stage loops and unloads; a pipelined one takes a group of `lanes` blocks every II
-// cycles after a fill of log2(K) butterflies and the load.
-std::int64_t fft_engine_cycles(int block, int units, int lanes, std::int64_t blocks, int unload);
+// `lanes` engines of `units` units transforming `blocks` blocks of K for each of `items` items
+// (an image, a pixel); `unload` values leave each transform (K/2 + 1 bins forward, K outputs
+// inverse). The serial engine (one lane) copies K values in, runs the stage loops and unloads,
+// block after block; a pipelined one takes each item's blocks in groups of `lanes`, a group every
+// II cycles, after one fill of log2(K) butterflies and the copy loops.
+std::int64_t fft_engine_cycles(int block, int units, int lanes, std::int64_t items, std::int64_t blocks,
+                               int unload);
 // `lanes` engines of `units` units on `data_width`-bit data: the butterfly units; a pipelined
 // engine's stage registers (K complex words per stage) and, when a unit serves several
 // butterflies (II > 1), the multiplexers that feed it.

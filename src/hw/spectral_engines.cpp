@@ -37,15 +37,9 @@ void apply_spectral_knobs(const LayerParallelism& p, const QuantLayer& q, Spectr
 }
 
 Phase forward_process(const SpectralParams& bc, std::int64_t items, const FpgaPart& part) {
-  const int K = bc.block, bins = K / 2 + 1;
-  const int ii = fft_engine_ii(K, bc.fft_units);
+  const int K = bc.block;
   Phase ph;
-  if (ii == 0) {
-    ph.cycles = items * bc.q * ((K + loop_depth) + fft_cycles(K, bins));
-  } else {
-    const std::int64_t fill = log2_ceil(K) * butterfly_depth + 2 * loop_depth;
-    ph.cycles = items * ceil_div(bc.q, bc.fft_lanes) * ii + fill;
-  }
+  ph.cycles = fft_engine_cycles(K, bc.fft_units, bc.fft_lanes, items, bc.q, K / 2 + 1);
   ph.resources = fft_engines(K, bc.fft_units, bc.fft_lanes, bc.spec.width, bc.twiddle.width, part);
   add_memory(ph.resources, 2, K / 2, bc.twiddle.width);  // the twiddle ROMs
   ph.resources.lut += loop_control_lut;                  // the block loop
@@ -80,12 +74,8 @@ Phase inverse_process(const SpectralParams& bc, std::int64_t items, int outputs,
                       const FpgaPart& part) {
   const int K = bc.block, ii = fft_engine_ii(K, bc.ifft_units);
   Phase ph;
-  if (ii == 0) {
-    ph.cycles = items * bc.p * (fft_cycles(K, K) + (K + loop_depth));
-  } else {
-    const std::int64_t fill = log2_ceil(K) * butterfly_depth + 2 * loop_depth;
-    ph.cycles = items * ceil_div(bc.p, bc.ifft_lanes) * ii + fill;
-  }
+  // On the serial engine the output loop (K values) takes the place of the forward copy loop.
+  ph.cycles = fft_engine_cycles(K, bc.ifft_units, bc.ifft_lanes, items, bc.p, K);
   Resources& r = ph.resources;
   r = fft_engines(K, bc.ifft_units, bc.ifft_lanes, bc.ifft.width, bc.twiddle.width, part);
   const std::int64_t words = ii == 0 ? 1 : ceil_div(static_cast<std::int64_t>(K) * bc.ifft_lanes, ii);
