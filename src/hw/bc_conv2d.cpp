@@ -303,17 +303,16 @@ void HwBcConv2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) con
 namespace {
 
 // The three processes of one image (bcnn_hls/bc_conv2d.h): per input pixel the forward
-// transforms; per output pixel the MAC array over every tap (also those in the padding, which
-// the kernel skips: an upper bound) and the inverse transforms.
+// transforms; the MAC process's one pipelined loop over the input pixels stored and the output
+// pixels' MAC steps (every tap, also those in the padding); per output pixel the inverse
+// transforms.
 SpectralProcesses processes_of(const QuantLayer& l, const FpgaPart& part) {
   const std::int64_t in_pixels = static_cast<std::int64_t>(l.in_shape[1]) * l.in_shape[2];
   const std::int64_t out_pixels = static_cast<std::int64_t>(l.out_shape[1]) * l.out_shape[2];
   const int taps = taps_of(params_of<BcConv2dParams>(l));
   return {[in_pixels, &part](const SpectralParams& bc) { return forward_process(bc, in_pixels, part); },
           [in_pixels, out_pixels, taps, &part](const SpectralParams& bc) {
-            Phase ph = mac_process(bc, out_pixels, taps, part);
-            ph.cycles += in_pixels;  // the line buffer's rows, a pixel per cycle between output rows
-            return ph;
+            return window_mac_process(bc, in_pixels, out_pixels, taps, part);
           },
           [out_pixels, &l, &part](const SpectralParams& bc) {
             return inverse_process(bc, out_pixels, l.out_shape[0], l.out.width, part);

@@ -186,7 +186,7 @@ namespace {
 // The three processes of one image (bcnn_hls/bc_dense.h).
 SpectralProcesses processes_of(const QuantLayer& l, const FpgaPart& part) {
   return {[&part](const SpectralParams& bc) { return forward_process(bc, 1, part); },
-          [&part](const SpectralParams& bc) { return mac_process(bc, 1, 1, part); },
+          [&part](const SpectralParams& bc) { return mac_process(bc, part); },
           [&l, &part](const SpectralParams& bc) { return inverse_process(bc, 1, l.n_out, l.out.width, part); }};
 }
 

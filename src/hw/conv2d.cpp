@@ -216,14 +216,14 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
                 c.kernel_w);
   s.parallelism = buffer;
   s.assumes = {{"outputs_parallel", Po}, {"inputs_parallel", Pi}, {"taps_parallel", Pt}};
-  // Rows are read (one pixel per cycle) between output rows; per output pixel ceil(C_out / Po)
-  // groups, each kernel_h * ceil(kernel_w / Pt) * ceil(C_in / Pi) pipelined MAC iterations, the
-  // pipeline's drain, and the output conversion.
+  // One pipelined loop (bcnn_hls/window.h, window_schedule): a cycle per input pixel stored; per
+  // output pixel ceil(C_out / Po) groups of kernel_h * ceil(kernel_w / Pt) * ceil(C_in / Pi) MAC
+  // steps; one pipeline depth.
   const std::int64_t iterations =
       static_cast<std::int64_t>(c.kernel_h) * ceil_div(c.kernel_w, Pt) * ceil_div(C_in, Pi);
-  const std::int64_t per_pixel = ceil_div(C_out, Po) * (iterations + mac_depth + 2 * loop_depth);
-  s.latency_cycles = call_overhead + static_cast<std::int64_t>(H) * (W + loop_depth) +
-                     static_cast<std::int64_t>(OH) * OW * per_pixel;
+  const std::int64_t per_pixel = ceil_div(C_out, Po) * iterations;
+  s.latency_cycles = call_overhead + static_cast<std::int64_t>(H) * W + static_cast<std::int64_t>(OH) * OW * per_pixel +
+                     mac_depth + loop_depth;
   s.ii_cycles = s.latency_cycles;
 
   Resources& r = s.resources;

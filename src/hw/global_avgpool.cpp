@@ -59,8 +59,9 @@ StageEstimate HwGlobalAvgPool::estimate(const QuantLayer& q, const FpgaPart& par
   s.assumes = {{"lanes", p.lanes}};
   const std::int64_t C = q.in_shape[0], pixels = static_cast<std::int64_t>(q.in_shape[1]) * q.in_shape[2];
   const std::int64_t lanes = p.lanes, banks_depth = ceil_div(C, lanes);
-  // Clearing the accumulators; per pixel the channel loop, ceil(C / lanes) cycles on `lanes`
-  // adders (read, add, write back); then one output per cycle through one multiplier (3 stages).
+  // Clearing the accumulators; one loop over pixels and channel groups, ceil(C / lanes) cycles per
+  // pixel on `lanes` adders (read, add, write back); then one output per cycle through one
+  // multiplier (3 stages).
   s.latency_cycles = call_overhead + banks_depth + loop_depth + lanes_pixel_cycles(pixels, C, p.lanes, loop_depth + 1) +
                      C + loop_depth + 3;
   s.ii_cycles = s.latency_cycles;

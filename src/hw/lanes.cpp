@@ -23,7 +23,7 @@ void apply_lanes(const LayerParallelism& p, QuantLayer& q, int& lanes) {
 }
 
 std::int64_t lanes_pixel_cycles(std::int64_t pixels, std::int64_t channels, int lanes, int depth) {
-  return pixels * (ceil_div(channels, lanes) + depth);
+  return pixels * ceil_div(channels, lanes) + depth;
 }
 
 std::int64_t lanes_mux_lut(std::int64_t channels, int lanes, int width) {

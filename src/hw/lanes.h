@@ -24,8 +24,8 @@ int lanes_limit(const QuantLayer& q);
 // (N lanes), in 1..lanes_limit(q).
 void apply_lanes(const LayerParallelism& p, QuantLayer& q, int& lanes);
 
-// The cycles of the pixel loop: per pixel, ceil(C / lanes) cycles of the channel loop and its
-// pipeline depth `depth`.
+// The cycles of the pixel loop: ceil(C / lanes) cycles per pixel in one loop pipelined over pixels
+// and channel groups, plus its pipeline depth `depth` once.
 std::int64_t lanes_pixel_cycles(std::int64_t pixels, std::int64_t channels, int lanes, int depth);
 
 // LUTs of the multiplexers that pick `lanes` channels of `width` bits out of a pixel of `channels`

@@ -46,9 +46,9 @@ StageEstimate pool_window_estimate(const QuantLayer& q, const PoolWindow& w, std
   s.assumes = {{"lanes", lanes}};
   const std::int64_t C = q.in_shape[0], H = q.in_shape[1], W = q.in_shape[2];
   const std::int64_t out_h = q.out_shape[1], out_w = q.out_shape[2];
-  // Reading rows (a pipelined loop), then per output pixel the pipelined channel loop.
-  s.latency_cycles =
-      call_overhead + H * W + (out_h + 1) * 2 * loop_depth + lanes_pixel_cycles(out_h * out_w, C, lanes, depth);
+  // One pipelined loop (bcnn_hls/window.h, window_schedule): a cycle per input pixel stored,
+  // ceil(C / lanes) per output pixel, one pipeline depth.
+  s.latency_cycles = call_overhead + H * W + lanes_pixel_cycles(out_h * out_w, C, lanes, depth);
   s.ii_cycles = s.latency_cycles;
   add_pixel_memory(s.resources, w.taps(), ceil_div(W, w.kernel_w), static_cast<int>(C * q.in.width));
   // Each tap's `lanes` channels picked from its pixel; the output pixel in registers.

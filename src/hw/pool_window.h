@@ -32,9 +32,9 @@ void require_pool_shapes(const QuantLayer& q, const PoolWindow& w);
 // kernel_h, kernel_w, stride_h, stride_w for a window kind's template.
 void add_pool_window_values(TemplateValues& v, const PoolWindow& w);
 
-// The window protocol of bcnn_hls/window.h: every input pixel is read once (W cycles per row) and
-// every output pixel computed once, ceil(C / lanes) cycles and a pipeline of `depth` each, so an
-// image takes about H * W + out_h * out_w (ceil(C / lanes) + depth) cycles; the line buffer is
+// The window protocol of bcnn_hls/window.h: every input pixel is read once (a cycle each) and
+// every output pixel computed once (ceil(C / lanes) cycles each) in one pipelined loop of depth
+// `depth`, so an image takes H * W + out_h * out_w ceil(C / lanes) + depth cycles; the line buffer is
 // kernel_h rows of W pixels in kernel_h * kernel_w banks, the output pixel assembled in registers.
 StageEstimate pool_window_estimate(const QuantLayer& q, const PoolWindow& w, std::string_view type, int lanes,
                                    int depth);

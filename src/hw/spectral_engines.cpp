@@ -47,15 +47,15 @@ Phase forward_process(const SpectralParams& bc, std::int64_t items, const FpgaPa
   return ph;
 }
 
-Phase mac_process(const SpectralParams& bc, std::int64_t items, int taps, const FpgaPart& part) {
+namespace {
+
+// The MAC array of block_rows x bins_parallel x block_cols complex products, the weight spectra
+// ROMs (`taps` spectra per block) in as many banks, the accumulators, and the conversion to Y'.
+Resources mac_array(const SpectralParams& bc, int taps, const FpgaPart& part) {
   const int bins = bc.block / 2 + 1, Pr = bc.block_rows_parallel, Pb = bc.bins_parallel,
             Pc = bc.block_cols_parallel;
   const std::int64_t bin_groups = ceil_div(bins, Pb);
-  Phase ph;
-  ph.cycles = items * ceil_div(bc.p, Pr) *
-              ((bin_groups + loop_depth) + (taps * ceil_div(bc.q, Pc) * bin_groups + mac_depth) +
-               (bin_groups + loop_depth));
-  Resources& r = ph.resources;
+  Resources r;
   const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb * Pc;
   r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
   const int product_width = bc.spec.width + bc.weight.width + 1;
@@ -67,6 +67,28 @@ Phase mac_process(const SpectralParams& bc, std::int64_t items, int taps, const 
   add_memory(r, 2 * static_cast<std::int64_t>(Pr) * Pb, bin_groups, bc.acc.width);
   r.lut += 4 * loop_control_lut;  // row group, clear, MAC, convert
   r.ff += 4 * loop_control_ff;
+  return r;
+}
+
+}  // namespace
+
+Phase mac_process(const SpectralParams& bc, const FpgaPart& part) {
+  const std::int64_t bin_groups = ceil_div(bc.block / 2 + 1, bc.bins_parallel);
+  Phase ph;
+  ph.cycles = ceil_div(bc.p, bc.block_rows_parallel) *
+              ((bin_groups + loop_depth) + (ceil_div(bc.q, bc.block_cols_parallel) * bin_groups + mac_depth) +
+               (bin_groups + loop_depth));
+  ph.resources = mac_array(bc, 1, part);
+  return ph;
+}
+
+Phase window_mac_process(const SpectralParams& bc, std::int64_t in_pixels, std::int64_t out_pixels, int taps,
+                         const FpgaPart& part) {
+  const std::int64_t slices = ceil_div(bc.q, bc.block_cols_parallel) * ceil_div(bc.block / 2 + 1, bc.bins_parallel);
+  Phase ph;
+  ph.cycles = slices * (in_pixels + out_pixels * ceil_div(bc.p, bc.block_rows_parallel) * taps) + mac_depth +
+              loop_depth;
+  ph.resources = mac_array(bc, taps, part);
   return ph;
 }
 

@@ -34,10 +34,15 @@ void apply_spectral_knobs(const LayerParallelism& p, const QuantLayer& q, Spectr
 // bc_conv2d), each q blocks: on the serial engine, per block the K inputs copied (`copy` cycles
 // per block) and the stage loops; on a pipelined one, ceil(q / fft_lanes) x II per item.
 Phase forward_process(const SpectralParams& bc, std::int64_t items, const FpgaPart& part);
-// The MAC process over `items` items (one image, the output pixels), each: per group of
-// block_rows rows, clear the accumulators, taps x ceil(q / block_cols) x ceil(bins / bins_parallel)
-// MAC iterations, convert to ifft_t. The weight spectra ROMs hold `taps` spectra per block.
-Phase mac_process(const SpectralParams& bc, std::int64_t items, int taps, const FpgaPart& part);
+// bc_dense's MAC process, per image: per group of block_rows rows, clear the accumulators,
+// ceil(q / block_cols) x ceil(bins / bins_parallel) MAC iterations, convert to ifft_t.
+Phase mac_process(const SpectralParams& bc, const FpgaPart& part);
+// bc_conv2d's MAC process, one pipelined loop (bcnn_hls/window.h, window_schedule): per input
+// pixel ceil(q / block_cols) x ceil(bins / bins_parallel) steps storing its spectra, per output
+// pixel ceil(p / block_rows) x taps x as many MAC steps, one pipeline depth. The weight spectra
+// ROMs hold `taps` spectra per block.
+Phase window_mac_process(const SpectralParams& bc, std::int64_t in_pixels, std::int64_t out_pixels, int taps,
+                         const FpgaPart& part);
 // The inverse process over `items` items, each p blocks and the outputs out_t(y * K + bias)
 // (`outputs` per item, `out_width` bits): serial, a transform and K outputs per block; pipelined,
 // ceil(p / ifft_lanes) x II per item with K x lanes / II output conversions.

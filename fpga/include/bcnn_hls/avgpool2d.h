@@ -14,9 +14,9 @@
 //   static const int channels, lanes;
 //   typedefs in_t, acc_t, scale_t, out_t, in_pixel_t, out_pixel_t;
 //   static const scale_t scale;
-// Input pixels are stored one per cycle. Per output pixel, the channel loop is pipelined at II=1
-// and unrolled by lanes (1..channels): ceil(channels / lanes) cycles, the taps of a channel summed
-// side by side, one multiplier per lane.
+// Input pixels are stored one per cycle; per output pixel, lanes (1..channels) channels per cycle,
+// ceil(channels / lanes) cycles, the taps of a channel summed side by side, one multiplier per
+// lane (window_schedule).
 #ifndef BCNN_HLS_AVGPOOL2D_H
 #define BCNN_HLS_AVGPOOL2D_H
 
@@ -40,34 +40,41 @@ void avgpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   static_assert(lanes >= 1 && lanes <= CFG::channels, "bcnn_hls::avgpool2d: lanes must be in 1..channels");
 
   // A window's kernel_h * kernel_w taps are read in one cycle: kernel_h rows, each in kernel_w
-  // cyclic banks (columns ow * stride_w + b, b < kernel_w, fall in distinct banks).
+  // cyclic banks (columns ow * stride_w + b, b < kernel_w, fall in distinct banks). One pipelined
+  // loop (window_schedule): a step per input pixel, ceil(channels / lanes) steps per output pixel.
   constexpr int kernel_w = CFG::kernel_w;
+  constexpr int groups = (CFG::channels + lanes - 1) / lanes;
+  typedef window_schedule<CFG, 1, groups> schedule_t;
+  constexpr int distance = schedule_t::raw_distance();  // for the DEPENDENCE pragma
+  static_cast<void>(distance);
   in_pixel_t rows[CFG::kernel_h][CFG::in_width];
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows complete dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=kernel_w dim=2)
-  store_pixels<CFG, in_pixel_t> store{rows};
-  int rows_read = 0;
-  for (int oh = 0; oh < CFG::out_height; ++oh) {
-    read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store);
-    for (int ow = 0; ow < CFG::out_width; ++ow) {
-      out_pixel_t y;
-      for (int c = 0; c < CFG::channels; ++c) {
-        BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-        BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
-        acc_t acc = 0;
-        for (int a = 0; a < CFG::kernel_h; ++a) {
-          BCNN_HLS_PRAGMA(HLS UNROLL)
-          for (int b = 0; b < kernel_w; ++b) {
-            BCNN_HLS_PRAGMA(HLS UNROLL)
-            acc += rows[(oh * CFG::stride_h + a) % CFG::kernel_h][ow * CFG::stride_w + b][c];
+  out_pixel_t y;
+  schedule_t s;
+  for (int i = 0; i < schedule_t::steps; ++i) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=rows type=inter direction=RAW distance=distance true)
+    const bool read = s.reading();
+    if (read) {
+      rows[s.row % CFG::kernel_h][s.column] = in.read();
+    } else {
+      for (int l = 0; l < lanes; ++l) {
+        const int c = s.step * lanes + l;
+        if (c < CFG::channels) {
+          acc_t acc = 0;
+          for (int a = 0; a < CFG::kernel_h; ++a) {
+            for (int b = 0; b < kernel_w; ++b) {
+              acc += rows[(s.oh * CFG::stride_h + a) % CFG::kernel_h][s.ow * CFG::stride_w + b][c];
+            }
           }
+          y[c] = out_t(acc * CFG::scale);
         }
-        y[c] = out_t(acc * CFG::scale);
       }
-      out.write(y);
+      if (s.step == groups - 1) out.write(y);
     }
+    s.advance(read);
   }
-  read_rows_until<CFG>(in, rows_read, CFG::in_height - 1, store);
 }
 
 }  // namespace bcnn_hls

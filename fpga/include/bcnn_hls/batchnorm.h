@@ -11,9 +11,9 @@
 // shift_t, out_t; static const scale_t scale[channels]; static const shift_t shift[channels].
 // lanes values per cycle (1..n), the arrays in lanes cyclic banks.
 // On pixel streams (bcnn_hls/pixels.h), CFG provides static const int channels, pixels, lanes, the
-// same typedefs and tables, and in_pixel_t, out_pixel_t: per pixel (one stream word), the channel
-// loop is pipelined at II=1 and unrolled by lanes (1..channels), ceil(channels / lanes) cycles per
-// pixel on lanes multipliers; the tables are partitioned into lanes cyclic banks.
+// same typedefs and tables, and in_pixel_t, out_pixel_t: lanes (1..channels) channels per cycle on
+// lanes multipliers, ceil(channels / lanes) cycles per pixel (one stream word), in one loop
+// pipelined at II=1 over pixels and channel groups; the tables in lanes cyclic banks.
 #ifndef BCNN_HLS_BATCHNORM_H
 #define BCNN_HLS_BATCHNORM_H
 
@@ -53,15 +53,24 @@ void batchnorm_pixels(IN_STREAM& in, OUT_STREAM& out, const typename CFG::scale_
   static_assert(lanes >= 1 && lanes <= channels, "bcnn_hls::batchnorm: lanes must be in 1..channels");
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=scale cyclic factor=lanes)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=shift cyclic factor=lanes)
-  for (int i = 0; i < CFG::pixels; ++i) {
-    const typename CFG::in_pixel_t x = in.read();
-    typename CFG::out_pixel_t y;
-    for (int c = 0; c < channels; ++c) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
-      y[c] = out_t(x[c] * scale[c] + shift[c]);
+  // One pipelined loop over pixels x channel groups (no drain between pixels).
+  constexpr int groups = (channels + lanes - 1) / lanes;
+  typename CFG::in_pixel_t x;
+  typename CFG::out_pixel_t y;
+  int group = 0;
+  for (int n = 0; n < CFG::pixels * groups; ++n) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    if (group == 0) x = in.read();
+    for (int l = 0; l < lanes; ++l) {
+      const int c = group * lanes + l;
+      if (c < channels) y[c] = out_t(x[c] * scale[c] + shift[c]);
     }
-    out.write(y);
+    if (group == groups - 1) {
+      out.write(y);
+      group = 0;
+    } else {
+      ++group;
+    }
   }
 }
 

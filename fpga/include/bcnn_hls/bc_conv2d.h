@@ -9,8 +9,8 @@
 //     x_j[t] = x[j*K + t] if j*K + t < in_channels, else 0           j < q, t < K
 //     X'_j   = fft_forward(x_j) = DFT(x_j) / K                       spec_t, kept in the line buffer
 //   for every output pixel (oh, ow) and block row i:
-//     acc_i[f] = sum over taps a < kernel_h, b < kernel_w inside the map (padding is skipped:
-//                it adds an exact zero), then j < q, in this order, of W_ijab[f] * X'_j[f] at
+//     acc_i[f] = sum over taps a < kernel_h, b < kernel_w (a tap in the padding reads X' = 0 and
+//                adds an exact zero), then j < q, in this order, of W_ijab[f] * X'_j[f] at
 //                input pixel (oh * stride_h + a - pad_top, ow * stride_w + b - pad_left)
 //                                                                     acc_t (exact products and
 //                                                                     sums, one conversion to
@@ -26,7 +26,8 @@
 //   mac       the line buffer (bcnn_hls/window.h) of the spectra of the last kernel_h input rows,
 //             spec_t [kernel_h][in_width][q][K/2 + 1], real and imaginary parts, and per output
 //             pixel the MAC array (block_rows_parallel rows x bins_parallel bins x
-//             block_cols_parallel block columns per cycle), one stream word of Y' per pixel;
+//             block_cols_parallel block columns per cycle), one stream word of Y' per pixel, all
+//             in one pipelined loop (window_schedule: no drain between pixels);
 //   inverse   per output pixel, the p inverse transforms (ifft_lanes at a time on engines of
 //             ifft_units units) and the output pixel.
 //
@@ -125,25 +126,15 @@ void bc_conv2d_forward(IN_STREAM& in, X_STREAM& out, const typename CFG::twiddle
   }
 }
 
-// The STORE functor of read_rows_until: keeps each pixel's spectra in the line buffer.
-template <class CFG>
-struct store_spectra {
-  typedef typename CFG::spec_t spec_t;
-  spec_t (&re)[CFG::kernel_h][CFG::in_width][CFG::q][CFG::block / 2 + 1];
-  spec_t (&im)[CFG::kernel_h][CFG::in_width][CFG::q][CFG::block / 2 + 1];
-
-  void operator()(int buffer_row, int x, const bc_conv2d_x_t<CFG>& word) {
-    for (int j = 0; j < CFG::q; ++j)
-      for (int f = 0; f < CFG::block / 2 + 1; ++f) {
-        BCNN_HLS_PRAGMA(HLS UNROLL)
-        re[buffer_row][x][j][f] = word.re[j][f];
-        im[buffer_row][x][j][f] = word.im[j][f];
-      }
-  }
-};
-
 // The MAC process: per output pixel and block row i, Y'_i[f] = ifft_t(acc_i[f]) with acc_i[f]
-// summed over the taps inside the map, then j, in order.
+// summed over the taps, then j, in order (a tap in the padding adds W * 0, an exact zero).
+// One pipelined loop (bcnn_hls/window.h, window_schedule), with Pc = block_cols_parallel,
+// Pb = bins_parallel, Pr = block_rows_parallel:
+//   per input pixel, ceil(q / Pc) x ceil(bins / Pb) steps, each storing Pc x Pb of its spectra
+//   into the line buffer (one value per bank);
+//   per output pixel, ceil(p / Pr) row groups x kernel_h x kernel_w taps x ceil(q / Pc) column
+//   groups x ceil(bins / Pb) bin groups of Pr x Pc x Pb complex products; a row group's first
+//   step per bin starts from zero, its last converts to Y'.
 template <class CFG, class X_STREAM, class Y_STREAM>
 void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
                    const typename CFG::weight_t w_re[CFG::p][CFG::q][CFG::kernel_h][CFG::kernel_w]
@@ -159,6 +150,14 @@ void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
   constexpr int rows = CFG::block_rows_parallel;
   constexpr int cols = CFG::block_cols_parallel;
   constexpr int bins_parallel = CFG::bins_parallel;
+  constexpr int row_groups = (p + rows - 1) / rows;
+  constexpr int col_groups = (q + cols - 1) / cols;
+  constexpr int bin_groups = (bins + bins_parallel - 1) / bins_parallel;
+  constexpr int taps = CFG::kernel_h * CFG::kernel_w;
+  constexpr int group_steps = taps * col_groups * bin_groups;  // per row group
+  typedef window_schedule<CFG, col_groups * bin_groups, row_groups * group_steps> schedule_t;
+  constexpr int distance = schedule_t::raw_distance();  // for the DEPENDENCE pragma
+  static_cast<void>(distance);
   static_assert(bc_conv2d_cfg_ok<CFG>() && bins_parallel >= 1, "");
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=rows dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=rows dim=1)
@@ -174,72 +173,81 @@ void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=cols dim=3)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=bins_parallel dim=4)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=bins_parallel dim=4)
-  store_spectra<CFG> store{x_re, x_im};
-
-  int rows_read = 0;
-  for (int oh = 0; oh < CFG::out_height; ++oh) {
-    read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store);
-    for (int ow = 0; ow < CFG::out_width; ++ow) {
-      bc_conv2d_y_t<CFG> y;
-      for (int i0 = 0; i0 < p; i0 += rows) {
-        acc_t acc_re[rows][bins];
-        acc_t acc_im[rows][bins];
-        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re complete dim=1)
-        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im complete dim=1)
-        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re cyclic factor=bins_parallel dim=2)
-        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im cyclic factor=bins_parallel dim=2)
-        for (int f = 0; f < bins; ++f) {
-          BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-          BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
-          for (int r = 0; r < rows; ++r) {
-            acc_re[r][f] = acc_t(0);
-            acc_im[r][f] = acc_t(0);
+  acc_t acc_re[rows][bins];
+  acc_t acc_im[rows][bins];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re complete dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im complete dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_re cyclic factor=bins_parallel dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc_im cyclic factor=bins_parallel dim=2)
+  bc_conv2d_x_t<CFG> word;
+  bc_conv2d_y_t<CFG> y;
+  schedule_t s;
+  for (int n = 0; n < schedule_t::steps; ++n) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=x_re type=inter direction=RAW distance=distance true)
+    BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=x_im type=inter direction=RAW distance=distance true)
+    const bool read = s.reading();
+    if (read) {
+      // Part s.part = column group * bin_groups + bin group of input pixel (row, column).
+      if (s.part == 0) word = in.read();
+      const int j0 = s.part / bin_groups * cols;
+      const int f0 = s.part % bin_groups * bins_parallel;
+      const int buffer_row = s.row % CFG::kernel_h;
+      for (int c = 0; c < cols; ++c) {
+        for (int g = 0; g < bins_parallel; ++g) {
+          const int j = j0 + c;
+          const int f = f0 + g;
+          if (j < q && f < bins) {
+            x_re[buffer_row][s.column][j][f] = word.re[j][f];
+            x_im[buffer_row][s.column][j][f] = word.im[j][f];
           }
         }
-        for (int a = 0; a < CFG::kernel_h; ++a) {
-          const int ih = oh * CFG::stride_h + a - CFG::pad_top;
-          if (ih < 0 || ih >= CFG::in_height) continue;
-          const int row = ih % CFG::kernel_h;
-          for (int b = 0; b < CFG::kernel_w; ++b) {
-            const int iw = ow * CFG::stride_w + b - CFG::pad_left;
-            if (iw < 0 || iw >= CFG::in_width) continue;
-            // Bin f accumulates over (a, b, j) in order; the bins are independent, so each bin's
-            // += is ceil(bins / bins_parallel) iterations after the previous one.
-            for (int j0 = 0; j0 < q; j0 += cols) {
-              for (int f = 0; f < bins; ++f) {
-                BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-                BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
-                for (int r = 0; r < rows; ++r) {
-                  for (int c = 0; c < cols; ++c) {
-                    const int i = i0 + r;
-                    const int j = j0 + c;
-                    if (i < p && j < q) {
-                      const spec_t& xr = x_re[row][iw][j][f];
-                      const spec_t& xi = x_im[row][iw][j][f];
-                      acc_re[r][f] += w_re[i][j][a][b][f] * xr - w_im[i][j][a][b][f] * xi;
-                      acc_im[r][f] += w_re[i][j][a][b][f] * xi + w_im[i][j][a][b][f] * xr;
-                    }
-                  }
-                }
+      }
+    } else {
+      // Step s.step = (((row group * kernel_h + a) * kernel_w + b) * col_groups + jg) * bin_groups + fg.
+      const int group = s.step / group_steps;
+      const int inner = s.step % group_steps;
+      const int f0 = inner % bin_groups * bins_parallel;
+      const int jg = inner / bin_groups % col_groups;
+      const int tap = inner / (bin_groups * col_groups);
+      const int a = tap / CFG::kernel_w;
+      const int b = tap % CFG::kernel_w;
+      const bool first = inner < bin_groups;                     // tap 0, column group 0
+      const bool last = inner >= group_steps - bin_groups;       // the last tap and column group
+      const int ih = s.oh * CFG::stride_h + a - CFG::pad_top;
+      const int iw = s.ow * CFG::stride_w + b - CFG::pad_left;
+      const bool inside = ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
+      const int row = inside ? ih % CFG::kernel_h : 0;
+      const int column = inside ? iw : 0;
+      for (int r = 0; r < rows; ++r) {
+        for (int g = 0; g < bins_parallel; ++g) {
+          const int i = group * rows + r;
+          const int f = f0 + g;
+          if (f < bins) {
+            acc_t sum_re = first ? acc_t(0) : acc_re[r][f];
+            acc_t sum_im = first ? acc_t(0) : acc_im[r][f];
+            for (int c = 0; c < cols; ++c) {
+              const int j = jg * cols + c;
+              if (i < p && j < q) {
+                const spec_t xr = inside ? x_re[row][column][j][f] : spec_t(0);
+                const spec_t xi = inside ? x_im[row][column][j][f] : spec_t(0);
+                sum_re += w_re[i][j][a][b][f] * xr - w_im[i][j][a][b][f] * xi;
+                sum_im += w_re[i][j][a][b][f] * xi + w_im[i][j][a][b][f] * xr;
               }
             }
-          }
-        }
-        for (int f = 0; f < bins; ++f) {
-          BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-          BCNN_HLS_PRAGMA(HLS UNROLL factor=bins_parallel)
-          for (int r = 0; r < rows; ++r) {
-            if (i0 + r < p) {
-              y.re[i0 + r][f] = ifft_t(acc_re[r][f]);
-              y.im[i0 + r][f] = ifft_t(acc_im[r][f]);
+            acc_re[r][f] = sum_re;
+            acc_im[r][f] = sum_im;
+            if (last && i < p) {
+              y.re[i][f] = ifft_t(sum_re);
+              y.im[i][f] = ifft_t(sum_im);
             }
           }
         }
       }
-      out.write(y);
+      if (s.step == row_groups * group_steps - 1) out.write(y);
     }
+    s.advance(read);
   }
-  read_rows_until<CFG>(in, rows_read, CFG::in_height - 1, store);
 }
 
 // out[i*K + t] = out_t(y'_i[t] * K + bias[i*K + t]) for block row i of one output pixel.

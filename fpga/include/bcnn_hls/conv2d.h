@@ -57,61 +57,61 @@ void conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=outputs_parallel dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=inputs_parallel dim=4)
 
+  // One pipelined loop (bcnn_hls/window.h, window_schedule): a step per input pixel; per output
+  // pixel ceil(out_channels / outputs_parallel) output groups, each kernel_h x ceil(kernel_w /
+  // taps_parallel) x ceil(in_channels / inputs_parallel) MAC steps. A group's first step starts
+  // from the bias, its last converts; a tap in the padding reads an exact zero, which leaves every
+  // accumulator unchanged.
+  constexpr int tap_groups = (CFG::kernel_w + taps_parallel - 1) / taps_parallel;
+  constexpr int group_steps = CFG::kernel_h * tap_groups * input_groups;
+  typedef window_schedule<CFG, 1, output_groups * group_steps> schedule_t;
+  constexpr int distance = schedule_t::raw_distance();  // for the DEPENDENCE pragma
+  static_cast<void>(distance);
   in_pixel_t rows[CFG::kernel_h][CFG::in_width];
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows complete dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=taps_parallel dim=2)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=taps_parallel dim=3)
-  store_pixels<CFG, in_pixel_t> store{rows};
-  int rows_read = 0;
-  for (int oh = 0; oh < CFG::out_height; ++oh) {
-    read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store);
-    for (int ow = 0; ow < CFG::out_width; ++ow) {
-      out_pixel_t y;
-      // outputs_parallel accumulators at once; the taps and input channels in one pipelined
-      // loop nest, inputs_parallel channels per cycle. A tap in the padding reads an exact zero,
-      // which leaves every accumulator unchanged.
-      for (int group = 0; group < output_groups; ++group) {
-        acc_t acc[outputs_parallel];
-        BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc complete)
-        for (int u = 0; u < outputs_parallel; ++u) {
-          BCNN_HLS_PRAGMA(HLS UNROLL)
-          const int co = group * outputs_parallel + u;
-          acc[u] = co < CFG::out_channels ? acc_t(bias[co]) : acc_t(0);
+  acc_t acc[outputs_parallel];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc complete)
+  out_pixel_t y;
+  schedule_t s;
+  for (int i = 0; i < schedule_t::steps; ++i) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=rows type=inter direction=RAW distance=distance true)
+    const bool read = s.reading();
+    if (read) {
+      rows[s.row % CFG::kernel_h][s.column] = in.read();
+    } else {
+      // Step s.step = ((group * kernel_h + a) * tap_groups + b0 / taps_parallel) * input_groups + cg.
+      const int group = s.step / group_steps;
+      const int inner = s.step % group_steps;
+      const int cg = inner % input_groups;
+      const int b0 = (inner / input_groups) % tap_groups * taps_parallel;
+      const int a = inner / (input_groups * tap_groups);
+      const bool first = inner == 0;
+      const bool last = inner == group_steps - 1;
+      for (int u = 0; u < outputs_parallel; ++u) {
+        const int co = group * outputs_parallel + u;
+        acc_t sum = first ? (co < CFG::out_channels ? acc_t(bias[co]) : acc_t(0)) : acc[u];
+        for (int t = 0; t < taps_parallel; ++t) {
+          const int b = b0 + t;
+          const int ih = s.oh * CFG::stride_h + a - CFG::pad_top;
+          const int iw = s.ow * CFG::stride_w + b - CFG::pad_left;
+          const bool inside = b < CFG::kernel_w && ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
+          const in_pixel_t& x = rows[inside ? ih % CFG::kernel_h : 0][inside ? iw : 0];
+          for (int v = 0; v < inputs_parallel; ++v) {
+            const int ci = cg * inputs_parallel + v;
+            if (b < CFG::kernel_w && co < CFG::out_channels && ci < CFG::in_channels)
+              sum += weights[co][a][b][ci] * (inside ? x[ci] : in_t(0));
+          }
         }
-        for (int a = 0; a < CFG::kernel_h; ++a)
-          for (int b0 = 0; b0 < CFG::kernel_w; b0 += taps_parallel)
-            for (int cg = 0; cg < input_groups; ++cg) {
-              BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-              for (int t = 0; t < taps_parallel; ++t) {
-                BCNN_HLS_PRAGMA(HLS UNROLL)
-                const int b = b0 + t;
-                const int ih = oh * CFG::stride_h + a - CFG::pad_top;
-                const int iw = ow * CFG::stride_w + b - CFG::pad_left;
-                const bool inside =
-                    b < CFG::kernel_w && ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
-                const in_pixel_t& x = rows[inside ? ih % CFG::kernel_h : 0][inside ? iw : 0];
-                for (int u = 0; u < outputs_parallel; ++u) {
-                  BCNN_HLS_PRAGMA(HLS UNROLL)
-                  for (int v = 0; v < inputs_parallel; ++v) {
-                    BCNN_HLS_PRAGMA(HLS UNROLL)
-                    const int co = group * outputs_parallel + u;
-                    const int ci = cg * inputs_parallel + v;
-                    if (b < CFG::kernel_w && co < CFG::out_channels && ci < CFG::in_channels)
-                      acc[u] += weights[co][a][b][ci] * (inside ? x[ci] : in_t(0));
-                  }
-                }
-              }
-            }
-        for (int u = 0; u < outputs_parallel; ++u) {
-          BCNN_HLS_PRAGMA(HLS UNROLL)
-          const int co = group * outputs_parallel + u;
-          if (co < CFG::out_channels) y[co] = out_t(acc[u]);
-        }
+        acc[u] = sum;
+        if (last && co < CFG::out_channels) y[co] = out_t(sum);
       }
-      out.write(y);
+      if (s.step == output_groups * group_steps - 1) out.write(y);
     }
+    s.advance(read);
   }
-  read_rows_until<CFG>(in, rows_read, CFG::in_height - 1, store);
 }
 
 }  // namespace detail

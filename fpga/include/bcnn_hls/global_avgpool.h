@@ -10,10 +10,10 @@
 // power of two).
 //
 // CFG provides static const int channels, pixels, lanes; typedefs in_t, acc_t, scale_t, out_t,
-// in_pixel_t (pixel<in_t, channels>); static const scale_t scale. Per pixel (one stream word), the
-// channel loop is pipelined at II=1 and unrolled by lanes (1..channels): ceil(channels / lanes)
-// cycles on lanes adders, the accumulators in lanes cyclic banks; then one output per cycle on one
-// multiplier.
+// in_pixel_t (pixel<in_t, channels>); static const scale_t scale. lanes (1..channels) channels per
+// cycle, ceil(channels / lanes) cycles per pixel (one stream word) on lanes adders, in one loop
+// pipelined at II=1 over pixels and channel groups, the accumulators in lanes cyclic banks; then
+// one output per cycle on one multiplier.
 #ifndef BCNN_HLS_GLOBAL_AVGPOOL_H
 #define BCNN_HLS_GLOBAL_AVGPOOL_H
 
@@ -37,13 +37,18 @@ void global_avgpool(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, typename CFG
     BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
     acc[c] = 0;
   }
-  for (int i = 0; i < CFG::pixels; ++i) {
-    const typename CFG::in_pixel_t x = in.read();
-    for (int c = 0; c < CFG::channels; ++c) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
-      acc[c] += x[c];
+  // One pipelined loop over pixels x channel groups (no drain between pixels).
+  constexpr int groups = (CFG::channels + lanes - 1) / lanes;
+  typename CFG::in_pixel_t x;
+  int group = 0;
+  for (int n = 0; n < CFG::pixels * groups; ++n) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    if (group == 0) x = in.read();
+    for (int l = 0; l < lanes; ++l) {
+      const int c = group * lanes + l;
+      if (c < CFG::channels) acc[c] += x[c];
     }
+    group = group == groups - 1 ? 0 : group + 1;
   }
   for (int c = 0; c < CFG::channels; ++c) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)

@@ -2,8 +2,8 @@
 // On arrays, CFG provides static const int n, lanes and typedefs in_t, out_t: lanes elements per
 // cycle (1..n), the arrays in lanes cyclic banks. On pixel streams
 // (bcnn_hls/pixels.h), CFG provides static const int channels, pixels, lanes and typedefs in_t,
-// out_t, in_pixel_t, out_pixel_t: per pixel (one stream word), the channel loop is pipelined at
-// II=1 and unrolled by lanes (1..channels): ceil(channels / lanes) cycles per pixel.
+// out_t, in_pixel_t, out_pixel_t: lanes (1..channels) channels per cycle, ceil(channels / lanes)
+// cycles per pixel (one stream word), in one loop pipelined at II=1 over pixels and channel groups.
 #ifndef BCNN_HLS_RELU_H
 #define BCNN_HLS_RELU_H
 
@@ -36,15 +36,24 @@ void relu(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::o
   constexpr int lanes = CFG::lanes;
   static_assert(channels >= 1 && CFG::pixels >= 1, "bcnn_hls::relu: channels and pixels must be positive");
   static_assert(lanes >= 1 && lanes <= channels, "bcnn_hls::relu: lanes must be in 1..channels");
-  for (int i = 0; i < CFG::pixels; ++i) {
-    const typename CFG::in_pixel_t x = in.read();
-    typename CFG::out_pixel_t y;
-    for (int c = 0; c < channels; ++c) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      BCNN_HLS_PRAGMA(HLS UNROLL factor=lanes)
-      y[c] = x[c] > 0 ? out_t(x[c]) : out_t(0);
+  // One pipelined loop over pixels x channel groups (no drain between pixels).
+  constexpr int groups = (channels + lanes - 1) / lanes;
+  typename CFG::in_pixel_t x;
+  typename CFG::out_pixel_t y;
+  int group = 0;
+  for (int n = 0; n < CFG::pixels * groups; ++n) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    if (group == 0) x = in.read();
+    for (int l = 0; l < lanes; ++l) {
+      const int c = group * lanes + l;
+      if (c < channels) y[c] = x[c] > 0 ? out_t(x[c]) : out_t(0);
     }
-    out.write(y);
+    if (group == groups - 1) {
+      out.write(y);
+      group = 0;
+    } else {
+      ++group;
+    }
   }
 }
 

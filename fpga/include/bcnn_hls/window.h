@@ -6,14 +6,18 @@
 // stride_h, stride_w, pad_top, pad_left (zero padding; "same" is resolved by bcnn-compile as the
 // float layer resolves it: docs/fpga.md, "Streaming").
 //
-// A window kernel runs, for every output row oh:
-//   read_rows_until<CFG>(in, rows_read, window_last_row<CFG>(oh), store)   rows it now needs
-//   for every output column ow: the window at input rows oh * stride_h + a - pad_top and columns
-//   ow * stride_w + b - pad_left, a < kernel_h, b < kernel_w; positions outside the map are zero
-//   padding, which a kernel skips (adding an exact zero changes nothing)
-// and finally read_rows_until<CFG>(in, rows_read, in_height - 1, store) for rows no output reads.
-// Input row r lives in buffer row r % kernel_h: when output row oh needs rows up to `last`, the
-// first row it needs is at least last - kernel_h + 1, so kernel_h rows suffice.
+// A window kernel reads, before output row oh, the input rows up to window_last_row<CFG>(oh), then
+// computes the row's output pixels: the window at input rows oh * stride_h + a - pad_top and
+// columns ow * stride_w + b - pad_left, a < kernel_h, b < kernel_w, where positions outside the
+// map are zero padding (adding an exact zero changes nothing); the rows no output reads come
+// last. Input row r lives in buffer row r % kernel_h: when output row oh needs rows up to `last`,
+// the first row it needs is at least last - kernel_h + 1, so kernel_h rows suffice.
+//
+// window_schedule runs that order as ONE loop pipelined at II=1, a step per cycle: READ_STEPS
+// steps per input pixel (storing it, or a part of it, into the line buffer) and COMPUTE_STEPS
+// steps per output pixel. Nothing drains between pixels or rows: a layer takes
+// in_height in_width READ_STEPS + out_height out_width COMPUTE_STEPS cycles plus one pipeline
+// depth. (Nested loops, a pipelined loop per pixel, would drain the pipeline at every pixel.)
 #ifndef BCNN_HLS_WINDOW_H
 #define BCNN_HLS_WINDOW_H
 
@@ -37,26 +41,52 @@ inline int window_last_row(int oh) {
   return last < CFG::in_height - 1 ? last : CFG::in_height - 1;
 }
 
-// Reads whole rows of the map until row `last` is in; `rows_read` counts the rows read so far.
-// store(buffer_row, column, pixel) keeps what the kernel needs of each pixel in its line buffer
-// (the pixel itself, or for bc_conv2d its channel spectra).
-template <class CFG, class STREAM, class STORE>
-void read_rows_until(STREAM& in, int& rows_read, int last, STORE& store) {
-  for (; rows_read <= last; ++rows_read) {
-    BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=0 max=CFG::kernel_h)
-    const int buffer_row = rows_read % CFG::kernel_h;
-    for (int x = 0; x < CFG::in_width; ++x) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      store(buffer_row, x, in.read());
+// The steps of a window kernel, in order (see above). Per step, with `read = reading()`:
+//   read:    store part `part` of input pixel (row, column) (read it from the stream at part 0)
+//   compute: step `step` of output pixel (oh, ow)
+// then advance(read).
+template <class CFG, int READ_STEPS, int COMPUTE_STEPS>
+struct window_schedule {
+  static_assert(READ_STEPS >= 1 && COMPUTE_STEPS >= 1, "bcnn_hls::window_schedule: at least one step per pixel");
+  static constexpr int steps =
+      CFG::in_height * CFG::in_width * READ_STEPS + CFG::out_height * CFG::out_width * COMPUTE_STEPS;
+
+  // The fewest steps between storing an input pixel and a compute step that reads it: an output
+  // row starts right after its last input row is complete, and output column ow reads input
+  // columns up to ow * stride_w + kernel_w - 1 - pad_left. Kernels give it to HLS as the line
+  // buffer's read-after-write distance (DEPENDENCE ... distance), which it cannot work out from
+  // the computed indices.
+  static constexpr int raw_distance() {
+    int fewest = 1 << 30;
+    for (int ow = 0; ow < CFG::out_width; ++ow) {
+      int last_column = ow * CFG::stride_w + CFG::kernel_w - 1 - CFG::pad_left;
+      if (last_column > CFG::in_width - 1) last_column = CFG::in_width - 1;
+      const int distance = 1 + ow * COMPUTE_STEPS + (CFG::in_width - 1 - last_column) * READ_STEPS;
+      if (distance < fewest) fewest = distance;
+    }
+    return fewest;
+  }
+
+  int row = 0, column = 0, part = 0;  // the input pixel being stored, and its step
+  int oh = 0, ow = 0, step = 0;       // the output pixel being computed, and its step
+
+  bool reading() const { return oh >= CFG::out_height || row <= window_last_row<CFG>(oh); }
+
+  void advance(bool read) {
+    if (read) {
+      if (++part < READ_STEPS) return;
+      part = 0;
+      if (++column < CFG::in_width) return;
+      column = 0;
+      ++row;
+    } else {
+      if (++step < COMPUTE_STEPS) return;
+      step = 0;
+      if (++ow < CFG::out_width) return;
+      ow = 0;
+      ++oh;
     }
   }
-}
-
-// Stores pixels as they are (conv2d, the pools): the line buffer is PIXEL rows[kernel_h][in_width].
-template <class CFG, class PIXEL>
-struct store_pixels {
-  PIXEL (&rows)[CFG::kernel_h][CFG::in_width];
-  void operator()(int buffer_row, int x, const PIXEL& p) { rows[buffer_row][x] = p; }
 };
 
 }  // namespace bcnn_hls
