@@ -53,7 +53,9 @@ Resources port_resources(HlsInterface interface, int bits) {
 }
 
 // The interface stage moving `n` values of `width` bits, values_per_beat of them per cycle:
-// ceil(n / values_per_beat) beats, plus the burst latency on m_axi.
+// ceil(n / values_per_beat) beats per image. On m_axi the batch moves in one burst (the burst
+// latency once per batch: in the latency, not the II) through a FIFO of two images' beats, from
+// which each image's stage takes its beats.
 StageEstimate interface_stage(const std::string& name, const HlsPorts& ports, std::int64_t n, int width) {
   const int lanes = values_per_beat(ports.axi_bits, width);
   StageEstimate s;
@@ -61,10 +63,14 @@ StageEstimate interface_stage(const std::string& name, const HlsPorts& ports, st
   s.type = "interface";
   s.parallelism = std::to_string(lanes) + (lanes == 1 ? " value" : " values") + " per beat (" +
                   std::to_string(ports.axi_bits) + "-bit " + interface_name(ports.interface) + ")";
-  const std::int64_t burst = ports.interface == HlsInterface::m_axi ? m_axi_burst_latency : 0;
-  s.latency_cycles = call_overhead + ceil_div(n, lanes) + loop_depth + burst;
-  s.ii_cycles = s.latency_cycles;
+  const std::int64_t beats = ceil_div(n, lanes);
+  s.ii_cycles = call_overhead + beats + loop_depth;
+  s.latency_cycles = s.ii_cycles;
   s.resources += port_resources(ports.interface, ports.axi_bits);
+  if (ports.interface == HlsInterface::m_axi) {
+    s.latency_cycles += m_axi_burst_latency + beats + loop_depth;  // the burst, then through the FIFO
+    hw::add_pixel_memory(s.resources, 1, 2 * beats, ports.axi_bits);
+  }
   return s;
 }
 

@@ -179,6 +179,9 @@ std::string fill_firmware(const std::string& file, const hw::TemplateValues& val
 
 // Batch depth the m_axi ports declare for co-simulation: the test bench's batch.
 constexpr int tb_batch = 64;
+// Images per chunk of the C simulation of the dataflow top (bcnn_top.cpp: its FIFOs hold a chunk);
+// below tb_batch, so that every test bench runs the chunked path.
+constexpr int csim_batch = 16;
 
 // Each line of `text` indented; without the last line end (the template line has it).
 std::string indented(const std::string& text, const std::string& indent) {
@@ -233,7 +236,8 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectN
   v.set("result", current)
       .set("in_depth", tb_batch * hw::ceil_div(m.n_in, in_lanes))
       .set("out_depth", tb_batch * hw::ceil_div(m.n_out, out_lanes))
-      .set("tb_batch", tb_batch);
+      .set("tb_batch", tb_batch)
+      .set("csim_batch", csim_batch);
   return fill_firmware("bcnn_top.cpp", v);
 }
 
