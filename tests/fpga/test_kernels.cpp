@@ -816,6 +816,18 @@ TEST_CASE("hls kernel emulator: a malformed QuantizedModel is rejected with the 
     CHECK(text.find("64 bits") != std::string::npos);
   }
   {
+    // The pipelined engines take twiddle index 0 as 1 and K/4 as -i without reading them; the serial
+    // engine reads every twiddle, so only pipelined engines need them exact.
+    QuantizedModel bad = good;
+    auto& bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(bad.layers[1]);
+    bc.twiddle_im[4] += 1;
+    CHECK_NOTHROW(FixedEmulator{bad});
+    bc.ifft_units = 4;
+    const std::string text = message(bad);
+    CHECK(text.find("fc_bc") != std::string::npos);
+    CHECK(text.find("twiddles at index 0 and 4 to be exactly 1 and -i") != std::string::npos);
+  }
+  {
     QuantizedModel bad = good;
     bcnn::hw::params_of<bcnn::hw::BcDenseParams>(bad.layers[1]).block = 12;
     CHECK(message(bad).find("block 12") != std::string::npos);

@@ -930,6 +930,13 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
     expect_failure({good.path, "-o", out, "--layer-precision", "relu1.spec=ap_fixed<16,4>"},
                    {"relu1", "expected a field of relu layer"});
   }
+  SUBCASE("twiddles that do not hold 1 and -1 exactly (the pipelined FFT engines rely on them)") {
+    expect_failure({good.path, "-o", out, "--layer-precision", "fc1.twiddle=ap_fixed<18,1>"},
+                   {"fc1 twiddle", "exactly 1 and -i", "found w[0] = (",
+                    "give fc1.twiddle at least 2 integer bits"});
+    expect_failure({good.path, "-o", out, "--weight-precision", "1"},
+                   {"twiddle", "--weight-precision 1 cannot hold the twiddles 1 and -1 exactly"});
+  }
   SUBCASE("a convolution's format too narrow or too wide") {
     const SavedModel cnn = save_model_with(tmp.file("cnn.h5"), layers_cnn(), data);
     expect_failure({cnn.path, "-o", out, "--layer-precision", "conv1.acc=ap_fixed<64,20>", "--layer-precision",
