@@ -278,7 +278,11 @@ Resources fft_engines(int block, int units, int lanes, int data_width, int twidd
   }
   Resources r;
   const int sum_width = data_width + twiddle_width + 2;
-  r.dsp = static_cast<std::int64_t>(units) * 4 * dsp_per_multiplier(data_width, twiddle_width, part);
+  // Only butterflies with a twiddle other than 1 and -i multiply (bcnn_hls/fft.h, "FFT engines"):
+  // M of them per transform, a new transform every II cycles, so ceil(M / II) multiplying units
+  // suffice. The adders, rounding and registers stay per unit.
+  const std::int64_t multiplying_units = ceil_div(bcnn_hls::fft_multiplier_butterflies(block), ii);
+  r.dsp = multiplying_units * 4 * dsp_per_multiplier(data_width, twiddle_width, part);
   r.lut = static_cast<std::int64_t>(units) * (4 * sum_width + 4 * (data_width + 4));
   r.ff = static_cast<std::int64_t>(units) * 8 * sum_width;
   // A unit serving ii butterflies picks its operands (a, b: 4 words; w: 2) out of ii: an ii:1

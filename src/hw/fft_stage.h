@@ -152,7 +152,9 @@ std::int64_t fft_engine_cycles(int block, int units, int lanes, std::int64_t ite
                                int unload);
 // `lanes` engines of `units` units on `data_width`-bit data: the butterfly units; a pipelined
 // engine's stage registers (K complex words per stage) and, when a unit serves several
-// butterflies (II > 1), the multiplexers that feed it.
+// butterflies (II > 1), the multiplexers that feed it. A pipelined engine's multipliers are those
+// of ceil(M / II) butterflies, M = bcnn_hls::fft_multiplier_butterflies(K) (the others, twiddle 1
+// or -i, need none); the serial engine's one unit has its 4.
 Resources fft_engines(int block, int units, int lanes, int data_width, int twiddle_width, const FpgaPart& part);
 // The engines' cell of the layer table: "serial", "N units" or "parallel", times lanes.
 std::string fft_engine_cell(int block, int units, int lanes);
