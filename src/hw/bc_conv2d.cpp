@@ -179,7 +179,7 @@ void HwBcConv2d::validate(const QuantLayer& q) const {
   require_raw(q, bc.weight_re, spectra, bc.weight, "weight_re");
   require_raw(q, bc.weight_im, spectra, bc.weight, "weight_im");
   require_raw(q, bc.bias_raw, out[0], bc.bias, "bias");
-  validate_fft(q, k, bc.spec, bc.ifft, bc.twiddle, bc.twiddle_re, bc.twiddle_im);
+  validate_fft(q, k, bc.spec, bc.ifft, bc.twiddle, bc.twiddle_re, bc.twiddle_im, bc.fft_units, bc.ifft_units);
   validate_spectral_widths(q, bc.weight, bc.spec, bc.acc, bc.ifft, bc.bias, k);
 }
 

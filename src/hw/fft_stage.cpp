@@ -31,6 +31,18 @@ int bit_reverse(int i, int bits) {
   return reversed;
 }
 
+// "w[0] = (re, im), w[block/4] = (re, im)" in value.
+std::string twiddle_text(int block, const FixedFormat& f, const std::vector<std::int64_t>& re,
+                         const std::vector<std::int64_t>& im) {
+  auto value = [&](std::int64_t raw) {
+    std::string text;
+    append_exact_literal(text, raw, f);
+    return text;
+  };
+  return "w[0] = (" + value(re[0]) + ", " + value(im[0]) + "), w[" + std::to_string(block / 4) + "] = (" +
+         value(re[block / 4]) + ", " + value(im[block / 4]) + ")";
+}
+
 // bcnn_hls::quantize(raw, from_fraction, f) in 64-bit arithmetic (bcnn_hls::convert_raw64), for
 // |raw| < 2^62 and 0 <= from_fraction - F_f <= 62 (the int64 butterflies).
 inline std::int64_t quantize64(std::int64_t raw, int from_fraction, const FixedFormat& f) {
@@ -81,7 +93,28 @@ FixedFormat choose_twiddles(const std::string& layer, int block, QuantContext& c
     re[j] = bcnn_hls::from_double(cos_table[j], f);
     im[j] = bcnn_hls::from_double(-sin_table[j], f);
   }
+  if (!trivial_twiddles_exact(block, f, re, im)) {
+    const std::string found = "found " + twiddle_text(block, f, re, im) + " in " + short_format(f);
+    if (ctx.override_of(layer, "twiddle"))
+      ctx.fail("layer " + layer + " twiddle: the pipelined FFT engines take the twiddles at index 0 and block/4 as "
+               "exactly 1 and -i, " + found + ": give " + layer +
+               ".twiddle at least 2 integer bits and no negative fraction bits");
+    if (ctx.options().weight_width < 2)
+      ctx.fail("layer " + layer + " twiddle: --weight-precision " + std::to_string(ctx.options().weight_width) +
+               " cannot hold the twiddles 1 and -1 exactly (" + found + "): at least 2 bits are needed");
+    ctx.fail("internal error: layer " + layer + " twiddle: the twiddles at index 0 and block/4 must be exactly 1 "
+             "and -i (the pipelined FFT engines rely on it), " + found);
+  }
   return f;
+}
+
+bool trivial_twiddles_exact(int block, const FixedFormat& twiddle, const std::vector<std::int64_t>& re,
+                            const std::vector<std::int64_t>& im) {
+  const int fraction = twiddle.fraction_bits();
+  if (fraction < 0 || fraction > 61 || re.size() != static_cast<std::size_t>(block / 2) || re.size() != im.size())
+    return false;
+  const std::int64_t one = std::int64_t{1} << fraction;
+  return re[0] == one && im[0] == 0 && re[block / 4] == 0 && im[block / 4] == -one;
 }
 
 void check_fft_widths(const std::string& layer, const FixedFormat& spec, const FixedFormat& ifft,
@@ -93,9 +126,15 @@ void check_fft_widths(const std::string& layer, const FixedFormat& spec, const F
 
 void validate_fft(const QuantLayer& q, int block, const FixedFormat& spec, const FixedFormat& ifft,
                   const FixedFormat& twiddle, const std::vector<std::int64_t>& re,
-                  const std::vector<std::int64_t>& im) {
+                  const std::vector<std::int64_t>& im, int fft_units, int ifft_units) {
   require_raw(q, re, block / 2, twiddle, "twiddle_re");
   require_raw(q, im, block / 2, twiddle, "twiddle_im");
+  const bool pipelined = fft_engine_ii(block, fft_units) > 0 || fft_engine_ii(block, ifft_units) > 0;
+  if (pipelined && !trivial_twiddles_exact(block, twiddle, re, im))
+    require(false, q,
+            "the pipelined FFT engines need the twiddles at index 0 and " + std::to_string(block / 4) +
+                " to be exactly 1 and -i, found " + twiddle_text(block, twiddle, re, im) + " in " +
+                short_format(twiddle));
   require_exact_width(q, butterfly_format(spec, twiddle), "the forward FFT butterfly (spec + spec * twiddle)");
   require_exact_width(q, butterfly_format(ifft, twiddle), "the inverse FFT butterfly (ifft + ifft * twiddle)");
   require_exact_width(q, FixedFormat{ifft.width + 1, ifft.integer + 1, {}, {}}, "the conjugate (-ifft)");
@@ -239,7 +278,11 @@ Resources fft_engines(int block, int units, int lanes, int data_width, int twidd
   }
   Resources r;
   const int sum_width = data_width + twiddle_width + 2;
-  r.dsp = static_cast<std::int64_t>(units) * 4 * dsp_per_multiplier(data_width, twiddle_width, part);
+  // Only butterflies with a twiddle other than 1 and -i multiply (bcnn_hls/fft.h, "FFT engines"):
+  // M of them per transform, a new transform every II cycles, so ceil(M / II) multiplying units
+  // suffice. The adders, rounding and registers stay per unit.
+  const std::int64_t multiplying_units = ceil_div(bcnn_hls::fft_multiplier_butterflies(block), ii);
+  r.dsp = multiplying_units * 4 * dsp_per_multiplier(data_width, twiddle_width, part);
   r.lut = static_cast<std::int64_t>(units) * (4 * sum_width + 4 * (data_width + 4));
   r.ff = static_cast<std::int64_t>(units) * 8 * sum_width;
   // A unit serving ii butterflies picks its operands (a, b: 4 words; w: 2) out of ii: an ii:1

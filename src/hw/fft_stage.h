@@ -34,16 +34,24 @@ FixedFormat choose_spec_format(const std::string& layer, const FixedFormat& in, 
 // output) and halve; one guard bit like spec.
 FixedFormat choose_ifft_format(const std::string& layer, double cover, int block, QuantContext& ctx);
 // twiddle: cos and -sin of 2 pi j / K, j < K/2, with two integer bits so that 1 and -1 are exact;
-// their raw values into re and im.
+// their raw values into re and im. Fails unless trivial_twiddles_exact (e.g. an override with one
+// integer bit, or --weight-precision 1).
 FixedFormat choose_twiddles(const std::string& layer, int block, QuantContext& ctx, std::vector<std::int64_t>& re,
                             std::vector<std::int64_t>& im);
+// The raw twiddles (block/2 each) at index 0 and block/4 are exactly (1, 0) and (0, -1) in
+// `twiddle`: the pipelined engines' butterflies there use w = 1 and w = -i without reading them
+// (bcnn_hls/fft.h, "FFT engines").
+bool trivial_twiddles_exact(int block, const FixedFormat& twiddle, const std::vector<std::int64_t>& re,
+                            const std::vector<std::int64_t>& im);
 
 // The butterflies a + b * w of both transforms must fit in 64 bits (quantizer side).
 void check_fft_widths(const std::string& layer, const FixedFormat& spec, const FixedFormat& ifft,
                       const FixedFormat& twiddle, const QuantContext& ctx);
-// The same for the emulator, with the conjugate of the inverse's input, and the twiddle tables.
+// The same for the emulator, with the conjugate of the inverse's input, and the twiddle tables;
+// when either engine is pipelined (fft_units or ifft_units > 1), trivial_twiddles_exact.
 void validate_fft(const QuantLayer& q, int block, const FixedFormat& spec, const FixedFormat& ifft,
-                  const FixedFormat& twiddle, const std::vector<std::int64_t>& re, const std::vector<std::int64_t>& im);
+                  const FixedFormat& twiddle, const std::vector<std::int64_t>& re, const std::vector<std::int64_t>& im,
+                  int fft_units, int ifft_units);
 
 // --- the frequency-domain stage around the FFTs (bc_dense, bc_conv2d) ----------------------------
 // acc += W * X' (complex, exact), Y' = ifft_t(acc), y = IFFT(Y'), out = out_t(y * K + bias).
@@ -144,7 +152,9 @@ std::int64_t fft_engine_cycles(int block, int units, int lanes, std::int64_t ite
                                int unload);
 // `lanes` engines of `units` units on `data_width`-bit data: the butterfly units; a pipelined
 // engine's stage registers (K complex words per stage) and, when a unit serves several
-// butterflies (II > 1), the multiplexers that feed it.
+// butterflies (II > 1), the multiplexers that feed it. A pipelined engine's multipliers are those
+// of ceil(M / II) butterflies, M = bcnn_hls::fft_multiplier_butterflies(K) (the others, twiddle 1
+// or -i, need none); the serial engine's one unit has its 4.
 Resources fft_engines(int block, int units, int lanes, int data_width, int twiddle_width, const FpgaPart& part);
 // The engines' cell of the layer table: "serial", "N units" or "parallel", times lanes.
 std::string fft_engine_cell(int block, int units, int lanes);

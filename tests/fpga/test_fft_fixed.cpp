@@ -226,3 +226,116 @@ TEST_CASE("hls fft fixed: the exact operation sequence on a K = 4 example") {
     CHECK(down_re[f].to_double() == -0.5);
   }
 }
+
+TEST_CASE("hls fft fixed: fft_multiplier_butterflies counts the butterflies whose twiddle index is neither 0 nor "
+          "K/4, K = 4 .. 256") {
+  for (int k = 4; k <= 256; k *= 2) {
+    CAPTURE(k);
+    // bcnn_hls::detail::fft_stages' indices, counted one by one.
+    const int stages = bcnn_hls::log2_exact(k);
+    int multiplying = 0, all = 0;
+    for (int s = 0; s < stages; ++s)
+      for (int b = 0; b < k / 2; ++b) {
+        const int w = (b & ((1 << s) - 1)) << (stages - 1 - s);
+        multiplying += w != 0 && w != k / 4;
+        ++all;
+      }
+    CHECK(bcnn_hls::fft_multiplier_butterflies(k) == multiplying);
+    CHECK(bcnn_hls::fft_butterflies(k) == all);
+  }
+  static_assert(bcnn_hls::fft_multiplier_butterflies(4) == 0 && bcnn_hls::fft_multiplier_butterflies(16) == 10,
+                "usable at compile time");
+}
+
+namespace {
+
+// The unrolled transforms (the pipelined engines: twiddles 1 and -i without multipliers) against
+// the rolled ones (the serial engine: every butterfly generic), raw bits, forward and inverse, on
+// inputs at the formats' limits and random ones. The trivial butterflies form t in the generic
+// product's type, so that the sums' >> 1 floors at the same fraction bit and the conversion into
+// data_t rounds the same value: any narrower t, or a wrong sign, changes bits here.
+template <class in_t, class data_t, class twiddle_t, int K>
+void check_unrolled_is_rolled() {
+  CAPTURE(K);
+  twiddle_t tw_re[K / 2], tw_im[K / 2];
+  make_twiddles<K>(tw_re, tw_im);
+  const format in_format = format_of<in_t>(), data = format_of<data_t>();
+  const double in_high = std::ldexp(static_cast<double>(in_format.max_raw()), -in_format.fraction_bits());
+  const double in_low = std::ldexp(static_cast<double>(in_format.min_raw()), -in_format.fraction_bits());
+  bcnn::Rng rng(2000 + K);
+  long compared = 0, at_limits = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    CAPTURE(trial);
+    // trial_values' patterns, then inputs each at the minimum or the maximum, then random ones.
+    std::vector<double> values = trial_values(K, trial < 4 ? trial : 4, 1.0, in_low, in_high, rng);
+    if (trial >= 4 && trial < 24)
+      for (double& v : values) v = rng.uniform_double() < 0.5 ? in_low : in_high;
+    in_t in[K];
+    for (int i = 0; i < K; ++i) in[i] = in_t(values[i]);
+    data_t rolled_re[K / 2 + 1], rolled_im[K / 2 + 1], unrolled_re[K / 2 + 1], unrolled_im[K / 2 + 1];
+    bcnn_hls::fft_forward<K, false>(in, rolled_re, rolled_im, tw_re, tw_im);
+    bcnn_hls::fft_forward<K, true>(in, unrolled_re, unrolled_im, tw_re, tw_im);
+    for (int f = 0; f <= K / 2; ++f) {
+      CAPTURE(f);
+      CHECK(bcnn_hls::raw_bits(unrolled_re[f]) == bcnn_hls::raw_bits(rolled_re[f]));
+      CHECK(bcnn_hls::raw_bits(unrolled_im[f]) == bcnn_hls::raw_bits(rolled_im[f]));
+      compared += 2;
+    }
+    // The inverse on bins at data_t's limits (the -i butterflies negate them: -min needs one more
+    // bit than data_t has), random mixtures of limits and values, and the forward's output.
+    data_t bins_re[K / 2 + 1], bins_im[K / 2 + 1];
+    for (int f = 0; f <= K / 2; ++f) {
+      auto pick = [&](const data_t& forward_value) -> data_t {
+        if (trial >= 24) return forward_value;
+        const double r = rng.uniform_double();
+        if (r < 0.4) return bcnn_hls::from_raw_bits<data_t>(data.min_raw());
+        if (r < 0.8) return bcnn_hls::from_raw_bits<data_t>(data.max_raw());
+        const double span = static_cast<double>(data.max_raw() - data.min_raw());
+        return bcnn_hls::from_raw_bits<data_t>(data.min_raw() + static_cast<std::int64_t>(rng.uniform_double() * span));
+      };
+      bins_re[f] = pick(rolled_re[f]);
+      bins_im[f] = pick(rolled_im[f]);
+      at_limits += bcnn_hls::raw_bits(bins_re[f]) == data.min_raw() || bcnn_hls::raw_bits(bins_im[f]) == data.min_raw();
+    }
+    data_t rolled[K], unrolled[K];
+    bcnn_hls::fft_inverse<K, false>(bins_re, bins_im, rolled, tw_re, tw_im);
+    bcnn_hls::fft_inverse<K, true>(bins_re, bins_im, unrolled, tw_re, tw_im);
+    for (int t = 0; t < K; ++t) {
+      CAPTURE(t);
+      CHECK(bcnn_hls::raw_bits(unrolled[t]) == bcnn_hls::raw_bits(rolled[t]));
+      ++compared;
+    }
+  }
+  CHECK(compared > 0);
+  CHECK(at_limits > 0);
+}
+
+}  // namespace
+
+TEST_CASE("hls fft fixed: the unrolled engines' butterflies without multipliers give the serial engine's bits at "
+          "the formats' limits, K = 4, 16, 64") {
+  SUBCASE("rounding, saturating") {
+    using in_t = fixed<10, 1, AP_RND, AP_SAT>;
+    using data_t = fixed<12, 2, AP_RND, AP_SAT>;
+    using twiddle_t = fixed<10, 2, AP_RND, AP_SAT>;
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 4>();
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 16>();
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 64>();
+  }
+  SUBCASE("convergent rounding, wrap-around; the data coarser than the input") {
+    using in_t = fixed<14, 1, AP_TRN, AP_WRAP>;
+    using data_t = fixed<9, 1, AP_RND_CONV, AP_WRAP>;
+    using twiddle_t = fixed<8, 2, AP_RND_ZERO, AP_SAT>;
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 4>();
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 16>();
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 64>();
+  }
+  SUBCASE("truncation toward zero, symmetric saturation; integer twiddles") {
+    using in_t = fixed<8, 3, AP_RND_INF, AP_SAT>;
+    using data_t = fixed<10, 3, AP_TRN_ZERO, AP_SAT_SYM>;
+    using twiddle_t = fixed<3, 3, AP_RND, AP_SAT>;  // F = 0: the sums keep data_t's fraction bits
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 4>();
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 16>();
+    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 64>();
+  }
+}

@@ -432,8 +432,10 @@ long check_bit_identical(const QuantizedModel& model, int images, double input_a
 
 namespace {
 
+// extreme: every input at in_t's minimum or maximum (all maximal, all minimal, alternating, then
+// random signs) instead of random values.
 template <class CFG>
-void check_bc_dense_against_float(std::uint64_t seed) {
+void check_bc_dense_against_float(std::uint64_t seed, bool extreme = false) {
   constexpr int K = CFG::block, n = CFG::n_in, m = CFG::n_out, p = CFG::p, q = CFG::q, bins = K / 2 + 1;
   CAPTURE(K);
   CAPTURE(n);
@@ -461,6 +463,17 @@ void check_bc_dense_against_float(std::uint64_t seed) {
   const int batch = 16;
   bcnn::Tensor x = bcnn::testing::random_tensor(batch, {n}, seed + 1), y;
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = typename CFG::in_t(x[i]).to_float();
+  if (extreme) {
+    const format f = format_of<typename CFG::in_t>();
+    const float high = static_cast<float>(std::ldexp(static_cast<double>(f.max_raw()), -f.fraction_bits()));
+    const float low = static_cast<float>(std::ldexp(static_cast<double>(f.min_raw()), -f.fraction_bits()));
+    bcnn::Rng rng(seed + 2);
+    for (int s = 0; s < batch; ++s)
+      for (int c = 0; c < n; ++c) {
+        const bool at_high = s == 0 || (s == 2 && c % 2 == 0) || (s > 2 && rng.uniform_double() < 0.5);
+        x.sample(s)[c] = at_high ? high : low;
+      }
+  }
   layer->forward(x, y, {});
 
   double largest_weight_spectrum = 0;
@@ -599,6 +612,19 @@ TEST_CASE("hls kernel bc_dense: every FFT engine and MAC array gives the same bi
   check_bc_dense_against_float<BcCfg<37, 23, 16, WideBc, 1, 9, 2, Engines<8, 2, 1, 1>>>(22);
 }
 
+TEST_CASE("hls kernel bc_dense: log2(K)-unit and fully parallel engines, forward and inverse, with inputs at the "
+          "format's limits (each against the DFT oracle and the emulator), K = 4, 16, 64") {
+  // The pipelined engines build their butterflies at twiddles 1 and -i without multipliers
+  // (bcnn_hls/fft.h); the emulator runs every butterfly generically: same bits. Each K has a
+  // log2(K)-unit forward engine with a fully parallel inverse one, and the other way round.
+  check_bc_dense_against_float<BcCfg<10, 7, 4, WideBc, 1, 1, 1, Engines<2, 1, 4, 1>>>(81, true);
+  check_bc_dense_against_float<BcCfg<10, 7, 4, WideBc, 1, 1, 1, Engines<4, 1, 2, 1>>>(81, true);
+  check_bc_dense_against_float<BcCfg<37, 23, 16, WideBc, 1, 1, 1, Engines<4, 1, 32, 1>>>(82, true);
+  check_bc_dense_against_float<BcCfg<37, 23, 16, WideBc, 1, 1, 1, Engines<32, 1, 4, 1>>>(82, true);
+  check_bc_dense_against_float<BcCfg<100, 70, 64, WideBc, 1, 1, 1, Engines<6, 1, 192, 1>>>(83, true);
+  check_bc_dense_against_float<BcCfg<100, 70, 64, WideBc, 1, 1, 1, Engines<192, 1, 6, 1>>>(83, true);
+}
+
 TEST_CASE("hls kernel dense: matches y = W x + b within the format bound") {
   check_dense_against_float<DenseCfg<23, 10, 1, WideDense>>(21);
   check_dense_against_float<DenseCfg<100, 33, 4, WideDense>>(22);
@@ -658,6 +684,14 @@ TEST_CASE("hls kernel networks: compile-time kernels and FixedEmulator agree bit
     CHECK(at_limits > 0);
     using NET4 = Network<BcCfg<9, 6, 4, NarrowBc>, DenseCfg<6, 4, 1, NarrowDense>>;
     check_bit_identical<NET4>(NET4::make_model(1.0, 1.5, 1.0, 49), 1000, 1.5, 50);
+  }
+  SUBCASE("narrow formats on log2(K)-unit and fully parallel engines, inputs saturating, K = 4, 16, 64") {
+    using NET4 = Network<BcCfg<9, 6, 4, NarrowBc, 1, 1, 1, Engines<2, 1, 4, 1>>, DenseCfg<6, 4, 1, NarrowDense>>;
+    check_bit_identical<NET4>(NET4::make_model(1.0, 1.5, 1.0, 55), 1000, 1.5, 56);
+    using NET16 = Network<BcCfg<37, 23, 16, NarrowBc, 1, 1, 1, Engines<32, 1, 4, 1>>, DenseCfg<23, 10, 2, NarrowDense>>;
+    CHECK(check_bit_identical<NET16>(NET16::make_model(1.0, 1.5, 1.0, 57), 1000, 1.5, 58) > 0);
+    using NET64 = Network<BcCfg<100, 70, 64, NarrowBc, 1, 1, 1, Engines<6, 1, 192, 1>>, DenseCfg<70, 10, 7, NarrowDense>>;
+    check_bit_identical<NET64>(NET64::make_model(0.5, 1.0, 1.0, 59), 300, 1.5, 60);
   }
   SUBCASE("odd binary points") {
     using NET = Network<BcCfg<50, 40, 32, OddBc>, DenseCfg<40, 10, 5, OddDense>>;
@@ -780,6 +814,18 @@ TEST_CASE("hls kernel emulator: a malformed QuantizedModel is rejected with the 
     const std::string text = message(bad);
     CHECK(text.find("fc_bc") != std::string::npos);
     CHECK(text.find("64 bits") != std::string::npos);
+  }
+  {
+    // The pipelined engines take twiddle index 0 as 1 and K/4 as -i without reading them; the serial
+    // engine reads every twiddle, so only pipelined engines need them exact.
+    QuantizedModel bad = good;
+    auto& bc = bcnn::hw::params_of<bcnn::hw::BcDenseParams>(bad.layers[1]);
+    bc.twiddle_im[4] += 1;
+    CHECK_NOTHROW(FixedEmulator{bad});
+    bc.ifft_units = 4;
+    const std::string text = message(bad);
+    CHECK(text.find("fc_bc") != std::string::npos);
+    CHECK(text.find("twiddles at index 0 and 4 to be exactly 1 and -i") != std::string::npos);
   }
   {
     QuantizedModel bad = good;

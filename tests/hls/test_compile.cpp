@@ -533,6 +533,33 @@ TEST_CASE("quantize_model: formats from calibration, exact accumulators, overrid
 
 // --- estimator ----------------------------------------------------------------------------------
 
+TEST_CASE("estimator: a pipelined FFT engine's DSPs are those of its butterflies with a twiddle other than 1 and -i") {
+  const bcnn::FpgaPart zu7 = *bcnn::find_fpga_part("XCZU7EV-FFVC1156-2-E");
+  // One butterfly's complex product b * w: 4 real multipliers of 27 x 18 bits.
+  const std::int64_t butterfly_dsp = 4 * bcnn::dsp_per_multiplier(27, 18, zu7);
+  REQUIRE(butterfly_dsp > 0);
+  auto dsp = [&](int block, int units, int lanes) {
+    return bcnn::hw::fft_engines(block, units, lanes, 27, 18, zu7).dsp;
+  };
+  // K = 16, fully parallel (32 units, II = 1): of the 32 butterflies, stage 0 and 1 have only
+  // twiddles 1 and -i, stage 2 has 8 - 4 others and stage 3 8 - 2: 10 with multipliers.
+  CHECK(dsp(16, 32, 1) == 10 * butterfly_dsp);
+  CHECK(dsp(16, 32, 3) == 3 * 10 * butterfly_dsp);  // per lane
+  // One unit per stage (4 units, II = 8): ceil(10 / 8) = 2 units' multipliers; 16 units (II = 2): 5.
+  CHECK(dsp(16, 4, 1) == 2 * butterfly_dsp);
+  CHECK(dsp(16, 16, 1) == 5 * butterfly_dsp);
+  // K = 64 fully parallel (192 units): 98 of them multiply (fft_multiplier_butterflies).
+  CHECK(dsp(64, 192, 1) == 98 * butterfly_dsp);
+  // K = 4: every twiddle is 1 or -i, no multiplier at all.
+  CHECK(dsp(4, 2, 1) == 0);
+  CHECK(dsp(4, 4, 1) == 0);
+  // The serial engine keeps its one generic butterfly unit.
+  CHECK(dsp(16, 1, 1) == butterfly_dsp);
+  CHECK(dsp(4, 1, 1) == butterfly_dsp);
+  // The adders stay per unit: the fully parallel engine has more LUTs than the log2(K)-unit one.
+  CHECK(bcnn::hw::fft_engines(16, 32, 1, 27, 18, zu7).lut > bcnn::hw::fft_engines(16, 4, 1, 27, 18, zu7).lut);
+}
+
 TEST_CASE("estimator: memories, multipliers, the fit check and parallelism for a target throughput") {
   CHECK(bcnn::bram18_for(10, 16) == 0);          // 160 bits: LUTs
   CHECK(bcnn::bram18_for(1024, 18) == 1);
@@ -932,6 +959,13 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
                    {"fc1", "impossible", "at most 64"});
     expect_failure({good.path, "-o", out, "--layer-precision", "relu1.spec=ap_fixed<16,4>"},
                    {"relu1", "expected a field of relu layer"});
+  }
+  SUBCASE("twiddles that do not hold 1 and -1 exactly (the pipelined FFT engines rely on them)") {
+    expect_failure({good.path, "-o", out, "--layer-precision", "fc1.twiddle=ap_fixed<18,1>"},
+                   {"fc1 twiddle", "exactly 1 and -i", "found w[0] = (",
+                    "give fc1.twiddle at least 2 integer bits"});
+    expect_failure({good.path, "-o", out, "--weight-precision", "1"},
+                   {"twiddle", "--weight-precision 1 cannot hold the twiddles 1 and -1 exactly"});
   }
   SUBCASE("a convolution's format too narrow or too wide") {
     const SavedModel cnn = save_model_with(tmp.file("cnn.h5"), layers_cnn(), data);

@@ -39,7 +39,9 @@
 //   static const weight_t w_re[p][q][kernel_h][kernel_w][block / 2 + 1], w_im[...];  // DFT(w_ijab)
 //   static const bias_t bias[out_channels];
 //   static const twiddle_t tw_re[block / 2], tw_im[block / 2];  // cos, -sin(2 pi j / block)
-// The arithmetic (and so every bit of the result) does not depend on the knobs.
+// The arithmetic (and so every bit of the result) does not depend on the knobs (the pipelined
+// engines' butterflies at twiddles 1 and -i copy and negate exactly instead of multiplying:
+// bcnn_hls/fft.h).
 #ifndef BCNN_HLS_BC_CONV2D_H
 #define BCNN_HLS_BC_CONV2D_H
 
@@ -93,7 +95,8 @@ void bc_conv2d_forward_block(int j, const typename CFG::in_pixel_t& pixel, bc_co
     const int index = j * K + t;
     block[t] = index < CFG::in_channels ? pixel[index] : in_t(0);
   }
-  fft_forward<K>(block, x.re[j], x.im[j], tw_re, tw_im);
+  constexpr bool unrolled = fft_engine_ii(K, CFG::fft_units) > 0;  // pipelined (fft.h, "FFT engines")
+  fft_forward<K, unrolled>(block, x.re[j], x.im[j], tw_re, tw_im);
 }
 
 // The forward process: each input pixel's q transforms, one word of spectra per pixel.
@@ -261,7 +264,8 @@ void bc_conv2d_inverse_block(int i, const bc_conv2d_y_t<CFG>& y_spectra, typenam
   typedef typename CFG::out_t out_t;
   constexpr int K = CFG::block;
   ifft_t y[K];
-  fft_inverse<K>(y_spectra.re[i], y_spectra.im[i], y, tw_re, tw_im);
+  constexpr bool unrolled = fft_engine_ii(K, CFG::ifft_units) > 0;  // pipelined (fft.h, "FFT engines")
+  fft_inverse<K, unrolled>(y_spectra.re[i], y_spectra.im[i], y, tw_re, tw_im);
   // y[t] = y_i[t] / K: undo the 1/K exactly with an integer-typed K, add the bias exactly,
   // convert once.
   const fixed<log2_exact(K) + 2, log2_exact(K) + 2> scale = K;

@@ -30,7 +30,8 @@
 //   inverse   the p inverse transforms and the outputs, ifft_lanes at a time on engines of
 //             ifft_units units.
 // The arithmetic, and so every bit of the result, does not depend on the knobs: the unrolled
-// block columns are added in order.
+// block columns are added in order, and the pipelined engines' butterflies at twiddles 1 and -i
+// copy and negate in the product's exact type instead of multiplying (bcnn_hls/fft.h).
 #ifndef BCNN_HLS_BC_DENSE_H
 #define BCNN_HLS_BC_DENSE_H
 
@@ -70,7 +71,8 @@ void bc_dense_forward_block(int j, const typename CFG::in_t in[CFG::n_in],
     const int index = j * K + t;
     block[t] = index < CFG::n_in ? in[index] : in_t(0);
   }
-  fft_forward<K>(block, x_re[j], x_im[j], tw_re, tw_im);
+  constexpr bool unrolled = fft_engine_ii(K, CFG::fft_units) > 0;  // pipelined (fft.h, "FFT engines")
+  fft_forward<K, unrolled>(block, x_re[j], x_im[j], tw_re, tw_im);
 }
 
 // The forward process: X'_j for every block column, fft_lanes at a time.
@@ -195,7 +197,8 @@ void bc_dense_inverse_block(int i, const typename CFG::ifft_t y_re[CFG::p][CFG::
   typedef typename CFG::out_t out_t;
   constexpr int K = CFG::block;
   ifft_t y[K];
-  fft_inverse<K>(y_re[i], y_im[i], y, tw_re, tw_im);
+  constexpr bool unrolled = fft_engine_ii(K, CFG::ifft_units) > 0;  // pipelined (fft.h, "FFT engines")
+  fft_inverse<K, unrolled>(y_re[i], y_im[i], y, tw_re, tw_im);
   // y[t] = y_i[t] / K: undo the 1/K exactly with an integer-typed K, add the bias exactly,
   // convert once.
   const fixed<log2_exact(K) + 2, log2_exact(K) + 2> scale = K;

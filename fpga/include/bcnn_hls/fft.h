@@ -42,6 +42,13 @@ constexpr bool is_supported_fft_length(int k) {
 // The butterflies of one transform of length k: log2(k) stages of k/2.
 constexpr int fft_butterflies(int k) { return k / 2 * log2_exact(k); }
 
+// The butterflies of one transform whose twiddle index is neither 0 (w = 1) nor k/4 (w = -i): the
+// only ones an unrolled engine builds with multipliers. Stage s pairs twiddle index j k / 2^(s+1)
+// with j = b mod 2^s, so stage 0 has only index 0 and stage s >= 1 has k/2^s butterflies with
+// j = 0 or j = 2^(s-1): k/2 - k/2^s with a multiplier. Summed over s = 1 .. log2(k) - 1:
+// (log2(k) - 1) k/2 - k + 2 (0 for k = 4, 10 for k = 16, 98 for k = 64).
+constexpr int fft_multiplier_butterflies(int k) { return (log2_exact(k) - 1) * (k / 2) - k + 2; }
+
 // FFT engines. A kernel's transforms run on an engine of `units` butterfly units (the knob
 // fft_units / ifft_units of the block-circulant kinds):
 //   units == 1        the serial engine: the stage loop, one butterfly per cycle, a transform
@@ -51,8 +58,13 @@ constexpr int fft_butterflies(int k) { return k / 2 * log2_exact(k); }
 //                     II = fft_engine_ii(k, units) = ceil(k/2 log2(k) / units): units = log2(k)
 //                     is one butterfly unit per stage, a new block every k/2 cycles; units =
 //                     k/2 log2(k) the fully parallel engine, a new block every cycle.
-// The engines run the same C++ (fft_forward, fft_inverse): only the schedule differs, never a bit
-// of the result.
+// The engines run the same C++ (fft_forward, fft_inverse), the pipelined ones with UNROLLED = true:
+// there every twiddle index is a constant, and the butterflies with w = 1 (index 0) and w = -i
+// (index k/4) form b * w by copying and negating b instead of multiplying (fft_multiplier_butterflies
+// counts the others). They form it in the type of the generic product b * w, so the sums, their
+// >> 1 and the conversion are the generic butterfly's: only the schedule and the multipliers
+// differ, never a bit of the result. The twiddle ROM must hold 1 and -i exactly at those indices
+// (bcnn-compile checks it: hw/fft_stage.cpp, choose_twiddles).
 constexpr int fft_engine_ii(int k, int units) {
   return units <= 1 ? 0 : (fft_butterflies(k) + units - 1) / units;
 }
@@ -127,12 +139,48 @@ inline void butterfly_inverse(data_t& a_re, data_t& a_im, data_t& b_re, data_t& 
   butterfly_combine(a_re, a_im, b_re, b_im, b_re * w_re + b_im * w_im, b_im * w_re - b_re * w_im);
 }
 
+// The butterflies with twiddle 1 (forward and inverse: t = b) and -i (forward: t = b * -i =
+// (b_im, -b_re); inverse: t = b * conj(-i) = b * i = (-b_im, b_re)), without a multiplier. t is
+// built in the type of the generic t (decltype of its expression, never evaluated): a narrower
+// type would not change t's value but the sums' type, and with it the fraction bit where >> 1
+// floors, so the bits of the result.
+template <class twiddle_t, class data_t>
+inline void butterfly_by_one(data_t& a_re, data_t& a_im, data_t& b_re, data_t& b_im) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  typedef decltype(b_re * twiddle_t() - b_im * twiddle_t()) t_t;
+  butterfly_combine(a_re, a_im, b_re, b_im, t_t(b_re), t_t(b_im));
+}
+
+template <class twiddle_t, class data_t>
+inline void butterfly_forward_by_minus_i(data_t& a_re, data_t& a_im, data_t& b_re, data_t& b_im) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  typedef decltype(b_re * twiddle_t() - b_im * twiddle_t()) t_re_t;  // b_re w_re - b_im w_im
+  typedef decltype(b_re * twiddle_t() + b_im * twiddle_t()) t_im_t;  // b_re w_im + b_im w_re
+  butterfly_combine(a_re, a_im, b_re, b_im, t_re_t(b_im), t_im_t(-b_re));
+}
+
+template <class twiddle_t, class data_t>
+inline void butterfly_inverse_by_minus_i(data_t& a_re, data_t& a_im, data_t& b_re, data_t& b_im) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  typedef decltype(b_re * twiddle_t() + b_im * twiddle_t()) t_re_t;  // b_re w_re + b_im w_im
+  typedef decltype(b_im * twiddle_t() - b_re * twiddle_t()) t_im_t;  // b_im w_re - b_re w_im
+  butterfly_combine(a_re, a_im, b_re, b_im, t_re_t(-b_im), t_im_t(b_re));
+}
+
 // The log2(K) stages over a bit-reversed complex array, in place. Stage s (s = 0 .. log2(K)-1)
 // pairs top = (b >> s) * 2^(s+1) + j and bottom = top + 2^s for butterfly b < K/2 with
-// j = b mod 2^s, twiddle index j * K / 2^(s+1).
-template <int K, bool INVERSE, class data_t, class twiddle_t>
+// j = b mod 2^s, twiddle index j * K / 2^(s+1). UNROLLED (the pipelined engines): the loops are
+// unrolled by the caller's PIPELINE, every index is a constant and the branches on the twiddle
+// index fold away; the butterflies at index 0 and K/4 take w from their index, not from the ROM.
+// The serial engine (UNROLLED = false) keeps one generic butterfly: a runtime branch would only add
+// multiplexers.
+template <int K, bool INVERSE, bool UNROLLED, class data_t, class twiddle_t>
 void fft_stages(data_t re[K], data_t im[K], const twiddle_t tw_re[K / 2],
                 const twiddle_t tw_im[K / 2]) {
+  // 1 and -1 exact: at least two integer bits and no negative fraction bits (and the ROM values,
+  // which only the caller can check).
+  static_assert(!UNROLLED || (twiddle_t::iwidth >= 2 && twiddle_t::width >= twiddle_t::iwidth),
+                "bcnn_hls::fft: the pipelined engines need a twiddle type holding 1 and -1 exactly");
   constexpr int stages = log2_exact(K);
   for (int s = 0; s < stages; ++s) {
     // The serial engine: one butterfly per cycle. A stage's butterflies touch disjoint pairs,
@@ -148,7 +196,15 @@ void fft_stages(data_t re[K], data_t im[K], const twiddle_t tw_re[K / 2],
       const int top = ((b >> s) << (s + 1)) | j;
       const int bottom = top + span;
       const int w = j << (stages - 1 - s);
-      if (INVERSE) {
+      if (UNROLLED && w == 0) {
+        butterfly_by_one<twiddle_t>(re[top], im[top], re[bottom], im[bottom]);
+      } else if (UNROLLED && w == K / 4) {
+        if (INVERSE) {
+          butterfly_inverse_by_minus_i<twiddle_t>(re[top], im[top], re[bottom], im[bottom]);
+        } else {
+          butterfly_forward_by_minus_i<twiddle_t>(re[top], im[top], re[bottom], im[bottom]);
+        }
+      } else if (INVERSE) {
         butterfly_inverse(re[top], im[top], re[bottom], im[bottom], tw_re[w], tw_im[w]);
       } else {
         butterfly_forward(re[top], im[top], re[bottom], im[bottom], tw_re[w], tw_im[w]);
@@ -160,8 +216,9 @@ void fft_stages(data_t re[K], data_t im[K], const twiddle_t tw_re[K / 2],
 }  // namespace detail
 
 // X'[f] = DFT(in)[f] / K for f = 0 .. K/2, in data_t. The input is converted to data_t once, as
-// it is loaded (imaginary parts 0).
-template <int K, class in_t, class data_t, class twiddle_t>
+// it is loaded (imaginary parts 0). UNROLLED: called by a pipelined engine (fft_engine_ii > 0),
+// whose trivial butterflies need no multiplier (same bits; see "FFT engines" above).
+template <int K, bool UNROLLED = false, class in_t, class data_t, class twiddle_t>
 void fft_forward(const in_t in[K], data_t out_re[K / 2 + 1], data_t out_im[K / 2 + 1],
                  const twiddle_t tw_re[K / 2], const twiddle_t tw_im[K / 2]) {
   static_assert(is_supported_fft_length(K), "bcnn_hls::fft_forward: K must be 4, 8, ..., 256");
@@ -176,7 +233,7 @@ void fft_forward(const in_t in[K], data_t out_re[K / 2 + 1], data_t out_im[K / 2
     re[r] = data_t(in[i]);
     im[r] = data_t(0);
   }
-  detail::fft_stages<K, false>(re, im, tw_re, tw_im);
+  detail::fft_stages<K, false, UNROLLED>(re, im, tw_re, tw_im);
   for (int f = 0; f <= K / 2; ++f) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
     out_re[f] = re[f];
@@ -187,8 +244,8 @@ void fft_forward(const in_t in[K], data_t out_re[K / 2 + 1], data_t out_im[K / 2
 // out[t] = IDFT_unnormalized(Z)[t] / K (real part), where Z is the conjugate-symmetric extension
 // of the half spectrum: Z[f] = X[f] for f <= K/2 with the imaginary parts of Z[0] and Z[K/2] taken
 // as 0 (as a real inverse FFT ignores them), Z[K - f] = conj(X[f]) = (X_re, data_t(-X_im)) for
-// 0 < f < K/2.
-template <int K, class data_t, class twiddle_t>
+// 0 < f < K/2. UNROLLED as for fft_forward.
+template <int K, bool UNROLLED = false, class data_t, class twiddle_t>
 void fft_inverse(const data_t in_re[K / 2 + 1], const data_t in_im[K / 2 + 1], data_t out[K],
                  const twiddle_t tw_re[K / 2], const twiddle_t tw_im[K / 2]) {
   static_assert(is_supported_fft_length(K), "bcnn_hls::fft_inverse: K must be 4, 8, ..., 256");
@@ -211,7 +268,7 @@ void fft_inverse(const data_t in_re[K / 2 + 1], const data_t in_im[K / 2 + 1], d
       im[r] = data_t(-in_im[K - f]);
     }
   }
-  detail::fft_stages<K, true>(re, im, tw_re, tw_im);
+  detail::fft_stages<K, true, UNROLLED>(re, im, tw_re, tw_im);
   for (int t = 0; t < K; ++t) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
     out[t] = re[t];
