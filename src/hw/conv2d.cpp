@@ -194,8 +194,13 @@ void HwConv2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const
     c.outputs_parallel = parallelism_in_range(q, it->second, q.out_shape[0], "output channels in parallel");
   if (auto it = p.knobs.find("inputs"); it != p.knobs.end())
     c.inputs_parallel = parallelism_in_range(q, it->second, q.in_shape[0], "input channels per cycle");
-  if (auto it = p.knobs.find("taps"); it != p.knobs.end())
-    c.taps_parallel = parallelism_in_range(q, it->second, c.kernel_w, "kernel columns per cycle");
+  if (auto it = p.knobs.find("taps"); it != p.knobs.end()) {
+    c.taps_parallel = parallelism_in_range(q, it->second, c.kernel_h * c.kernel_w, "kernel taps per cycle");
+    if (c.taps_parallel > c.kernel_w && c.taps_parallel % c.kernel_w != 0)
+      throw Error("--knob " + q.name + ".taps: expected at most kernel_w = " + std::to_string(c.kernel_w) +
+                  " (columns of a kernel row) or a multiple of it (whole rows), found " +
+                  std::to_string(c.taps_parallel));
+  }
   if (p.units) c.outputs_parallel = parallelism_in_range(q, *p.units, q.out_shape[0], "output channels in parallel");
   if (c.taps_parallel > 1 && c.inputs_parallel < q.in_shape[0])
     throw Error("--knob " + q.name + ".taps: expected 1 unless every input channel is computed at once (" + q.name +
@@ -213,14 +218,15 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
   const int Po = c.outputs_parallel, Pi = c.inputs_parallel, Pt = c.taps_parallel;
   char buffer[160];
   std::snprintf(buffer, sizeof buffer, "%d of %d outputs x %d of %d inputs x %d of %d taps", Po, C_out, Pi, C_in, Pt,
-                c.kernel_w);
+                c.kernel_h * c.kernel_w);
   s.parallelism = buffer;
   s.assumes = {{"outputs_parallel", Po}, {"inputs_parallel", Pi}, {"taps_parallel", Pt}};
   // One pipelined loop (bcnn_hls/window.h, window_schedule): a cycle per input pixel stored; per
-  // output pixel ceil(C_out / Po) groups of kernel_h * ceil(kernel_w / Pt) * ceil(C_in / Pi) MAC
-  // steps; one pipeline depth.
-  const std::int64_t iterations =
-      static_cast<std::int64_t>(c.kernel_h) * ceil_div(c.kernel_w, Pt) * ceil_div(C_in, Pi);
+  // output pixel ceil(C_out / Po) groups of ceil(kernel_h / Tr) * ceil(kernel_w / Tc) *
+  // ceil(C_in / Pi) MAC steps of Tr rows x Tc columns of taps (Pt = Tr Tc: Pt columns of a row, or
+  // Pt / kernel_w whole rows); one pipeline depth.
+  const int Tc = std::min(Pt, c.kernel_w), Tr = Pt < c.kernel_w ? 1 : Pt / c.kernel_w;
+  const std::int64_t iterations = ceil_div(c.kernel_h, Tr) * ceil_div(c.kernel_w, Tc) * ceil_div(C_in, Pi);
   const std::int64_t per_pixel = ceil_div(C_out, Po) * iterations;
   s.latency_cycles = call_overhead + static_cast<std::int64_t>(H) * W + static_cast<std::int64_t>(OH) * OW * per_pixel +
                      mac_depth + loop_depth;
@@ -233,9 +239,8 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
   r.ff += lanes * (l.in.width + c.weight.width) + Po * 2 * c.acc.width;
   // Line buffer: kernel_h rows of W pixels of C_in channels (one bank per row), read Pi channels
   // at a time; the weight ROM in Po x Pi banks; the bias.
-  add_pixel_memory(r, static_cast<std::int64_t>(c.kernel_h) * Pt, ceil_div(W, Pt), C_in * l.in.width);
-  add_memory(r, lanes, ceil_div(C_out, Po) * c.kernel_h * ceil_div(c.kernel_w, Pt) * ceil_div(C_in, Pi),
-             c.weight.width);
+  add_pixel_memory(r, static_cast<std::int64_t>(c.kernel_h) * Tc, ceil_div(W, Tc), C_in * l.in.width);
+  add_memory(r, lanes, ceil_div(C_out, Po) * iterations, c.weight.width);
   add_memory(r, 1, C_out, c.bias.width);
   r.lut += 6 * loop_control_lut;  // rows, output row, column, group, tap and channel loops
   r.ff += 6 * loop_control_ff;
@@ -245,13 +250,18 @@ StageEstimate HwConv2d::estimate(const QuantLayer& l, const FpgaPart& part) cons
 void HwConv2d::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int64_t target_ii,
                                   const std::function<void(std::int64_t)>& out_of_reach) const {
   std::vector<std::map<std::string, int>> settings;
-  const int kernel_w = params_of<Conv2dParams>(l).kernel_w;
+  const int kernel_h = params_of<Conv2dParams>(l).kernel_h, kernel_w = params_of<Conv2dParams>(l).kernel_w;
   for (int po : powers_of_two_and(l.out_shape[0]))
     for (int pi : powers_of_two_and(l.in_shape[0])) {
       settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", 1}});
-      if (pi == l.in_shape[0])
+      if (pi == l.in_shape[0]) {
         for (int pt : powers_of_two_and(kernel_w))
           if (pt > 1) settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", pt}});
+        for (int rows = 2; rows <= kernel_h; rows *= 2)  // whole kernel rows: 2, 4, ... and all
+          settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", std::min(rows, kernel_h) * kernel_w}});
+        if (kernel_h > 1 && (kernel_h & (kernel_h - 1)) != 0)
+          settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", kernel_h * kernel_w}});
+      }
     }
   choose_cheapest_knobs(*this, l, part, target_ii, settings, out_of_reach);
 }

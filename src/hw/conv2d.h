@@ -17,7 +17,8 @@ struct Conv2dParams {
   std::string folded;                  // the batchnorm folded in, or empty
   int outputs_parallel = 1;  // output channels computed at once (hardware only)
   int inputs_parallel = 1;   // input channels per cycle (hardware only)
-  int taps_parallel = 1;     // kernel columns per cycle (hardware only; > 1 needs all input channels)
+  int taps_parallel = 1;     // taps per cycle: columns of a row, or whole rows (hardware only; > 1
+                             // needs all input channels)
 };
 
 class HwConv2d : public HwLayer {

@@ -106,6 +106,18 @@ struct Conv2dCfg {
   static inline bias_t bias[out_channels];
 };
 
+// Conv2dCfg with two whole kernel rows per step (taps 6 of 3 x 3: row groups of 2 and 1) and an
+// accumulator that rounds and saturates at every +=, so that a change in the order of the sums
+// shows.
+struct Conv2dRowsCfg : Conv2dCfg {
+  static const int taps_parallel = 6;
+  typedef fixed<11, 3, AP_RND, AP_SAT> acc_t;
+  typedef fixed<8, 2, AP_RND, AP_SAT> out_t;
+  typedef bcnn_hls::pixel<out_t, out_channels> out_pixel_t;
+  static inline weight_t weights[out_channels][kernel_h][kernel_w][in_channels];
+  static inline bias_t bias[out_channels];
+};
+
 // conv2d with stride 2, a 2 x 3 kernel, no padding and rows/columns no window reads:
 // 2 x 7 x 8 -> 5 x 3 x 3.
 struct Conv2dStridedCfg {
@@ -358,6 +370,7 @@ QuantLayer make_conv2d_of(bcnn::Rng& rng) {
 
 QuantLayer make_conv2d(bcnn::Rng& rng) { return make_conv2d_of<Conv2dCfg>(rng); }
 QuantLayer make_conv2d_strided(bcnn::Rng& rng) { return make_conv2d_of<Conv2dStridedCfg>(rng); }
+QuantLayer make_conv2d_rows(bcnn::Rng& rng) { return make_conv2d_of<Conv2dRowsCfg>(rng); }
 
 QuantLayer make_relu(bcnn::Rng&) {
   QuantLayer q = base_layer("relu", ReluCfg::n, ReluCfg::n, format_of<ReluCfg::in_t>(), format_of<ReluCfg::out_t>());
@@ -721,6 +734,7 @@ const KindRow rows[] = {
     {"bc_dense", make_bc_dense, run_bc_dense},
     {"conv2d", make_conv2d, run_conv2d_of<Conv2dCfg>},
     {"conv2d", make_conv2d_strided, run_conv2d_of<Conv2dStridedCfg>},
+    {"conv2d", make_conv2d_rows, run_conv2d_of<Conv2dRowsCfg>},
     {"relu", make_relu, run_relu},
     {"relu", make_relu_pixels, run_relu_pixels},
     {"dropout", make_dropout, nullptr},
@@ -902,12 +916,19 @@ TEST_CASE("hw kinds: conv2d's taps knob needs every input channel at once, and s
   };
   CHECK_THROWS_WITH(with({{"taps", 2}}), doctest::Contains("--knob conv2d_layer.taps: expected 1 unless every input channel "
                                                             "is computed at once (conv2d_layer.inputs = 2"));
-  CHECK_THROWS_WITH(with({{"inputs", 2}, {"taps", 4}}), doctest::Contains("kernel columns per cycle in 1..3"));
+  CHECK_THROWS_WITH(with({{"inputs", 2}, {"taps", 7}}), doctest::Contains("kernel taps per cycle in 1..6"));
+  CHECK_THROWS_WITH(with({{"inputs", 2}, {"taps", 4}}),
+                    doctest::Contains("--knob conv2d_layer.taps: expected at most kernel_w = 3 (columns of a kernel "
+                                      "row) or a multiple of it (whole rows), found 4"));
   const bcnn::StageEstimate one = kind.estimate(with({{"inputs", 2}}), part);
   const bcnn::StageEstimate three = kind.estimate(with({{"inputs", 2}, {"taps", 3}}), part);
+  const bcnn::StageEstimate six = kind.estimate(with({{"inputs", 2}, {"taps", 6}}), part);
   CHECK(three.ii_cycles < one.ii_cycles);
+  CHECK(six.ii_cycles < three.ii_cycles);
   CHECK(three.resources.dsp == 3 * one.resources.dsp);
+  CHECK(six.resources.dsp == 6 * one.resources.dsp);
   CHECK(three.assumes.at("taps_parallel") == 3);
+  CHECK(six.assumes.at("taps_parallel") == 6);
 }
 
 TEST_CASE("hw kinds: lanes, the channels per cycle of the per-channel kinds on pixel streams, the elements per "
