@@ -296,8 +296,21 @@ std::vector<std::int64_t> HwBcConv2d::emulate_with(const QuantLayer& q, const st
   return out;
 }
 
+std::vector<std::string> HwBcConv2d::knob_names() const {
+  std::vector<std::string> names = spectral_knob_names();
+  names.push_back("taps");
+  return names;
+}
+
 void HwBcConv2d::apply_parallelism(const LayerParallelism& p, QuantLayer& q) const {
-  apply_spectral_knobs(p, q, params_of<BcConv2dParams>(q));
+  BcConv2dParams& bc = params_of<BcConv2dParams>(q);
+  apply_spectral_knobs(p, q, bc);
+  if (auto it = p.knobs.find("taps"); it != p.knobs.end())
+    bc.taps_parallel = parallelism_in_range(q, it->second, taps_of(bc), "kernel taps per MAC step");
+  if (bc.taps_parallel > 1 && bc.block_cols_parallel < bc.q)
+    throw Error("--knob " + q.name + ".taps: expected 1 unless every block column is computed at once (" + q.name +
+                ".block_cols = " + std::to_string(bc.q) + ", so that the sums keep their order), found " +
+                std::to_string(bc.taps_parallel) + " with block_cols = " + std::to_string(bc.block_cols_parallel));
 }
 
 namespace {
@@ -316,7 +329,8 @@ SpectralProcesses processes_of(const QuantLayer& l, const FpgaPart& part) {
           },
           [out_pixels, &l, &part](const SpectralParams& bc) {
             return inverse_process(bc, out_pixels, l.out_shape[0], l.out.width, part);
-          }};
+          },
+          powers_of_two_and(taps)};
 }
 
 }  // namespace
@@ -324,15 +338,18 @@ SpectralProcesses processes_of(const QuantLayer& l, const FpgaPart& part) {
 StageEstimate HwBcConv2d::estimate(const QuantLayer& l, const FpgaPart& part) const {
   const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
   StageEstimate s = spectral_stage(l, "bc_conv2d", bc, processes_of(l, part));
+  s.parallelism += "; " + std::to_string(bc.taps_parallel) + " of " + std::to_string(taps_of(bc)) + " taps";
+  s.assumes["taps_parallel"] = bc.taps_parallel;
   Resources& r = s.resources;
-  // The spectral line buffer (re, im) of kernel_h rows, in block_cols x bins_parallel banks; the
-  // FIFOs of spectra (a row of input pixels) and of Y' (a row of output pixels) between the
-  // processes.
+  // The spectral line buffer (re, im) of kernel_h rows, in block_cols x bins_parallel banks (and,
+  // with several taps per step, kernel_h x kernel_w banks of rows and columns each); the FIFOs of
+  // spectra (a row of input pixels) and of Y' (a row of output pixels) between the processes.
   const int bins = bc.block / 2 + 1;
-  const std::int64_t banks = static_cast<std::int64_t>(bc.block_cols_parallel) * bc.bins_parallel;
+  const std::int64_t tap_banks = bc.taps_parallel > 1 ? taps_of(bc) : 1;
+  const std::int64_t banks = static_cast<std::int64_t>(bc.block_cols_parallel) * bc.bins_parallel * tap_banks;
   add_memory(r, 2 * banks,
-             static_cast<std::int64_t>(bc.kernel_h) * l.in_shape[2] * ceil_div(bc.q, bc.block_cols_parallel) *
-                 ceil_div(bins, bc.bins_parallel),
+             ceil_div(static_cast<std::int64_t>(bc.kernel_h) * l.in_shape[2], tap_banks) *
+                 ceil_div(bc.q, bc.block_cols_parallel) * ceil_div(bins, bc.bins_parallel),
              bc.spec.width);
   add_pixel_memory(r, 1, l.in_shape[2], 2 * bc.q * bins * bc.spec.width);
   add_pixel_memory(r, 1, l.out_shape[2], 2 * bc.p * bins * bc.ifft.width);
@@ -347,12 +364,16 @@ void HwBcConv2d::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::in
 }
 
 std::map<std::string, std::string> HwBcConv2d::table_cells(const QuantLayer& l) const {
-  return spectral_table_cells(params_of<BcConv2dParams>(l));
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
+  std::map<std::string, std::string> cells = spectral_table_cells(bc);
+  cells["parallelism"] += ", " + std::to_string(bc.taps_parallel) + " taps";
+  return cells;
 }
 
 void HwBcConv2d::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json& formats) const {
   const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
   describe_spectral(bc, j, formats);
+  j["taps_parallel"] = bc.taps_parallel;
   j["kernel"] = {bc.kernel_h, bc.kernel_w};
   j["stride"] = {bc.stride_h, bc.stride_w};
   j["padding"] = {bc.pad_top, bc.pad_left};
@@ -362,7 +383,8 @@ TemplateValues HwBcConv2d::template_values(const QuantLayer& l, const ProjectNam
   const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
   TemplateValues v = HwLayer::template_values(l, names);
   set_spectral_values(bc, v);
-  v.set("kernel_h", bc.kernel_h)
+  v.set("taps_parallel", bc.taps_parallel)
+      .set("kernel_h", bc.kernel_h)
       .set("kernel_w", bc.kernel_w)
       .set("stride_h", bc.stride_h)
       .set("stride_w", bc.stride_w)

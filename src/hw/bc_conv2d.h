@@ -45,7 +45,7 @@ class HwBcConv2d : public HwLayer {
 
   std::optional<Port> input_port() const override { return Port::pixels; }
 
-  std::vector<std::string> knob_names() const override { return spectral_knob_names(); }
+  std::vector<std::string> knob_names() const override;  // the spectral knobs and taps
   void apply_parallelism(const LayerParallelism& p, QuantLayer& q) const override;
   bool has_parallelism() const override { return true; }
   StageEstimate estimate(const QuantLayer& q, const FpgaPart& part) const override;

@@ -71,6 +71,9 @@ struct SpectralParams {
   // the forward and inverse FFT engines (bcnn_hls/fft.h, "FFT engines").
   int block_rows_parallel = 1, bins_parallel = 1, block_cols_parallel = 1;
   int fft_units = 1, fft_lanes = 1, ifft_units = 1, ifft_lanes = 1;
+  // bc_conv2d: kernel taps per MAC step (knob taps; more than 1 needs block_cols_parallel = q);
+  // 1 for bc_dense, whose one "tap" is the layer.
+  int taps_parallel = 1;
 };
 
 // The format fields of a block-circulant kind, for --layer-precision.

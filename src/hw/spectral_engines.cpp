@@ -49,21 +49,22 @@ Phase forward_process(const SpectralParams& bc, std::int64_t items, const FpgaPa
 
 namespace {
 
-// The MAC array of block_rows x bins_parallel x block_cols complex products, the weight spectra
-// ROMs (`taps` spectra per block) in as many banks, the accumulators, and the conversion to Y'.
+// The MAC array of block_rows x bins_parallel x block_cols x taps_parallel complex products, the
+// weight spectra ROMs (`taps` spectra per block) in as many banks, the accumulators, and the
+// conversion to Y'.
 Resources mac_array(const SpectralParams& bc, int taps, const FpgaPart& part) {
   const int bins = bc.block / 2 + 1, Pr = bc.block_rows_parallel, Pb = bc.bins_parallel,
-            Pc = bc.block_cols_parallel;
+            Pc = bc.block_cols_parallel, Pt = bc.taps_parallel;
   const std::int64_t bin_groups = ceil_div(bins, Pb);
   Resources r;
-  const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb * Pc;
+  const std::int64_t lanes = static_cast<std::int64_t>(Pr) * Pb * Pc * Pt;
   r.dsp += lanes * 4 * dsp_per_multiplier(bc.spec.width, bc.weight.width, part);
   const int product_width = bc.spec.width + bc.weight.width + 1;
   r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
   r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
   r.lut += static_cast<std::int64_t>(Pr) * Pb * (bc.ifft.width + 8);  // Y' = ifft_t(acc)
   // Weight spectra (re, im) in Pr x Pc x Pb banks; the accumulators, Pr x Pb banks.
-  add_memory(r, 2 * lanes, ceil_div(bc.p, Pr) * ceil_div(bc.q, Pc) * taps * bin_groups, bc.weight.width);
+  add_memory(r, 2 * lanes, ceil_div(bc.p, Pr) * ceil_div(bc.q, Pc) * ceil_div(taps, Pt) * bin_groups, bc.weight.width);
   add_memory(r, 2 * static_cast<std::int64_t>(Pr) * Pb, bin_groups, bc.acc.width);
   r.lut += 4 * loop_control_lut;  // row group, clear, MAC, convert
   r.ff += 4 * loop_control_ff;
@@ -86,8 +87,9 @@ Phase window_mac_process(const SpectralParams& bc, std::int64_t in_pixels, std::
                          const FpgaPart& part) {
   const std::int64_t slices = ceil_div(bc.q, bc.block_cols_parallel) * ceil_div(bc.block / 2 + 1, bc.bins_parallel);
   Phase ph;
-  ph.cycles = slices * (in_pixels + out_pixels * ceil_div(bc.p, bc.block_rows_parallel) * taps) + mac_depth +
-              loop_depth;
+  ph.cycles = slices * (in_pixels + out_pixels * ceil_div(bc.p, bc.block_rows_parallel) *
+                                       ceil_div(taps, bc.taps_parallel)) +
+              mac_depth + loop_depth;
   ph.resources = mac_array(bc, taps, part);
   return ph;
 }
@@ -160,15 +162,18 @@ void choose_spectral_knobs(SpectralParams& bc, const SpectralProcesses& processe
   std::int64_t fastest = choose_process(
       bc, budget, engines(bc.q), [](SpectralParams& t, const Engine& e) { std::tie(t.fft_units, t.fft_lanes) = e; },
       processes.forward);
-  using Array = std::tuple<int, int, int>;  // block rows, bins, block columns
+  using Array = std::tuple<int, int, int, int>;  // block rows, bins, block columns, taps
   std::vector<Array> arrays;
   for (int r : powers_of_two_and(bc.p))
     for (int b : powers_of_two_and(bc.block / 2 + 1))
-      for (int c : powers_of_two_and(bc.q)) arrays.push_back({r, b, c});
+      for (int c : powers_of_two_and(bc.q))
+        for (int t : processes.taps)
+          if (t == 1 || c == bc.q) arrays.push_back({r, b, c, t});  // taps > 1 keep the sums' order
   fastest = std::max(fastest, choose_process(
                                   bc, budget, arrays,
                                   [](SpectralParams& t, const Array& a) {
-                                    std::tie(t.block_rows_parallel, t.bins_parallel, t.block_cols_parallel) = a;
+                                    std::tie(t.block_rows_parallel, t.bins_parallel, t.block_cols_parallel,
+                                             t.taps_parallel) = a;
                                   },
                                   processes.mac));
   fastest = std::max(fastest, choose_process(

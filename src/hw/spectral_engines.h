@@ -39,8 +39,8 @@ Phase forward_process(const SpectralParams& bc, std::int64_t items, const FpgaPa
 Phase mac_process(const SpectralParams& bc, const FpgaPart& part);
 // bc_conv2d's MAC process, one pipelined loop (bcnn_hls/window.h, window_schedule): per input
 // pixel ceil(q / block_cols) x ceil(bins / bins_parallel) steps storing its spectra, per output
-// pixel ceil(p / block_rows) x taps x as many MAC steps, one pipeline depth. The weight spectra
-// ROMs hold `taps` spectra per block.
+// pixel ceil(p / block_rows) x ceil(taps / taps_parallel) x as many MAC steps, one pipeline depth.
+// The weight spectra ROMs hold `taps` spectra per block.
 Phase window_mac_process(const SpectralParams& bc, std::int64_t in_pixels, std::int64_t out_pixels, int taps,
                          const FpgaPart& part);
 // The inverse process over `items` items, each p blocks and the outputs out_t(y * K + bias)
@@ -52,6 +52,8 @@ Phase inverse_process(const SpectralParams& bc, std::int64_t items, int outputs,
 // The processes of a kind, as functions of its params (the kind adds its own memories).
 struct SpectralProcesses {
   std::function<Phase(const SpectralParams&)> forward, mac, inverse;
+  // The taps_parallel values the search may give the MAC array (bc_conv2d: 1, 2, 4, ... taps).
+  std::vector<int> taps{1};
 };
 // choose_parallelism() of a block-circulant kind: each process gets the cheapest setting (DSPs,
 // then BRAMs, then LUTs) whose cycles are at most target_ii - call_overhead; when none reaches,

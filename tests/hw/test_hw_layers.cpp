@@ -142,6 +142,7 @@ struct BcConv2dStridedCfg {
   static const int out_channels = 13, out_height = 4, out_width = 3;
   static const int kernel_h = 3, kernel_w = 3, stride_h = 2, stride_w = 2, pad_top = 1, pad_left = 1;
   static const int block = 4, p = 4, q = 3, block_rows_parallel = 2, bins_parallel = 2, block_cols_parallel = 2;
+  static const int taps_parallel = 1;
   static const int fft_units = 2, fft_lanes = 3, ifft_units = 4, ifft_lanes = 2;  // pipelined, parallel
   typedef fixed<10, 2, AP_RND, AP_SAT> in_t;
   typedef fixed<14, 2, AP_RND_CONV, AP_WRAP> spec_t;
@@ -167,6 +168,7 @@ struct BcConv2dSameCfg {
   static const int out_channels = 9, out_height = 5, out_width = 6;
   static const int kernel_h = 3, kernel_w = 3, stride_h = 1, stride_w = 1, pad_top = 1, pad_left = 1;
   static const int block = 8, p = 2, q = 2, block_rows_parallel = 1, bins_parallel = 5, block_cols_parallel = 2;
+  static const int taps_parallel = 1;
   static const int fft_units = 1, fft_lanes = 1, ifft_units = 6, ifft_lanes = 2;  // serial, pipelined
   typedef fixed<10, 2, AP_RND, AP_SAT> in_t;
   typedef fixed<13, 3, AP_RND_CONV, AP_SAT> spec_t;
@@ -178,6 +180,17 @@ struct BcConv2dSameCfg {
   typedef fixed<12, 2, AP_RND, AP_SAT> twiddle_t;
   typedef bcnn_hls::pixel<in_t, in_channels> in_pixel_t;
   typedef bcnn_hls::pixel<out_t, out_channels> out_pixel_t;
+  static inline weight_t w_re[p][q][kernel_h][kernel_w][block / 2 + 1];
+  static inline weight_t w_im[p][q][kernel_h][kernel_w][block / 2 + 1];
+  static inline bias_t bias[out_channels];
+  static inline twiddle_t tw_re[block / 2];
+  static inline twiddle_t tw_im[block / 2];
+};
+
+// BcConv2dStridedCfg with every block column and 4 of the 9 taps per MAC step (tap groups of 4, 4
+// and 1), its accumulator rounding and saturating at every +=: the order of the sums must hold.
+struct BcConv2dTapsCfg : BcConv2dStridedCfg {
+  static const int block_cols_parallel = 3, taps_parallel = 4;
   static inline weight_t w_re[p][q][kernel_h][kernel_w][block / 2 + 1];
   static inline weight_t w_im[p][q][kernel_h][kernel_w][block / 2 + 1];
   static inline bias_t bias[out_channels];
@@ -424,6 +437,7 @@ QuantLayer make_bc_conv2d(bcnn::Rng& rng) {
   bc.block_rows_parallel = C::block_rows_parallel;
   bc.bins_parallel = C::bins_parallel;
   bc.block_cols_parallel = C::block_cols_parallel;
+  bc.taps_parallel = C::taps_parallel;
   bc.fft_units = C::fft_units;
   bc.fft_lanes = C::fft_lanes;
   bc.ifft_units = C::ifft_units;
@@ -441,6 +455,12 @@ QuantLayer make_bc_conv2d(bcnn::Rng& rng) {
 
 QuantLayer make_bc_conv2d_strided(bcnn::Rng& rng) {
   QuantLayer q = make_bc_conv2d<BcConv2dStridedCfg>(rng);
+  CHECK_FALSE(bcnn::hw::HwBcConv2d::accumulator_is_exact(q));  // the general path
+  return q;
+}
+
+QuantLayer make_bc_conv2d_taps(bcnn::Rng& rng) {
+  QuantLayer q = make_bc_conv2d<BcConv2dTapsCfg>(rng);
   CHECK_FALSE(bcnn::hw::HwBcConv2d::accumulator_is_exact(q));  // the general path
   return q;
 }
@@ -742,6 +762,7 @@ const KindRow rows[] = {
     {"flatten", make_flatten_pixels, run_flatten_pixels},
     {"bc_conv2d", make_bc_conv2d_strided, run_bc_conv2d<BcConv2dStridedCfg>},
     {"bc_conv2d", make_bc_conv2d_same, run_bc_conv2d<BcConv2dSameCfg>},
+    {"bc_conv2d", make_bc_conv2d_taps, run_bc_conv2d<BcConv2dTapsCfg>},
     {"maxpool2d", make_maxpool<MaxPoolCfg>, run_maxpool<MaxPoolCfg>},
     {"maxpool2d", make_maxpool<MaxPool3Cfg>, run_maxpool<MaxPool3Cfg>},
     {"avgpool2d", make_avgpool<AvgPoolCfg>, run_avgpool<AvgPoolCfg>},
@@ -929,6 +950,29 @@ TEST_CASE("hw kinds: conv2d's taps knob needs every input channel at once, and s
   CHECK(six.resources.dsp == 6 * one.resources.dsp);
   CHECK(three.assumes.at("taps_parallel") == 3);
   CHECK(six.assumes.at("taps_parallel") == 6);
+}
+
+TEST_CASE("hw kinds: bc_conv2d's taps knob needs every block column at once, and shortens the MAC process") {
+  const bcnn::FpgaPart part = *bcnn::find_fpga_part("xczu7ev-ffvc1156-2-e");
+  const bcnn::hw::HwLayer& kind = *bcnn::hw::find_hw_layer("bc_conv2d");
+  bcnn::Rng rng(5);
+  QuantLayer q = make_bc_conv2d<BcConv2dStridedCfg>(rng);  // q = 3 block columns, 2 at once; 3 x 3 taps
+  auto with = [&](std::map<std::string, int> knobs) {
+    QuantLayer t = q;
+    kind.apply_parallelism(bcnn::LayerParallelism{std::move(knobs), std::nullopt}, t);
+    return t;
+  };
+  CHECK_THROWS_WITH(with({{"taps", 3}}),
+                    doctest::Contains("--knob bc_conv2d_layer.taps: expected 1 unless every block column is computed at "
+                                      "once (bc_conv2d_layer.block_cols = 3, so that the sums keep their order), found 3 "
+                                      "with block_cols = 2"));
+  CHECK_THROWS_WITH(with({{"block_cols", 3}, {"taps", 10}}), doctest::Contains("kernel taps per MAC step in 1..9"));
+  const bcnn::StageEstimate one = kind.estimate(with({{"block_cols", 3}}), part);
+  const bcnn::StageEstimate nine = kind.estimate(with({{"block_cols", 3}, {"taps", 9}}), part);
+  CHECK(nine.ii_cycles <= one.ii_cycles);
+  CHECK(nine.resources.dsp > one.resources.dsp);
+  CHECK(nine.assumes.at("taps_parallel") == 9);
+  CHECK(contains(nine.parallelism, "9 of 9 taps"));
 }
 
 TEST_CASE("hw kinds: lanes, the channels per cycle of the per-channel kinds on pixel streams, the elements per "

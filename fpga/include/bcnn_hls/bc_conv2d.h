@@ -33,7 +33,8 @@
 //
 // CFG provides the window geometry of bcnn_hls/window.h and
 //   static const int in_channels, out_channels, block, p, q, fft_units, fft_lanes,
-//                    block_rows_parallel, bins_parallel, block_cols_parallel, ifft_units, ifft_lanes;
+//                    block_rows_parallel, bins_parallel, block_cols_parallel, taps_parallel,
+//                    ifft_units, ifft_lanes;
 //   typedefs in_t, spec_t, weight_t, acc_t, ifft_t, bias_t, out_t, twiddle_t, in_pixel_t,
 //   out_pixel_t (pixel<in_t, in_channels>, pixel<out_t, out_channels>);
 //   static const weight_t w_re[p][q][kernel_h][kernel_w][block / 2 + 1], w_im[...];  // DFT(w_ijab)
@@ -73,6 +74,10 @@ constexpr bool bc_conv2d_cfg_ok() {
   static_assert(CFG::p == (CFG::out_channels + K - 1) / K, "bcnn_hls::bc_conv2d: p must be ceil(out_channels / block)");
   static_assert(CFG::q == (CFG::in_channels + K - 1) / K, "bcnn_hls::bc_conv2d: q must be ceil(in_channels / block)");
   static_assert(spectral_knobs_ok<CFG>(), "");
+  static_assert(CFG::taps_parallel >= 1 && CFG::taps_parallel <= CFG::kernel_h * CFG::kernel_w &&
+                    (CFG::taps_parallel == 1 || CFG::block_cols_parallel == CFG::q),
+                "bcnn_hls::bc_conv2d: taps_parallel must be in 1..kernel_h kernel_w, and 1 unless block_cols_parallel "
+                "covers q (so that the sums keep their order)");
   return true;
 }
 
@@ -135,9 +140,12 @@ void bc_conv2d_forward(IN_STREAM& in, X_STREAM& out, const typename CFG::twiddle
 // Pb = bins_parallel, Pr = block_rows_parallel:
 //   per input pixel, ceil(q / Pc) x ceil(bins / Pb) steps, each storing Pc x Pb of its spectra
 //   into the line buffer (one value per bank);
-//   per output pixel, ceil(p / Pr) row groups x kernel_h x kernel_w taps x ceil(q / Pc) column
-//   groups x ceil(bins / Pb) bin groups of Pr x Pc x Pb complex products; a row group's first
-//   step per bin starts from zero, its last converts to Y'.
+//   per output pixel, ceil(p / Pr) row groups x ceil(kernel_h kernel_w / Pt) tap groups x
+//   ceil(q / Pc) column groups x ceil(bins / Pb) bin groups of Pr x Pt x Pc x Pb complex
+//   products (Pt = taps_parallel consecutive taps in row-major order; Pt > 1 needs Pc = q, and
+//   the line buffer then has kernel_h x kernel_w banks of rows and columns, so that any taps of a
+//   window are read at once); a row group's first step per bin starts from zero, its last
+//   converts to Y'.
 template <class CFG, class X_STREAM, class Y_STREAM>
 void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
                    const typename CFG::weight_t w_re[CFG::p][CFG::q][CFG::kernel_h][CFG::kernel_w]
@@ -157,7 +165,15 @@ void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
   constexpr int col_groups = (q + cols - 1) / cols;
   constexpr int bin_groups = (bins + bins_parallel - 1) / bins_parallel;
   constexpr int taps = CFG::kernel_h * CFG::kernel_w;
-  constexpr int group_steps = taps * col_groups * bin_groups;  // per row group
+  constexpr int taps_parallel = CFG::taps_parallel;
+  constexpr int tap_groups = (taps + taps_parallel - 1) / taps_parallel;
+  constexpr int group_steps = tap_groups * col_groups * bin_groups;  // per row group
+  // Several taps at once read distinct banks: rows (buffer row ih % kernel_h) and columns (iw mod
+  // kernel_w) of the line buffer, and taps of the weight spectra.
+  constexpr int tap_rows = taps_parallel > 1 ? CFG::kernel_h : 1;
+  constexpr int tap_cols = taps_parallel > 1 ? CFG::kernel_w : 1;
+  static_cast<void>(tap_rows);  // pragma arguments only
+  static_cast<void>(tap_cols);
   typedef window_schedule<CFG, col_groups * bin_groups, row_groups * group_steps> schedule_t;
   constexpr int distance = schedule_t::raw_distance();  // for the DEPENDENCE pragma
   static_cast<void>(distance);
@@ -166,12 +182,20 @@ void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=rows dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=cols dim=2)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=cols dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=tap_rows dim=3)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=tap_rows dim=3)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=tap_cols dim=4)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=tap_cols dim=4)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_re cyclic factor=bins_parallel dim=5)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=w_im cyclic factor=bins_parallel dim=5)
 
   // The spectral line buffer: X'_j of every pixel of the last kernel_h input rows.
   spec_t x_re[CFG::kernel_h][CFG::in_width][q][bins];
   spec_t x_im[CFG::kernel_h][CFG::in_width][q][bins];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=tap_rows dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=tap_rows dim=1)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=tap_cols dim=2)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=tap_cols dim=2)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=cols dim=3)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_im cyclic factor=cols dim=3)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=x_re cyclic factor=bins_parallel dim=4)
@@ -207,21 +231,14 @@ void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
         }
       }
     } else {
-      // Step s.step = (((row group * kernel_h + a) * kernel_w + b) * col_groups + jg) * bin_groups + fg.
+      // Step s.step = ((row group * tap_groups + tap group) * col_groups + jg) * bin_groups + fg.
       const int group = s.step / group_steps;
       const int inner = s.step % group_steps;
       const int f0 = inner % bin_groups * bins_parallel;
       const int jg = inner / bin_groups % col_groups;
-      const int tap = inner / (bin_groups * col_groups);
-      const int a = tap / CFG::kernel_w;
-      const int b = tap % CFG::kernel_w;
-      const bool first = inner < bin_groups;                     // tap 0, column group 0
+      const int tap0 = inner / (bin_groups * col_groups) * taps_parallel;
+      const bool first = inner < bin_groups;                     // tap group 0, column group 0
       const bool last = inner >= group_steps - bin_groups;       // the last tap and column group
-      const int ih = s.oh * CFG::stride_h + a - CFG::pad_top;
-      const int iw = s.ow * CFG::stride_w + b - CFG::pad_left;
-      const bool inside = ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
-      const int row = inside ? ih % CFG::kernel_h : 0;
-      const int column = inside ? iw : 0;
       for (int r = 0; r < rows; ++r) {
         for (int g = 0; g < bins_parallel; ++g) {
           const int i = group * rows + r;
@@ -229,13 +246,23 @@ void bc_conv2d_mac(X_STREAM& in, Y_STREAM& out,
           if (f < bins) {
             acc_t sum_re = first ? acc_t(0) : acc_re[r][f];
             acc_t sum_im = first ? acc_t(0) : acc_im[r][f];
-            for (int c = 0; c < cols; ++c) {
-              const int j = jg * cols + c;
-              if (i < p && j < q) {
-                const spec_t xr = inside ? x_re[row][column][j][f] : spec_t(0);
-                const spec_t xi = inside ? x_im[row][column][j][f] : spec_t(0);
-                sum_re += w_re[i][j][a][b][f] * xr - w_im[i][j][a][b][f] * xi;
-                sum_im += w_re[i][j][a][b][f] * xi + w_im[i][j][a][b][f] * xr;
+            for (int t = 0; t < taps_parallel; ++t) {
+              const int tap = tap0 + t;
+              const int a = tap / CFG::kernel_w;
+              const int b = tap % CFG::kernel_w;
+              const int ih = s.oh * CFG::stride_h + a - CFG::pad_top;
+              const int iw = s.ow * CFG::stride_w + b - CFG::pad_left;
+              const bool inside = tap < taps && ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
+              const int row = inside ? ih % CFG::kernel_h : 0;
+              const int column = inside ? iw : 0;
+              for (int c = 0; c < cols; ++c) {
+                const int j = jg * cols + c;
+                if (i < p && j < q && tap < taps) {
+                  const spec_t xr = inside ? x_re[row][column][j][f] : spec_t(0);
+                  const spec_t xi = inside ? x_im[row][column][j][f] : spec_t(0);
+                  sum_re += w_re[i][j][a][b][f] * xr - w_im[i][j][a][b][f] * xi;
+                  sum_im += w_re[i][j][a][b][f] * xi + w_im[i][j][a][b][f] * xr;
+                }
               }
             }
             acc_re[r][f] = sum_re;

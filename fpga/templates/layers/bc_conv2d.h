@@ -20,6 +20,7 @@ struct {{config}} {
   static const int block_rows_parallel = {{block_rows_parallel}};
   static const int bins_parallel = {{bins_parallel}};
   static const int block_cols_parallel = {{block_cols_parallel}};
+  static const int taps_parallel = {{taps_parallel}};
   static const int ifft_units = {{ifft_units}}, ifft_lanes = {{ifft_lanes}};
   typedef {{in_t}} in_t;
   typedef {{spec_t}} spec_t;
