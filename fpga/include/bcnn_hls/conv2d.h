@@ -70,9 +70,7 @@ void conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
   constexpr int tap_groups = (CFG::kernel_w + tap_cols - 1) / tap_cols;
   constexpr int row_groups = (CFG::kernel_h + tap_rows - 1) / tap_rows;
   constexpr int group_steps = row_groups * tap_groups * input_groups;
-  typedef window_schedule<CFG, 1, output_groups * group_steps> schedule_t;
-  constexpr int distance = schedule_t::raw_distance();  // for the DEPENDENCE pragma
-  static_cast<void>(distance);
+  constexpr int pixel_steps = output_groups * group_steps;
   in_pixel_t rows[CFG::kernel_h][CFG::in_width];
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows complete dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=tap_cols dim=2)
@@ -81,48 +79,40 @@ void conv2d_rom(IN_STREAM& in, OUT_STREAM& out,
   acc_t acc[outputs_parallel];
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=acc complete)
   out_pixel_t y;
-  schedule_t s;
-  for (int i = 0; i < schedule_t::steps; ++i) {
-    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=rows type=inter direction=RAW distance=distance true)
-    const bool read = s.reading();
-    if (read) {
-      rows[s.row % CFG::kernel_h][s.column] = in.read();
-    } else {
-      // Step s.step = ((group * row_groups + a0 / tap_rows) * tap_groups + b0 / tap_cols) * input_groups + cg.
-      const int group = s.step / group_steps;
-      const int inner = s.step % group_steps;
-      const int cg = inner % input_groups;
-      const int b0 = (inner / input_groups) % tap_groups * tap_cols;
-      const int a0 = inner / (input_groups * tap_groups) * tap_rows;
-      const bool first = inner == 0;
-      const bool last = inner == group_steps - 1;
-      for (int u = 0; u < outputs_parallel; ++u) {
-        const int co = group * outputs_parallel + u;
-        acc_t sum = first ? (co < CFG::out_channels ? acc_t(bias[co]) : acc_t(0)) : acc[u];
-        for (int ra = 0; ra < tap_rows; ++ra) {
-          for (int t = 0; t < tap_cols; ++t) {
-            const int a = a0 + ra;
-            const int b = b0 + t;
-            const bool tap = a < CFG::kernel_h && b < CFG::kernel_w;
-            const int ih = s.oh * CFG::stride_h + a - CFG::pad_top;
-            const int iw = s.ow * CFG::stride_w + b - CFG::pad_left;
-            const bool inside = tap && ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
-            const in_pixel_t& x = rows[inside ? ih % CFG::kernel_h : 0][inside ? iw : 0];
-            for (int v = 0; v < inputs_parallel; ++v) {
-              const int ci = cg * inputs_parallel + v;
-              if (tap && co < CFG::out_channels && ci < CFG::in_channels)
-                sum += weights[co][a][b][ci] * (inside ? x[ci] : in_t(0));
-            }
+  auto compute = [&](const window_schedule<CFG, 1, pixel_steps>& s) {
+    // Step s.step = ((group * row_groups + a0 / tap_rows) * tap_groups + b0 / tap_cols) * input_groups + cg.
+    const int group = s.step / group_steps;
+    const int inner = s.step % group_steps;
+    const int cg = inner % input_groups;
+    const int b0 = (inner / input_groups) % tap_groups * tap_cols;
+    const int a0 = inner / (input_groups * tap_groups) * tap_rows;
+    const bool first = inner == 0;
+    const bool last = inner == group_steps - 1;
+    for (int u = 0; u < outputs_parallel; ++u) {
+      const int co = group * outputs_parallel + u;
+      acc_t sum = first ? (co < CFG::out_channels ? acc_t(bias[co]) : acc_t(0)) : acc[u];
+      for (int ra = 0; ra < tap_rows; ++ra) {
+        for (int t = 0; t < tap_cols; ++t) {
+          const int a = a0 + ra;
+          const int b = b0 + t;
+          const bool tap = a < CFG::kernel_h && b < CFG::kernel_w;
+          const int ih = s.oh * CFG::stride_h + a - CFG::pad_top;
+          const int iw = s.ow * CFG::stride_w + b - CFG::pad_left;
+          const bool inside = tap && ih >= 0 && ih < CFG::in_height && iw >= 0 && iw < CFG::in_width;
+          const in_pixel_t& x = rows[inside ? ih % CFG::kernel_h : 0][inside ? iw : 0];
+          for (int v = 0; v < inputs_parallel; ++v) {
+            const int ci = cg * inputs_parallel + v;
+            if (tap && co < CFG::out_channels && ci < CFG::in_channels)
+              sum += weights[co][a][b][ci] * (inside ? x[ci] : in_t(0));
           }
         }
-        acc[u] = sum;
-        if (last && co < CFG::out_channels) y[co] = out_t(sum);
       }
-      if (s.step == output_groups * group_steps - 1) out.write(y);
+      acc[u] = sum;
+      if (last && co < CFG::out_channels) y[co] = out_t(sum);
     }
-    s.advance(read);
-  }
+    if (s.step == pixel_steps - 1) out.write(y);
+  };
+  run_pixel_window<CFG, pixel_steps>(in, rows, compute);
 }
 
 }  // namespace detail

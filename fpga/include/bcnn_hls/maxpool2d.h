@@ -41,39 +41,28 @@ void maxpool2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   // loop (window_schedule): a step per input pixel, ceil(channels / lanes) steps per output pixel.
   constexpr int kernel_w = CFG::kernel_w;
   constexpr int groups = (CFG::channels + lanes - 1) / lanes;
-  typedef window_schedule<CFG, 1, groups> schedule_t;
-  constexpr int distance = schedule_t::raw_distance();  // for the DEPENDENCE pragma
-  static_cast<void>(distance);
   in_pixel_t rows[CFG::kernel_h][CFG::in_width];
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows complete dim=1)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=rows cyclic factor=kernel_w dim=2)
   out_pixel_t y;
-  schedule_t s;
-  for (int i = 0; i < schedule_t::steps; ++i) {
-    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=rows type=inter direction=RAW distance=distance true)
-    const bool read = s.reading();
-    if (read) {
-      rows[s.row % CFG::kernel_h][s.column] = in.read();
-    } else {
-      for (int l = 0; l < lanes; ++l) {
-        const int c = s.step * lanes + l;
-        if (c < CFG::channels) {
-          in_t m = rows[(s.oh * CFG::stride_h) % CFG::kernel_h][s.ow * CFG::stride_w][c];
-          for (int a = 0; a < CFG::kernel_h; ++a) {
-            for (int b = 0; b < kernel_w; ++b) {
-              if (a == 0 && b == 0) continue;
-              const in_t x = rows[(s.oh * CFG::stride_h + a) % CFG::kernel_h][s.ow * CFG::stride_w + b][c];
-              if (x > m) m = x;
-            }
+  auto compute = [&](const window_schedule<CFG, 1, groups>& s) {
+    for (int l = 0; l < lanes; ++l) {
+      const int c = s.step * lanes + l;
+      if (c < CFG::channels) {
+        in_t m = rows[(s.oh * CFG::stride_h) % CFG::kernel_h][s.ow * CFG::stride_w][c];
+        for (int a = 0; a < CFG::kernel_h; ++a) {
+          for (int b = 0; b < kernel_w; ++b) {
+            if (a == 0 && b == 0) continue;
+            const in_t x = rows[(s.oh * CFG::stride_h + a) % CFG::kernel_h][s.ow * CFG::stride_w + b][c];
+            if (x > m) m = x;
           }
-          y[c] = out_t(m);
         }
+        y[c] = out_t(m);
       }
-      if (s.step == groups - 1) out.write(y);
     }
-    s.advance(read);
-  }
+    if (s.step == groups - 1) out.write(y);
+  };
+  run_pixel_window<CFG, groups>(in, rows, compute);
 }
 
 }  // namespace bcnn_hls

@@ -89,6 +89,30 @@ struct window_schedule {
   }
 };
 
+// The window_schedule loop of a kernel whose line buffer holds the pixels themselves (conv2d, the
+// pools; the caller partitions `rows`): each read step stores an input pixel, each compute step
+// calls compute(s) with the schedule s (s.oh, s.ow, s.step), which writes the output pixel at its
+// last step.
+template <class CFG, int COMPUTE_STEPS, class STREAM, class PIXEL, class COMPUTE>
+void run_pixel_window(STREAM& in, PIXEL (&rows)[CFG::kernel_h][CFG::in_width], COMPUTE& compute) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  typedef window_schedule<CFG, 1, COMPUTE_STEPS> schedule_t;
+  constexpr int distance = schedule_t::raw_distance();  // for the DEPENDENCE pragma
+  static_cast<void>(distance);
+  schedule_t s;
+  for (int i = 0; i < schedule_t::steps; ++i) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    BCNN_HLS_PRAGMA(HLS DEPENDENCE variable=rows type=inter direction=RAW distance=distance true)
+    const bool read = s.reading();
+    if (read) {
+      rows[s.row % CFG::kernel_h][s.column] = in.read();
+    } else {
+      compute(s);
+    }
+    s.advance(read);
+  }
+}
+
 }  // namespace bcnn_hls
 
 #endif  // BCNN_HLS_WINDOW_H
