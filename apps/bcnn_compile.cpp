@@ -182,6 +182,10 @@ int main(int argc, char** argv) {
       if (reuse && target_images_per_s)
         throw bcnn::Error("--target-images-per-s: expected --architecture dataflow (the reuse architecture has one "
                           "engine set; --reuse-batch sets its batch), found --architecture reuse");
+      if (reuse && !options.parallelism.empty())
+        throw bcnn::Error("--knob, --parallelism and their shorthands: expected --architecture dataflow (the reuse "
+                          "architecture's one engine set has no per-layer knobs), found --architecture reuse with "
+                          "knobs for layer '" + options.parallelism.begin()->first + "'");
       bcnn::check_output_dir(output_dir, force);
 
       bcnn::LoadedModel model = bcnn::load_model(model_path);

@@ -1278,5 +1278,8 @@ TEST_CASE("bcnn-compile --architecture reuse: refused kinds and options end in o
                    {"--reuse-batch: expected --architecture reuse, found --architecture dataflow"});
     expect_failure({mlp.path, "-o", out, "--architecture", "reuse", "--reuse-batch", "0"},
                    {"--reuse-batch: expected 1..1024 images, found 0"});
+    expect_failure({mlp.path, "-o", out, "--architecture", "reuse", "--knob", "fc1.bins=2"},
+                   {"--knob, --parallelism and their shorthands: expected --architecture dataflow",
+                    "found --architecture reuse with knobs for layer 'fc1'"});
   }
 }
