@@ -55,23 +55,15 @@ void batchnorm_pixels(IN_STREAM& in, OUT_STREAM& out, const typename CFG::scale_
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=shift cyclic factor=lanes)
   // One pipelined loop over pixels x channel groups (no drain between pixels).
   constexpr int groups = (channels + lanes - 1) / lanes;
-  typename CFG::in_pixel_t x;
   typename CFG::out_pixel_t y;
-  int group = 0;
-  for (int n = 0; n < CFG::pixels * groups; ++n) {
-    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    if (group == 0) x = in.read();
+  auto body = [&](const typename CFG::in_pixel_t& x, int group) {
     for (int l = 0; l < lanes; ++l) {
       const int c = group * lanes + l;
       if (c < channels) y[c] = out_t(x[c] * scale[c] + shift[c]);
     }
-    if (group == groups - 1) {
-      out.write(y);
-      group = 0;
-    } else {
-      ++group;
-    }
-  }
+    if (group == groups - 1) out.write(y);
+  };
+  for_pixel_groups<CFG::pixels, groups, typename CFG::in_pixel_t>(in, body);
 }
 
 }  // namespace detail

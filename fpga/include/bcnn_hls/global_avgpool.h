@@ -39,17 +39,13 @@ void global_avgpool(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, typename CFG
   }
   // One pipelined loop over pixels x channel groups (no drain between pixels).
   constexpr int groups = (CFG::channels + lanes - 1) / lanes;
-  typename CFG::in_pixel_t x;
-  int group = 0;
-  for (int n = 0; n < CFG::pixels * groups; ++n) {
-    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    if (group == 0) x = in.read();
+  auto body = [&](const typename CFG::in_pixel_t& x, int group) {
     for (int l = 0; l < lanes; ++l) {
       const int c = group * lanes + l;
       if (c < CFG::channels) acc[c] += x[c];
     }
-    group = group == groups - 1 ? 0 : group + 1;
-  }
+  };
+  for_pixel_groups<CFG::pixels, groups, typename CFG::in_pixel_t>(in, body);
   for (int c = 0; c < CFG::channels; ++c) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
     out[c] = out_t(acc[c] * CFG::scale);

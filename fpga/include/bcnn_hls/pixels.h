@@ -68,6 +68,22 @@ void pixels_to_array(STREAM& in, T out[C * H * W]) {
     }
 }
 
+// One loop pipelined at II=1 over PIXELS pixels x GROUPS channel groups, so that nothing drains
+// between pixels (relu, batchnorm, global_avgpool): reads a pixel (a PIXEL) from `in` at its first
+// group, then calls body(x, group) for each group; the body writes its output at the last.
+template <int PIXELS, int GROUPS, class PIXEL, class STREAM, class BODY>
+void for_pixel_groups(STREAM& in, BODY& body) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  PIXEL x;
+  int group = 0;
+  for (int n = 0; n < PIXELS * GROUPS; ++n) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    if (group == 0) x = in.read();
+    body(x, group);
+    group = group == GROUPS - 1 ? 0 : group + 1;
+  }
+}
+
 }  // namespace bcnn_hls
 
 #endif  // BCNN_HLS_PIXELS_H

@@ -38,23 +38,15 @@ void relu(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::o
   static_assert(lanes >= 1 && lanes <= channels, "bcnn_hls::relu: lanes must be in 1..channels");
   // One pipelined loop over pixels x channel groups (no drain between pixels).
   constexpr int groups = (channels + lanes - 1) / lanes;
-  typename CFG::in_pixel_t x;
   typename CFG::out_pixel_t y;
-  int group = 0;
-  for (int n = 0; n < CFG::pixels * groups; ++n) {
-    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-    if (group == 0) x = in.read();
+  auto body = [&](const typename CFG::in_pixel_t& x, int group) {
     for (int l = 0; l < lanes; ++l) {
       const int c = group * lanes + l;
       if (c < channels) y[c] = x[c] > 0 ? out_t(x[c]) : out_t(0);
     }
-    if (group == groups - 1) {
-      out.write(y);
-      group = 0;
-    } else {
-      ++group;
-    }
-  }
+    if (group == groups - 1) out.write(y);
+  };
+  for_pixel_groups<CFG::pixels, groups, typename CFG::in_pixel_t>(in, body);
 }
 
 }  // namespace bcnn_hls
