@@ -145,7 +145,8 @@ StageEstimate HwDense::estimate(const QuantLayer& l, const FpgaPart& part) const
                 static_cast<long long>(M), M == 1 ? "" : "s");
   s.parallelism = buffer;
   s.assumes = {{"reuse_factor", R}};
-  s.latency_cycles = call_overhead + static_cast<std::int64_t>(l.n_out) * (trip + dense_depth + log2_ceil(M));
+  // One loop pipelined over outputs x steps (bcnn_hls/dense.h): no drain between outputs.
+  s.latency_cycles = call_overhead + static_cast<std::int64_t>(l.n_out) * trip + dense_depth + log2_ceil(M);
   s.ii_cycles = s.latency_cycles;
 
   Resources& r = s.resources;

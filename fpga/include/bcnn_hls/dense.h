@@ -6,8 +6,9 @@
 //   typedefs in_t, weight_t, bias_t, acc_t, out_t;
 //   static const weight_t weights[n_out][n_in];
 //   static const bias_t bias[n_out];
-// reuse_factor R: each output's n_in products take R cycles on ceil(n_in / R) multipliers, so
-// every multiplier computes R products per output. The arithmetic does not depend on R.
+// reuse_factor R: each output's n_in products take ceil(n_in / M) cycles on M = ceil(n_in / R)
+// multipliers, so every multiplier computes about R products per output, in one pipelined loop
+// over all outputs. The arithmetic does not depend on R.
 #ifndef BCNN_HLS_DENSE_H
 #define BCNN_HLS_DENSE_H
 
@@ -33,14 +34,27 @@ void dense_rom(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[C
   static_assert(multipliers >= 1 && multipliers <= n_in, "bcnn_hls::dense: multiplier count");
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=weights cyclic factor=multipliers dim=2)
   BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=in cyclic factor=multipliers)
-  for (int o = 0; o < n_out; ++o) {
-    acc_t acc = bias[o];
-    for (int i = 0; i < n_in; ++i) {
-      BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
-      BCNN_HLS_PRAGMA(HLS UNROLL factor=multipliers)
-      acc += weights[o][i] * in[i];
+  // One loop pipelined at II=1 over outputs x steps (ceil(n_in / multipliers) steps per output), so
+  // that nothing drains between outputs: an output's first step starts from its bias, its last
+  // converts.
+  constexpr int steps = (n_in + multipliers - 1) / multipliers;
+  acc_t acc = 0;
+  int o = 0, step = 0;
+  for (int n = 0; n < n_out * steps; ++n) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    acc_t sum = step == 0 ? acc_t(bias[o]) : acc;
+    for (int m = 0; m < multipliers; ++m) {
+      const int i = step * multipliers + m;
+      if (i < n_in) sum += weights[o][i] * in[i];
     }
-    out[o] = out_t(acc);
+    acc = sum;
+    if (step == steps - 1) {
+      out[o] = out_t(sum);
+      step = 0;
+      ++o;
+    } else {
+      ++step;
+    }
   }
 }
 
