@@ -63,8 +63,11 @@ Resources mac_array(const SpectralParams& bc, int taps, const FpgaPart& part) {
   r.lut += lanes * (2 * product_width + 2 * bc.acc.width);
   r.ff += lanes * (4 * (bc.spec.width + bc.weight.width) + 2 * bc.acc.width);
   r.lut += static_cast<std::int64_t>(Pr) * Pb * (bc.ifft.width + 8);  // Y' = ifft_t(acc)
-  // Weight spectra (re, im) in Pr x Pc x Pb banks; the accumulators, Pr x Pb banks.
-  add_memory(r, 2 * lanes, ceil_div(bc.p, Pr) * ceil_div(bc.q, Pc) * ceil_div(taps, Pt) * bin_groups, bc.weight.width);
+  // Weight spectra (re, im) in Pr x Pc x Pb banks, times the taps when several are read per step
+  // (bcnn_hls/bc_conv2d.h partitions them completely then); the accumulators, Pr x Pb banks.
+  const std::int64_t tap_banks = Pt > 1 ? taps : 1;
+  add_memory(r, 2 * static_cast<std::int64_t>(Pr) * Pb * Pc * tap_banks,
+             ceil_div(bc.p, Pr) * ceil_div(bc.q, Pc) * ceil_div(taps, tap_banks) * bin_groups, bc.weight.width);
   add_memory(r, 2 * static_cast<std::int64_t>(Pr) * Pb, bin_groups, bc.acc.width);
   r.lut += 4 * loop_control_lut;  // row group, clear, MAC, convert
   r.ff += 4 * loop_control_ff;
