@@ -257,10 +257,8 @@ void HwConv2d::choose_parallelism(QuantLayer& l, const FpgaPart& part, std::int6
       if (pi == l.in_shape[0]) {
         for (int pt : powers_of_two_and(kernel_w))
           if (pt > 1) settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", pt}});
-        for (int rows = 2; rows <= kernel_h; rows *= 2)  // whole kernel rows: 2, 4, ... and all
-          settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", std::min(rows, kernel_h) * kernel_w}});
-        if (kernel_h > 1 && (kernel_h & (kernel_h - 1)) != 0)
-          settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", kernel_h * kernel_w}});
+        for (int rows : powers_of_two_and(kernel_h))  // whole kernel rows: 2, 4, ... and all
+          if (rows > 1) settings.push_back({{"outputs", po}, {"inputs", pi}, {"taps", rows * kernel_w}});
       }
     }
   choose_cheapest_knobs(*this, l, part, target_ii, settings, out_of_reach);

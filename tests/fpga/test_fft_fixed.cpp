@@ -310,6 +310,13 @@ void check_unrolled_is_rolled() {
   CHECK(at_limits > 0);
 }
 
+template <class in_t, class data_t, class twiddle_t>
+void check_unrolled_is_rolled_4_16_64() {
+  check_unrolled_is_rolled<in_t, data_t, twiddle_t, 4>();
+  check_unrolled_is_rolled<in_t, data_t, twiddle_t, 16>();
+  check_unrolled_is_rolled<in_t, data_t, twiddle_t, 64>();
+}
+
 }  // namespace
 
 TEST_CASE("hls fft fixed: the unrolled engines' butterflies without multipliers give the serial engine's bits at "
@@ -318,24 +325,18 @@ TEST_CASE("hls fft fixed: the unrolled engines' butterflies without multipliers 
     using in_t = fixed<10, 1, AP_RND, AP_SAT>;
     using data_t = fixed<12, 2, AP_RND, AP_SAT>;
     using twiddle_t = fixed<10, 2, AP_RND, AP_SAT>;
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 4>();
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 16>();
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 64>();
+    check_unrolled_is_rolled_4_16_64<in_t, data_t, twiddle_t>();
   }
   SUBCASE("convergent rounding, wrap-around; the data coarser than the input") {
     using in_t = fixed<14, 1, AP_TRN, AP_WRAP>;
     using data_t = fixed<9, 1, AP_RND_CONV, AP_WRAP>;
     using twiddle_t = fixed<8, 2, AP_RND_ZERO, AP_SAT>;
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 4>();
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 16>();
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 64>();
+    check_unrolled_is_rolled_4_16_64<in_t, data_t, twiddle_t>();
   }
   SUBCASE("truncation toward zero, symmetric saturation; integer twiddles") {
     using in_t = fixed<8, 3, AP_RND_INF, AP_SAT>;
     using data_t = fixed<10, 3, AP_TRN_ZERO, AP_SAT_SYM>;
     using twiddle_t = fixed<3, 3, AP_RND, AP_SAT>;  // F = 0: the sums keep data_t's fraction bits
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 4>();
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 16>();
-    check_unrolled_is_rolled<in_t, data_t, twiddle_t, 64>();
+    check_unrolled_is_rolled_4_16_64<in_t, data_t, twiddle_t>();
   }
 }
