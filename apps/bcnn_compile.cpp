@@ -30,7 +30,8 @@ std::pair<std::string, std::string> split_assignment(const std::string& text, co
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-int parse_positive(const std::string& text, const std::string& what) {
+// An integer of at least `min` (0 or 1); each kind checks its own range after.
+int parse_integer(const std::string& text, const std::string& what, int min) {
   std::size_t used = 0;
   long value = 0;
   try {
@@ -38,8 +39,9 @@ int parse_positive(const std::string& text, const std::string& what) {
   } catch (...) {
     used = 0;
   }
-  if (used != text.size() || value < 1 || value > (1L << 30))
-    throw bcnn::Error(what + ": expected a positive integer, found \"" + text + "\"");
+  if (used != text.size() || value < min || value > (1L << 30))
+    throw bcnn::Error(what + (min > 0 ? ": expected a positive integer" : ": expected an integer of 0 or more") +
+                      ", found \"" + text + "\"");
   return static_cast<int>(value);
 }
 
@@ -141,7 +143,7 @@ int main(int argc, char** argv) {
       auto parallel_option = [&](const std::vector<std::string>& items, const std::string& option, auto apply) {
         for (const auto& text : items) {
           auto [layer, value] = split_assignment(text, option, "N");
-          apply(options.parallelism[layer], parse_positive(value, option + " " + layer));
+          apply(options.parallelism[layer], parse_integer(value, option + " " + layer, 1));
           explicit_layers.push_back(layer);
         }
       };
@@ -157,7 +159,7 @@ int main(int argc, char** argv) {
           throw bcnn::Error("--knob: expected LAYER.NAME=N, found \"" + text + "\"");
         const std::string value = text.substr(eq + 1);
         const std::string layer = target.substr(0, dot), knob = target.substr(dot + 1);
-        options.parallelism[layer].knobs[knob] = parse_positive(value, "--knob " + target);
+        options.parallelism[layer].knobs[knob] = parse_integer(value, "--knob " + target, 0);
         explicit_layers.push_back(layer);
       }
       auto knob_shorthand = [&](const std::vector<std::string>& items, const std::string& option,
@@ -211,6 +213,10 @@ int main(int argc, char** argv) {
                                             explicit_layers);
       else
         bcnn::balance_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
+      for (const auto& l : quantized.layers)
+        if (bcnn::hw::hw_layer_of(l).weights_in_uram(l) && interface != "m_axi")
+          throw bcnn::Error("--knob " + l.name + ".uram=1: the weights in UltraRAM are loaded through the m_axi "
+                            "kernel's params port; expected --interface m_axi, found --interface " + interface);
       if (!axi_bits && !reuse) hls_interface.axi_bits = bcnn::choose_axi_bits(quantized, *part, clock_ns, ports);
       const bcnn::DesignEstimate estimate =
           reuse ? bcnn::estimate_reuse(quantized, *reuse_plan, *part, clock_ns, hls_interface.axi_bits)

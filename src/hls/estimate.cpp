@@ -19,7 +19,8 @@ constexpr double routable_fraction = 0.8;
 
 bool routable(const DesignEstimate& d) {
   return d.dsp_fraction <= routable_fraction && d.bram_fraction <= routable_fraction &&
-         d.lut_fraction <= routable_fraction && d.ff_fraction <= routable_fraction;
+         d.lut_fraction <= routable_fraction && d.ff_fraction <= routable_fraction &&
+         d.uram_fraction <= routable_fraction;
 }
 
 using hw::call_overhead;
@@ -116,17 +117,18 @@ std::string architecture_name(Architecture a) { return a == Architecture::reuse 
 // Sources: Xilinx DS190 (Zynq-7000 product table), DS891 (Zynq UltraScale+ MPSoC product table),
 // DS923 (Virtex UltraScale+ product table), DS965 (Alveo U50) and DS962 (Alveo U200/U250); the
 // same figures are listed in the vendors' board files of public projects (e.g. Ultra96: 360 DSP,
-// 432 BRAM18K, 70,560 LUT, 141,120 FF; ZCU104: 1,728 / 624 / 230,400 / 460,800). UltraRAM is
-// not counted: the generated design does not use it.
+// 432 BRAM18K, 70,560 LUT, 141,120 FF; ZCU104: 1,728 / 624 / 230,400 / 460,800). UltraRAM
+// blocks (URAM288) from the same tables: ZU7EV 96 (27.0 Mb), U50 640, U250 1,280, VU9P 960; the
+// Zynq-7000, ZU3EG and ZU9EG have none.
 const std::vector<FpgaPart>& fpga_parts() {
   static const std::vector<FpgaPart> parts{
-      {"xc7z020clg400-1", "Zynq-7000 XC7Z020 (PYNQ-Z1/Z2, Zybo Z7-20)", 220, 280, 53200, 106400, 25, 18},
-      {"xczu3eg-sbva484-1-e", "Zynq UltraScale+ ZU3EG (Ultra96)", 360, 432, 70560, 141120, 27, 18},
-      {"xczu7ev-ffvc1156-2-e", "Zynq UltraScale+ ZU7EV (ZCU104)", 1728, 624, 230400, 460800, 27, 18},
-      {"xczu9eg-ffvb1156-2-e", "Zynq UltraScale+ ZU9EG (ZCU102)", 2520, 1824, 274080, 548160, 27, 18},
-      {"xcu50-fsvh2104-2-e", "Alveo U50 (XCU50)", 5952, 2688, 871680, 1743360, 27, 18},
-      {"xcu250-figd2104-2L-e", "Alveo U250 (XCU250)", 12288, 5376, 1728000, 3456000, 27, 18},
-      {"xcvu9p-flga2104-2L-e", "Virtex UltraScale+ VU9P (VCU118)", 6840, 4320, 1182240, 2364480, 27, 18},
+      {"xc7z020clg400-1", "Zynq-7000 XC7Z020 (PYNQ-Z1/Z2, Zybo Z7-20)", 220, 280, 53200, 106400, 25, 18, 0},
+      {"xczu3eg-sbva484-1-e", "Zynq UltraScale+ ZU3EG (Ultra96)", 360, 432, 70560, 141120, 27, 18, 0},
+      {"xczu7ev-ffvc1156-2-e", "Zynq UltraScale+ ZU7EV (ZCU104)", 1728, 624, 230400, 460800, 27, 18, 96},
+      {"xczu9eg-ffvb1156-2-e", "Zynq UltraScale+ ZU9EG (ZCU102)", 2520, 1824, 274080, 548160, 27, 18, 0},
+      {"xcu50-fsvh2104-2-e", "Alveo U50 (XCU50)", 5952, 2688, 871680, 1743360, 27, 18, 640},
+      {"xcu250-figd2104-2L-e", "Alveo U250 (XCU250)", 12288, 5376, 1728000, 3456000, 27, 18, 1280},
+      {"xcvu9p-flga2104-2L-e", "Virtex UltraScale+ VU9P (VCU118)", 6840, 4320, 1182240, 2364480, 27, 18, 960},
   };
   return parts;
 }
@@ -162,6 +164,11 @@ std::int64_t bram18_for(std::int64_t depth, int width) {
   return best;
 }
 
+std::int64_t uram_for(std::int64_t depth, int width) {
+  if (depth <= 0 || width <= 0) return 0;
+  return ceil_div(depth, 4096) * ceil_div(width, 72);
+}
+
 DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part, double clock_ns,
                                const HlsPorts& ports) {
   DesignEstimate d;
@@ -178,6 +185,10 @@ DesignEstimate estimate_design(const QuantizedModel& model, const FpgaPart& part
   {
     StageEstimate s = interface_stage("read input", ports, model.n_in, model.input.width);
     if (ports.interface == HlsInterface::m_axi) s.resources += s_axilite_port;
+    // Weights in UltraRAM: the params port that loads them (64-bit words).
+    bool runtime_params = false;
+    for (const auto& l : model.layers) runtime_params = runtime_params || hw::hw_layer_of(l).weights_in_uram(l);
+    if (runtime_params) s.resources += port_resources(HlsInterface::m_axi, 64);
     hw::add_memory(s.resources, 2 * d.input_values_per_beat, ceil_div(model.n_in, d.input_values_per_beat),
                    model.input.width);
     d.stages.push_back(s);
@@ -231,8 +242,10 @@ void check_fit(DesignEstimate& d) {
   d.bram_fraction = fraction(d.total.bram18, part.bram18);
   d.lut_fraction = fraction(d.total.lut, part.lut);
   d.ff_fraction = fraction(d.total.ff, part.ff);
+  // URAM on a part without any: more than 100%.
+  d.uram_fraction = part.uram > 0 ? fraction(d.total.uram, part.uram) : d.total.uram > 0 ? 2.0 : 0.0;
   for (const auto& [name, f] : {std::pair{"DSP", d.dsp_fraction}, {"BRAM18K", d.bram_fraction},
-                                {"LUT", d.lut_fraction}, {"FF", d.ff_fraction}})
+                                {"LUT", d.lut_fraction}, {"FF", d.ff_fraction}, {"URAM", d.uram_fraction}})
     if (f > d.busiest_fraction) {
       d.busiest_fraction = f;
       d.busiest_resource = name;
@@ -252,6 +265,7 @@ void check_fit(DesignEstimate& d) {
   check("BRAM18K", d.total.bram18, part.bram18, d.bram_fraction);
   check("LUT", d.total.lut, part.lut, d.lut_fraction);
   check("FF", d.total.ff, part.ff, d.ff_fraction);
+  if (d.total.uram > 0) check("URAM", d.total.uram, part.uram, d.uram_fraction);
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
@@ -306,6 +320,7 @@ std::vector<std::string> choose_for_ii(QuantizedModel& model, const FpgaPart& pa
     hw::hw_layer_of(l).choose_parallelism(l, part, target_ii,
                                            [&](std::int64_t best_ii) { out_of_reach("layer " + l.name, best_ii); });
   }
+  place_weights(model, part, clock_ns, ports, fixed_layers);
   // Stages whose II no parallelism changes: the kinds without knobs and the interfaces.
   const DesignEstimate d = estimate_with_ports(model, part, clock_ns, ports);
   for (const auto& s : d.stages) {
@@ -395,6 +410,40 @@ void balance_layers(QuantizedModel& model, const FpgaPart& part, double clock_ns
   }
   for (auto& l : model.layers)
     if (is_balanced(l)) hw::hw_layer_of(l).balance(l, part, target_ii);
+  place_weights(model, part, clock_ns, ports, fixed_layers);
+}
+
+void place_weights(QuantizedModel& model, const FpgaPart& part, double clock_ns, const HlsPorts& ports,
+                   const std::vector<std::string>& fixed_layers) {
+  if (part.uram == 0 || ports.interface != HlsInterface::m_axi) return;
+  for (;;) {
+    const DesignEstimate d = estimate_with_ports(model, part, clock_ns, ports);
+    if (d.bram_fraction <= routable_fraction) return;
+    // The candidate that frees the most block RAMs per URAM and keeps URAM within the fraction.
+    QuantLayer* best = nullptr;
+    double best_ratio = 0;
+    for (auto& l : model.layers) {
+      const hw::HwLayer& kind = hw::hw_layer_of(l);
+      if (is_fixed(fixed_layers, l.name) || !kind.has_hardware(l) || !kind.can_use_uram(l) || kind.weights_in_uram(l))
+        continue;
+      const StageEstimate before = kind.estimate(l, part);
+      QuantLayer moved = l;
+      kind.set_weights_in_uram(moved, true);
+      const StageEstimate after = kind.estimate(moved, part);
+      const std::int64_t freed = before.resources.bram18 - after.resources.bram18;
+      const std::int64_t urams = after.resources.uram - before.resources.uram;
+      if (freed <= 0 || urams <= 0 ||
+          static_cast<double>(d.total.uram + urams) > routable_fraction * static_cast<double>(part.uram))
+        continue;
+      const double ratio = static_cast<double>(freed) / static_cast<double>(urams);
+      if (!best || ratio > best_ratio) {
+        best = &l;
+        best_ratio = ratio;
+      }
+    }
+    if (!best) return;
+    hw::hw_layer_of(*best).set_weights_in_uram(*best, true);
+  }
 }
 
 }  // namespace bcnn

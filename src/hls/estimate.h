@@ -52,6 +52,9 @@ struct FpgaPart {
   std::int64_t dsp = 0, bram18 = 0, lut = 0, ff = 0;
   int multiplier_a_bits = 27;  // DSP multiplier port widths: 27 x 18 (DSP48E2), 25 x 18 (DSP48E1)
   int multiplier_b_bits = 18;
+  // UltraRAM blocks (URAM288: 4K words of 72 bits, no initial contents on UltraScale+); 0 when
+  // the part has none.
+  std::int64_t uram = 0;
 };
 
 const std::vector<FpgaPart>& fpga_parts();
@@ -60,11 +63,13 @@ std::optional<FpgaPart> find_fpga_part(const std::string& name);
 
 struct Resources {
   std::int64_t dsp = 0, bram18 = 0, lut = 0, ff = 0;
+  std::int64_t uram = 0;  // URAM288 blocks
   Resources& operator+=(const Resources& r) {
     dsp += r.dsp;
     bram18 += r.bram18;
     lut += r.lut;
     ff += r.ff;
+    uram += r.uram;
     return *this;
   }
 };
@@ -99,11 +104,11 @@ struct DesignEstimate {
   double latency_us = 0;
   double images_per_s = 0;          // clock / II
   // Used / available per resource, and whether everything fits.
-  double dsp_fraction = 0, bram_fraction = 0, lut_fraction = 0, ff_fraction = 0;
+  double dsp_fraction = 0, bram_fraction = 0, lut_fraction = 0, ff_fraction = 0, uram_fraction = 0;
   bool fits = true;
   std::vector<std::string> warnings;  // e.g. "does not fit: DSP 2048 of 1728 (118%)"
   // What bounds the design: the stage with the largest II (the first of equals), and the most
-  // used resource ("DSP", "BRAM18K", "LUT" or "FF").
+  // used resource ("DSP", "BRAM18K", "LUT", "FF" or "URAM").
   std::string bottleneck_stage, busiest_resource;
   double busiest_fraction = 0;
 };
@@ -142,5 +147,15 @@ int dsp_per_multiplier(int a_bits, int b_bits, const FpgaPart& part);
 // 18K block RAMs for one memory of `depth` words of `width` bits (the best aspect ratio), 0 when
 // it is small enough for LUTs (fewer than 1024 bits).
 std::int64_t bram18_for(std::int64_t depth, int width);
+// URAM288 blocks (4096 x 72, one aspect ratio) for one memory of `depth` words of `width` bits.
+std::int64_t uram_for(std::int64_t depth, int width);
+
+// Moves the weight spectra of layers not in `fixed_layers` from block RAM to UltraRAM while the
+// design uses more than 80% of the part's block RAM and the part has UltraRAM to spare (within
+// 80%): the layer that frees the most block RAMs per URAM first (hw::HwLayer::weights_in_uram).
+// Only with m_axi ports, whose `params` port loads them at run time; a no-op on parts without
+// UltraRAM.
+void place_weights(QuantizedModel& model, const FpgaPart& part, double clock_ns, const HlsPorts& ports,
+                   const std::vector<std::string>& fixed_layers = {});
 
 }  // namespace bcnn

@@ -30,6 +30,8 @@ namespace {
 // [ZU+ wiki] Xilinx wiki, "Power Optimization Guide for Zynq UltraScale+ MPSoC", Device
 //       Capacity: "XCZU19EG device consumes 850mW more than a XCZU2EG device in static power";
 //       with their LUT counts (522,720 and 47,232, DS891) a slope of 1.79 uW per LUT of capacity.
+// [UG573] UltraScale Architecture Memory Resources: a URAM288 is 4K x 72 bits, 8 times the bits
+//       of a 36K block RAM, read 72 bits per port and cycle (a 36K block RAM: up to 72 across both).
 // [DS187, DS925] the nominal VCCINT: 1.0 V for Zynq-7000 / 7 series, 0.85 V for Zynq
 //       UltraScale+; dynamic power goes with VCCINT squared.
 
@@ -58,6 +60,9 @@ PowerCoefficients ultrascale_plus() {
   c.family = "UltraScale+ (16 nm)";
   c.dsp_uw_per_mhz = 1e6 * a7_dsp_w / (a7_dsps * a7_clock_mhz) * voltage_scale_16nm;  // assumption, see above
   c.bram18_uw_per_mhz = 1e6 * u50_bram_w / (2 * u50_bram36 * u50_clock_mhz);       // [U50]
+  // Assumption (no published per-block figure found): a URAM288 draws what two 36K block RAMs
+  // draw [U50], as it moves as many bits per cycle [UG573]; its larger array is idle between reads.
+  c.uram_uw_per_mhz = 4 * c.bram18_uw_per_mhz;
   c.lut_uw_per_mhz = 1e6 * u50_lut_w / (u50_luts * u50_clock_mhz);                 // [U50]
   c.ff_uw_per_mhz = 1e6 * u50_register_w / (u50_registers * u50_clock_mhz);        // [U50]
   c.routing_uw_per_mhz = 1e6 * u50_signals_w / ((u50_luts + u50_registers) * u50_clock_mhz);  // [U50]
@@ -181,12 +186,13 @@ PowerEstimate estimate_power(const Resources& used, double clock_ns, double imag
              lut = static_cast<double>(used.lut), ff = static_cast<double>(used.ff);
   p.dsp_w = dsp * c.dsp_uw_per_mhz * watts_per * activity;
   p.bram_w = bram18 * c.bram18_uw_per_mhz * watts_per;
+  p.uram_w = static_cast<double>(used.uram) * c.uram_uw_per_mhz * watts_per;
   p.lut_w = lut * c.lut_uw_per_mhz * watts_per * activity;
   p.ff_w = ff * c.ff_uw_per_mhz * watts_per * activity;
   p.routing_w = (lut + ff) * c.routing_uw_per_mhz * watts_per * activity;
   p.clock_w = ff * c.clock_uw_per_mhz * watts_per;
   p.static_w = c.static_w;
-  p.dynamic_w = p.dsp_w + p.bram_w + p.lut_w + p.ff_w + p.routing_w + p.clock_w;
+  p.dynamic_w = p.dsp_w + p.bram_w + p.uram_w + p.lut_w + p.ff_w + p.routing_w + p.clock_w;
   p.total_w = p.static_w + p.dynamic_w;
   p.images_per_s = images_per_s;
   p.images_per_j = p.total_w > 0 ? images_per_s / p.total_w : 0;
@@ -269,6 +275,7 @@ TextTable power_table(const PowerEstimate& p) {
             {"dynamic: clock tree", watts(p.clock_w)},
             {"dynamic", watts(p.dynamic_w)},
             {"total", watts(p.total_w)}};
+  if (p.uram_w > 0) t.rows.insert(t.rows.begin() + 3, {"dynamic: UltraRAM", watts(p.uram_w)});
   return t;
 }
 

@@ -21,6 +21,7 @@ struct PowerCoefficients {
   std::string static_source; // where static_w comes from
   double dsp_uw_per_mhz = 0;
   double bram18_uw_per_mhz = 0;
+  double uram_uw_per_mhz = 0;     // URAM288 block (UltraScale+ only)
   double lut_uw_per_mhz = 0;      // LUT as logic, the cell itself
   double ff_uw_per_mhz = 0;       // register, the cell itself
   double routing_uw_per_mhz = 0;  // signal routing, per LUT and per FF output (a net each)
@@ -50,7 +51,7 @@ struct PowerEstimate {
   double clock_mhz = 0;
   double static_w = 0, dynamic_w = 0, total_w = 0;
   // The dynamic power by what draws it.
-  double dsp_w = 0, bram_w = 0, lut_w = 0, ff_w = 0, routing_w = 0, clock_w = 0;
+  double dsp_w = 0, bram_w = 0, uram_w = 0, lut_w = 0, ff_w = 0, routing_w = 0, clock_w = 0;
   double images_per_s = 0;
   double images_per_j = 0;   // images_per_s / total_w
   double uj_per_image = 0;   // 1e6 / images_per_j (0 when images_per_s is 0)

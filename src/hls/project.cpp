@@ -147,6 +147,44 @@ std::vector<hw::ProjectNames> layer_names(const QuantizedModel& m) {
 
 FixedFormat result_format(const QuantizedModel& m) { return m.layers.empty() ? m.input : m.layers.back().out; }
 
+// Whether a layer holds weights in UltraRAM, loaded through the top function's params port.
+bool has_runtime_params(const QuantizedModel& m) {
+  for (const auto& l : m.layers)
+    if (hw::hw_layer_of(l).weights_in_uram(l)) return true;
+  return false;
+}
+
+// The arrays the dataflow top holds in UltraRAM, in the order of the parameter table.
+std::vector<hw::RuntimeArray> runtime_arrays(const QuantizedModel& m, const std::vector<hw::ProjectNames>& names) {
+  std::vector<hw::RuntimeArray> arrays;
+  for (std::size_t i = 0; i < m.layers.size(); ++i)
+    for (auto& a : hw::hw_layer_of(m.layers[i]).runtime_arrays(m.layers[i], names[i])) arrays.push_back(std::move(a));
+  return arrays;
+}
+
+// firmware/weights/params_flat.h of the dataflow top: the raw values of its UltraRAM arrays.
+std::string runtime_params_h(const std::vector<hw::RuntimeArray>& arrays) {
+  std::int64_t count = 0;
+  for (const auto& a : arrays) count += static_cast<std::int64_t>(a.raw.size());
+  std::string out =
+      "// The parameter table of the weights held in UltraRAM (bcnn-compile): the raw values of\n"
+      "// every such array, row-major, one after another (offsets in bcnn_top.cpp's load_params).\n"
+      "// The host copies it to the kernel's `params` port and runs it once with load = 1; the test\n"
+      "// bench does the same.\n"
+      "#ifndef BCNN_PARAMS_FLAT_H\n#define BCNN_PARAMS_FLAT_H\n\n#define BCNN_PARAMS " +
+      std::to_string(count) + "\n\nstatic const long long bcnn_params[BCNN_PARAMS] = {\n";
+  for (const auto& a : arrays) {
+    out.append("    // ").append(a.name).append("\n");
+    for (std::size_t i = 0; i < a.raw.size(); ++i) {
+      if (i % 16 == 0) out += "   ";
+      out.append(" ").append(std::to_string(a.raw[i])).append("LL,");
+      if (i % 16 == 15 || i + 1 == a.raw.size()) out += "\n";
+    }
+  }
+  out += "};\n\n#endif  // BCNN_PARAMS_FLAT_H\n";
+  return out;
+}
+
 // The values every firmware template knows.
 hw::TemplateValues firmware_values(const QuantizedModel& m, const DesignEstimate& e, bool reuse = false) {
   const bool m_axi = e.interface == HlsInterface::m_axi;
@@ -169,7 +207,9 @@ hw::TemplateValues firmware_values(const QuantizedModel& m, const DesignEstimate
       .set("result_word_t", word_type(result.width))
       .show("m_axi", m_axi)
       .show("axis", !m_axi)
-      .show("reuse", reuse);
+      .show("reuse", reuse)
+      .show("runtime_params", !reuse && has_runtime_params(m))
+      .show("rom_only", reuse || !has_runtime_params(m));
   return v;
 }
 
@@ -233,6 +273,23 @@ std::string bcnn_top_cpp(const QuantizedModel& m, const std::vector<hw::ProjectN
     return lanes >= n ? std::string("complete") : "cyclic factor=" + std::to_string(lanes);
   };
   v.set("in_partition", partition(in_lanes, m.n_in)).set("out_partition", partition(out_lanes, m.n_out));
+  // The UltraRAM arrays: declared static in bcnn_top, passed down to the layers that read them.
+  std::string decls, args;
+  std::int64_t offset = 0;
+  for (const auto& a : runtime_arrays(m, names)) {
+    std::string dims;
+    for (int d : a.dims) dims.append("[").append(std::to_string(d)).append("]");
+    decls.append(", ").append(a.type).append(" ").append(a.name).append(dims);
+    args.append(", ").append(a.name);
+    v.add("runtime_arrays", hw::TemplateValues()
+                                .set("type", a.type)
+                                .set("name", a.name)
+                                .set("dims", dims)
+                                .set("dim0", a.dims.at(0))
+                                .set("offset", offset));
+    offset += static_cast<std::int64_t>(a.raw.size());
+  }
+  v.set("runtime_decls", decls).set("runtime_args", args).set("params_count", offset);
   v.set("result", current)
       .set("in_depth", tb_batch * hw::ceil_div(m.n_in, in_lanes))
       .set("out_depth", tb_batch * hw::ceil_div(m.n_out, out_lanes))
@@ -314,11 +371,12 @@ json estimate_json(const DesignEstimate& e) {
   json stages = json::array();
   for (const auto& s : e.stages)
     stages.push_back({{"name", s.name}, {"type", s.type}, {"parallelism", s.parallelism},
-                      {"dsp", s.resources.dsp}, {"bram18k", s.resources.bram18}, {"lut", s.resources.lut},
+                      {"dsp", s.resources.dsp}, {"bram18k", s.resources.bram18}, {"uram", s.resources.uram},
+                      {"lut", s.resources.lut},
                       {"ff", s.resources.ff}, {"latency_cycles", s.latency_cycles}, {"ii_cycles", s.ii_cycles},
                       {"assumes", s.assumes}});
   return {{"part", {{"name", e.part.name}, {"description", e.part.description}, {"dsp", e.part.dsp},
-                    {"bram18k", e.part.bram18}, {"lut", e.part.lut}, {"ff", e.part.ff}}},
+                    {"bram18k", e.part.bram18}, {"uram", e.part.uram}, {"lut", e.part.lut}, {"ff", e.part.ff}}},
           {"clock_ns", e.clock_ns},
           {"interface", interface_name(e.interface)},
           {"axi_bits", e.axi_bits},
@@ -327,9 +385,10 @@ json estimate_json(const DesignEstimate& e) {
           {"architecture", architecture_name(e.architecture)},
           {"batch", e.batch},
           {"stages", stages},
-          {"total", {{"dsp", e.total.dsp}, {"bram18k", e.total.bram18}, {"lut", e.total.lut}, {"ff", e.total.ff}}},
-          {"utilization", {{"dsp", e.dsp_fraction}, {"bram18k", e.bram_fraction}, {"lut", e.lut_fraction},
-                           {"ff", e.ff_fraction}}},
+          {"total", {{"dsp", e.total.dsp}, {"bram18k", e.total.bram18}, {"uram", e.total.uram},
+                     {"lut", e.total.lut}, {"ff", e.total.ff}}},
+          {"utilization", {{"dsp", e.dsp_fraction}, {"bram18k", e.bram_fraction}, {"uram", e.uram_fraction},
+                           {"lut", e.lut_fraction}, {"ff", e.ff_fraction}}},
           {"fits", e.fits},
           {"warnings", e.warnings},
           {"latency_cycles", e.latency_cycles},
@@ -376,13 +435,13 @@ json power_json(const ProjectSpec& spec, const TbData& tb) {
           {"toggle_rate", p.toggle_rate},
           {"clock_mhz", p.clock_mhz},
           {"coefficients_uw_per_mhz", {{"dsp", c.dsp_uw_per_mhz}, {"bram18k", c.bram18_uw_per_mhz},
-                                       {"lut", c.lut_uw_per_mhz}, {"ff", c.ff_uw_per_mhz},
+                                       {"uram", c.uram_uw_per_mhz}, {"lut", c.lut_uw_per_mhz}, {"ff", c.ff_uw_per_mhz},
                                        {"routing_per_lut_and_ff", c.routing_uw_per_mhz},
                                        {"clock_per_ff", c.clock_uw_per_mhz}}},
           {"static_w", p.static_w},
           {"dynamic_w", p.dynamic_w},
           {"total_w", p.total_w},
-          {"dynamic_breakdown_w", {{"dsp", p.dsp_w}, {"bram18k", p.bram_w}, {"lut", p.lut_w}, {"ff", p.ff_w},
+          {"dynamic_breakdown_w", {{"dsp", p.dsp_w}, {"bram18k", p.bram_w}, {"uram", p.uram_w}, {"lut", p.lut_w}, {"ff", p.ff_w},
                                    {"routing", p.routing_w}, {"clock", p.clock_w}}},
           {"images_per_s", p.images_per_s},
           {"images_per_j", p.images_per_j},
@@ -606,9 +665,19 @@ std::string estimate_table(const DesignEstimate& e, bool markdown) {
                   with_commas(e.part.lut), with_commas(e.part.ff), "", ""});
   rows.push_back({"utilization", "", "", percent(e.dsp_fraction), percent(e.bram_fraction), percent(e.lut_fraction),
                   percent(e.ff_fraction), "", ""});
-  std::string out = render_table({"stage", "type", "parallelism", "DSP", "BRAM18K", "LUT", "FF", "latency (cycles)",
-                                  "II (cycles)"},
-                                 rows, markdown);
+  std::vector<std::string> header{"stage", "type", "parallelism", "DSP", "BRAM18K", "LUT", "FF", "latency (cycles)",
+                                  "II (cycles)"};
+  if (e.total.uram > 0) {  // a URAM column after BRAM18K, only for designs that use it
+    header.insert(header.begin() + 5, "URAM");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      std::string cell = i < e.stages.size()         ? with_commas(e.stages[i].resources.uram)
+                         : i == e.stages.size()      ? with_commas(e.total.uram)
+                         : i == e.stages.size() + 1 ? with_commas(e.part.uram)
+                                                     : percent(e.uram_fraction);
+      rows[i].insert(rows[i].begin() + 5, std::move(cell));
+    }
+  }
+  std::string out = render_table(header, rows, markdown);
   char buffer[256];
   if (e.architecture == Architecture::reuse) {
     // One engine set, the layers one after another on a batch (hls/reuse.h).
@@ -726,6 +795,7 @@ ProjectSummary write_project(const ProjectSpec& spec) {
         const std::string tables = hw::hw_layer_of(m.layers[i]).parameter_tables(m.layers[i], names[i]);
         if (!tables.empty()) w.write("firmware/weights/" + names[i].id + ".h", tables);
       }
+      if (has_runtime_params(m)) w.write("firmware/weights/params_flat.h", runtime_params_h(runtime_arrays(m, names)));
     }
     // Test bench, host, builds.
     w.write("tb/bcnn_tb.cpp", hw::template_file("templates/tb/bcnn_tb.cpp"));

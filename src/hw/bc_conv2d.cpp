@@ -383,6 +383,7 @@ TemplateValues HwBcConv2d::template_values(const QuantLayer& l, const ProjectNam
   const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
   TemplateValues v = HwLayer::template_values(l, names);
   set_spectral_values(bc, v);
+  v.set("weight_args", spectral_weight_args(bc, names.id));
   v.set("taps_parallel", bc.taps_parallel)
       .set("kernel_h", bc.kernel_h)
       .set("kernel_w", bc.kernel_w)
@@ -391,6 +392,11 @@ TemplateValues HwBcConv2d::template_values(const QuantLayer& l, const ProjectNam
       .set("pad_top", bc.pad_top)
       .set("pad_left", bc.pad_left);
   return v;
+}
+
+std::vector<RuntimeArray> HwBcConv2d::runtime_arrays(const QuantLayer& l, const ProjectNames& names) const {
+  const BcConv2dParams& bc = params_of<BcConv2dParams>(l);
+  return spectral_runtime_arrays(bc, names.id, {bc.p, bc.q, bc.kernel_h, bc.kernel_w, bc.block / 2 + 1});
 }
 
 std::string HwBcConv2d::parameter_tables(const QuantLayer& l, const ProjectNames& names) const {

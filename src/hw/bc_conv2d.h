@@ -24,7 +24,7 @@ struct BcConv2dParams : SpectralParams {
 // only allowed when every += is exact (accumulator_is_exact).
 enum class BcConv2dAccumulation { automatic, general, fast };
 
-class HwBcConv2d : public HwLayer {
+class HwBcConv2d : public SpectralKind<BcConv2dParams> {
  public:
   std::string_view type() const override { return "bc_conv2d"; }
   std::vector<std::string> format_fields() const override;
@@ -55,6 +55,7 @@ class HwBcConv2d : public HwLayer {
   std::map<std::string, std::string> table_cells(const QuantLayer& q) const override;
   void describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const override;
   std::string parameter_tables(const QuantLayer& q, const ProjectNames& names) const override;
+  std::vector<RuntimeArray> runtime_arrays(const QuantLayer& q, const ProjectNames& names) const override;
 
  protected:
   TemplateValues template_values(const QuantLayer& q, const ProjectNames& names) const override;

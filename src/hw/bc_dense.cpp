@@ -232,8 +232,15 @@ void HwBcDense::describe(const QuantLayer& l, nlohmann::json& j, nlohmann::json&
 
 TemplateValues HwBcDense::template_values(const QuantLayer& l, const ProjectNames& names) const {
   TemplateValues v = HwLayer::template_values(l, names);
-  set_spectral_values(params_of<BcDenseParams>(l), v);
+  const BcDenseParams& bc = params_of<BcDenseParams>(l);
+  set_spectral_values(bc, v);
+  v.set("weight_args", spectral_weight_args(bc, names.id));
   return v;
+}
+
+std::vector<RuntimeArray> HwBcDense::runtime_arrays(const QuantLayer& l, const ProjectNames& names) const {
+  const BcDenseParams& bc = params_of<BcDenseParams>(l);
+  return spectral_runtime_arrays(bc, names.id, {bc.p, bc.q, bc.block / 2 + 1});
 }
 
 std::string HwBcDense::parameter_tables(const QuantLayer& l, const ProjectNames& names) const {

@@ -14,7 +14,7 @@ namespace bcnn::hw {
 // block-circulant kinds; weight spectra as (p, q, K/2+1), bias (n_out).
 struct BcDenseParams : SpectralParams {};
 
-class HwBcDense : public HwLayer {
+class HwBcDense : public SpectralKind<BcDenseParams> {
  public:
   std::string_view type() const override { return "bc_dense"; }
   std::vector<std::string> format_fields() const override;
@@ -37,6 +37,7 @@ class HwBcDense : public HwLayer {
   std::map<std::string, std::string> table_cells(const QuantLayer& q) const override;
   void describe(const QuantLayer& q, nlohmann::json& layer, nlohmann::json& formats) const override;
   std::string parameter_tables(const QuantLayer& q, const ProjectNames& names) const override;
+  std::vector<RuntimeArray> runtime_arrays(const QuantLayer& q, const ProjectNames& names) const override;
 
  protected:
   TemplateValues template_values(const QuantLayer& q, const ProjectNames& names) const override;

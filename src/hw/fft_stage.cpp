@@ -427,6 +427,7 @@ void describe_spectral(const SpectralParams& bc, nlohmann::json& j, nlohmann::js
   j["fft_lanes"] = bc.fft_lanes;
   j["ifft_units"] = bc.ifft_units;
   j["ifft_lanes"] = bc.ifft_lanes;
+  j["weights_memory"] = bc.weights_uram ? "uram" : "bram";
   for (const auto& [k, f] : {std::pair{"spec", bc.spec}, {"weight", bc.weight}, {"acc", bc.acc}, {"ifft", bc.ifft},
                              {"bias", bc.bias}, {"twiddle", bc.twiddle}})
     formats[k] = format_name(f);
@@ -445,12 +446,25 @@ void set_spectral_values(const SpectralParams& bc, TemplateValues& v) {
       .set("fft_lanes", bc.fft_lanes)
       .set("ifft_units", bc.ifft_units)
       .set("ifft_lanes", bc.ifft_lanes)
+      .set("weights_uram", bc.weights_uram ? 1 : 0)
+      .show("rom_weights", !bc.weights_uram)
       .set("spec_t", cpp_type(bc.spec))
       .set("weight_t", cpp_type(bc.weight))
       .set("acc_t", cpp_type(bc.acc))
       .set("ifft_t", cpp_type(bc.ifft))
       .set("bias_t", cpp_type(bc.bias))
       .set("twiddle_t", cpp_type(bc.twiddle));
+}
+
+std::vector<RuntimeArray> spectral_runtime_arrays(const SpectralParams& bc, const std::string& id,
+                                                  const std::vector<int>& dims) {
+  if (!bc.weights_uram) return {};
+  const std::string type = id + "_config::weight_t";
+  return {RuntimeArray{id + "_w_re", type, dims, bc.weight_re}, RuntimeArray{id + "_w_im", type, dims, bc.weight_im}};
+}
+
+std::string spectral_weight_args(const SpectralParams& bc, const std::string& id) {
+  return bc.weights_uram ? ", " + id + "_w_re, " + id + "_w_im" : "";
 }
 
 }  // namespace bcnn::hw

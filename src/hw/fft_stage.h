@@ -74,6 +74,9 @@ struct SpectralParams {
   // bc_conv2d: kernel taps per MAC step (knob taps; more than 1 needs block_cols_parallel = q);
   // 1 for bc_dense, whose one "tap" is the layer.
   int taps_parallel = 1;
+  // Knob uram: the weight spectra in UltraRAM (static arrays of the top function, loaded at run
+  // time through its `params` port) instead of block RAM ROMs; the same banks either way.
+  bool weights_uram = false;
 };
 
 // The format fields of a block-circulant kind, for --layer-precision.
@@ -83,6 +86,11 @@ std::vector<std::string> spectral_format_fields();
 std::map<std::string, std::string> spectral_table_cells(const SpectralParams& bc);
 void describe_spectral(const SpectralParams& bc, nlohmann::json& layer, nlohmann::json& formats);
 void set_spectral_values(const SpectralParams& bc, TemplateValues& v);
+// The weight spectra as RuntimeArrays `<id>_w_re` and `<id>_w_im` of shape dims (knob uram), and
+// the kernel's extra arguments that pass them (template value weight_args; empty without uram).
+std::vector<RuntimeArray> spectral_runtime_arrays(const SpectralParams& bc, const std::string& id,
+                                                  const std::vector<int>& dims);
+std::string spectral_weight_args(const SpectralParams& bc, const std::string& id);
 
 // The format of fixed<log2(K) + 2, log2(K) + 2>, the integer type that holds K in the kernels.
 FixedFormat block_scale_format(int block);

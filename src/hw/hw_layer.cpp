@@ -17,6 +17,7 @@ TemplateValues HwLayer::template_values(const QuantLayer& q, const ProjectNames&
   TemplateValues v;
   v.set("name", q.name)
       .set("type", std::string(type()))
+      .set("id", names.id)
       .set("config", names.config)
       .set("n_in", q.n_in)
       .set("n_out", q.n_out)

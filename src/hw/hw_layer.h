@@ -37,6 +37,14 @@ struct ProjectNames {
   std::string config;  // its configuration struct, <id>_config
 };
 
+// A parameter array loaded at run time: `type name[dims...]`, static in the top function and
+// bound to UltraRAM, written from the `params` port with `raw` (row-major) before the images run.
+struct RuntimeArray {
+  std::string name, type;
+  std::vector<int> dims;
+  std::vector<std::int64_t> raw;
+};
+
 class HwLayer {
  public:
   virtual ~HwLayer() = default;
@@ -99,6 +107,13 @@ class HwLayer {
   // whose `lanes` matter on pixel streams): balance() sets the cheapest knobs within target_ii.
   virtual bool balanced_by_default() const { return false; }
   virtual void balance(QuantLayer& /*q*/, const FpgaPart& /*part*/, std::int64_t /*target_ii*/) const {}
+  // Kinds whose weights may live in UltraRAM instead of block RAM (knob `uram`; place_weights in
+  // hls/estimate.h moves them when block RAM runs short): such weights are loaded at run time
+  // through the top function's `params` port (runtime_arrays), since UltraScale+ UltraRAM holds
+  // no initial contents.
+  virtual bool can_use_uram(const QuantLayer& /*q*/) const { return false; }
+  virtual bool weights_in_uram(const QuantLayer& /*q*/) const { return false; }
+  virtual void set_weights_in_uram(QuantLayer& /*q*/, bool /*uram*/) const {}
 
   // --- the reuse architecture (hw/reuse_step.h, bcnn_hls/reuse.h) ---------------------------------
   // Fills `step`: the shared engine that computes q, its formats and its parameters in the
@@ -120,6 +135,11 @@ class HwLayer {
                                const std::string& out) const;
   // firmware/weights/<id>.h, the exact values of its parameters (empty: none).
   virtual std::string parameter_tables(const QuantLayer& /*q*/, const ProjectNames& /*names*/) const { return {}; }
+  // The parameter arrays the top function holds in UltraRAM and loads from its `params` port
+  // (none by default): top_call passes them to the kernel.
+  virtual std::vector<RuntimeArray> runtime_arrays(const QuantLayer& /*q*/, const ProjectNames& /*names*/) const {
+    return {};
+  }
 
  protected:
   // The values the kind's template parts are filled with: every kind's name, type, config, n_in,

@@ -22,6 +22,11 @@ void add_memory(Resources& r, std::int64_t banks, std::int64_t depth, int width)
   }
 }
 
+void add_uram_memory(Resources& r, std::int64_t banks, std::int64_t depth, int width) {
+  r.uram += banks * uram_for(depth, width);
+  r.lut += banks * 20;  // address and output multiplexing
+}
+
 // About depth / 3 LUT6 per bit and read port: 4:1 per LUT plus the F7/F8 muxes and the next level.
 void add_register_array(Resources& r, std::int64_t depth, int width, int reads) {
   r.ff += depth * width;

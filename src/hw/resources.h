@@ -22,6 +22,9 @@ inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1
 // A memory of `banks` banks of depth x width: BRAM when a bank reaches the threshold, else LUTs.
 void add_memory(Resources& r, std::int64_t banks, std::int64_t depth, int width);
 
+// The same memory in UltraRAM (URAM288, 4096 x 72 per block, whatever its size).
+void add_uram_memory(Resources& r, std::int64_t banks, std::int64_t depth, int width);
+
 // A register array of `depth` words (complete partition) read at `reads` dynamic indices per
 // cycle: depth * width flip-flops, and a depth:1 multiplexer per bit and read port.
 void add_register_array(Resources& r, std::int64_t depth, int width, int reads);

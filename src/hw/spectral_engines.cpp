@@ -12,7 +12,7 @@
 namespace bcnn::hw {
 
 std::vector<std::string> spectral_knob_names() {
-  return {"block_rows", "bins", "block_cols", "fft_units", "fft_lanes", "ifft_units", "ifft_lanes"};
+  return {"block_rows", "bins", "block_cols", "fft_units", "fft_lanes", "ifft_units", "ifft_lanes", "uram"};
 }
 
 void apply_spectral_knobs(const LayerParallelism& p, const QuantLayer& q, SpectralParams& bc) {
@@ -28,6 +28,12 @@ void apply_spectral_knobs(const LayerParallelism& p, const QuantLayer& q, Spectr
   knob("ifft_units", all_units, "butterfly units of the inverse FFT engine", bc.ifft_units);
   knob("ifft_lanes", bc.p, "inverse FFT lanes", bc.ifft_lanes);
   if (p.units) bc.block_rows_parallel = parallelism_in_range(q, *p.units, bc.p, "block rows in parallel");
+  if (auto it = p.knobs.find("uram"); it != p.knobs.end()) {
+    if (it->second != 0 && it->second != 1)
+      throw Error("--knob " + q.name + ".uram: expected 0 (weight spectra in block RAM) or 1 (in UltraRAM), found " +
+                  std::to_string(it->second));
+    bc.weights_uram = it->second == 1;
+  }
   for (auto [lanes, units, name] :
        {std::tuple{bc.fft_lanes, bc.fft_units, "fft"}, {bc.ifft_lanes, bc.ifft_units, "ifft"}})
     if (lanes > 1 && units == 1)
@@ -66,8 +72,12 @@ Resources mac_array(const SpectralParams& bc, int taps, const FpgaPart& part) {
   // Weight spectra (re, im) in Pr x Pc x Pb banks, times the taps when several are read per step
   // (bcnn_hls/bc_conv2d.h partitions them completely then); the accumulators, Pr x Pb banks.
   const std::int64_t tap_banks = Pt > 1 ? taps : 1;
-  add_memory(r, 2 * static_cast<std::int64_t>(Pr) * Pb * Pc * tap_banks,
-             ceil_div(bc.p, Pr) * ceil_div(bc.q, Pc) * ceil_div(taps, tap_banks) * bin_groups, bc.weight.width);
+  const std::int64_t weight_banks = 2 * static_cast<std::int64_t>(Pr) * Pb * Pc * tap_banks;
+  const std::int64_t weight_depth = ceil_div(bc.p, Pr) * ceil_div(bc.q, Pc) * ceil_div(taps, tap_banks) * bin_groups;
+  if (bc.weights_uram)
+    add_uram_memory(r, weight_banks, weight_depth, bc.weight.width);
+  else
+    add_memory(r, weight_banks, weight_depth, bc.weight.width);
   add_memory(r, 2 * static_cast<std::int64_t>(Pr) * Pb, bin_groups, bc.acc.width);
   r.lut += 4 * loop_control_lut;  // row group, clear, MAC, convert
   r.ff += 4 * loop_control_ff;
@@ -207,13 +217,15 @@ std::string spectral_parallelism(const SpectralParams& bc) {
   return "fft " + fft_engine_cell(bc.block, bc.fft_units, bc.fft_lanes) + "; " + std::to_string(bc.block_rows_parallel) +
          " of " + std::to_string(bc.p) + " block rows x " + std::to_string(bc.bins_parallel) + " of " +
          std::to_string(bins) + " bins x " + std::to_string(bc.block_cols_parallel) + " of " + std::to_string(bc.q) +
-         " block columns; ifft " + fft_engine_cell(bc.block, bc.ifft_units, bc.ifft_lanes);
+         " block columns; ifft " + fft_engine_cell(bc.block, bc.ifft_units, bc.ifft_lanes) +
+         (bc.weights_uram ? "; weights in URAM" : "");
 }
 
 std::string spectral_parallelism_cell(const SpectralParams& bc) {
   return "fft " + fft_engine_cell(bc.block, bc.fft_units, bc.fft_lanes) + ", " +
          std::to_string(bc.block_rows_parallel) + " rows x " + std::to_string(bc.bins_parallel) + " bins x " +
-         std::to_string(bc.block_cols_parallel) + " cols, ifft " + fft_engine_cell(bc.block, bc.ifft_units, bc.ifft_lanes);
+         std::to_string(bc.block_cols_parallel) + " cols, ifft " + fft_engine_cell(bc.block, bc.ifft_units, bc.ifft_lanes) +
+         (bc.weights_uram ? ", URAM" : "");
 }
 
 std::map<std::string, std::int64_t> spectral_assumes(const SpectralParams& bc) {
@@ -226,7 +238,8 @@ std::map<std::string, std::int64_t> spectral_assumes(const SpectralParams& bc) {
           {"bins_parallel", bc.bins_parallel},
           {"block_cols_parallel", bc.block_cols_parallel},
           {"ifft_units", bc.ifft_units},
-          {"ifft_lanes", bc.ifft_lanes}};
+          {"ifft_lanes", bc.ifft_lanes},
+          {"weights_uram", bc.weights_uram ? 1 : 0}};
 }
 
 }  // namespace bcnn::hw

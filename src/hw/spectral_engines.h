@@ -73,4 +73,14 @@ std::string spectral_parallelism(const SpectralParams& bc);
 std::string spectral_parallelism_cell(const SpectralParams& bc);
 std::map<std::string, std::int64_t> spectral_assumes(const SpectralParams& bc);
 
+// The base of the block-circulant kinds (P derives from SpectralParams): their weight spectra may
+// live in UltraRAM (knob uram).
+template <class P>
+class SpectralKind : public HwLayer {
+ public:
+  bool can_use_uram(const QuantLayer& /*q*/) const override { return true; }
+  bool weights_in_uram(const QuantLayer& q) const override { return params_of<P>(q).weights_uram; }
+  void set_weights_in_uram(QuantLayer& q, bool uram) const override { params_of<P>(q).weights_uram = uram; }
+};
+
 }  // namespace bcnn::hw

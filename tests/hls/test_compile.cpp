@@ -791,6 +791,85 @@ TEST_CASE("bcnn-compile: a bc project on pipelined and parallel FFT engines equa
                  "fc2.fft_units=6", "--knob", "fc2.ifft_units=6", "--knob", "fc2.ifft_lanes=2"});
 }
 
+TEST_CASE("bcnn-compile: weights in UltraRAM, loaded through the params port, give the FixedEmulator's bits") {
+  // fc1 (bc_dense) and conv2 (bc_conv2d) hold their weight spectra in static UltraRAM arrays of
+  // bcnn_top, written by a call with load = 1 from weights/params_flat.h; the test bench and the
+  // software-emulation host make that call first. Without it the weights are 0 and the test bench
+  // fails: the load is what makes the results right.
+  const json layers = json::array({{{"type", "conv2d"}, {"name", "conv1"}, {"filters", 4}, {"kernel", 3}},
+                                   {{"type", "relu"}, {"name", "relu1"}},
+                                   {{"type", "bc_conv2d"}, {"name", "conv2"}, {"filters", 8}, {"kernel", 3},
+                                    {"block", 4}, {"stride", 2}, {"padding", "same"}},
+                                   {{"type", "flatten"}, {"name", "flatten"}},
+                                   {{"type", "bc_dense"}, {"name", "fc1"}, {"units", 16}, {"block", 8}},
+                                   {{"type", "relu"}, {"name", "relu2"}},
+                                   {{"type", "dense"}, {"name", "fc2"}, {"units", 10}}});
+  ProjectChecks checks;
+  checks.more = [](const std::string& project, const std::string& work) {
+    const json report = json::parse(read_text(project + "/report.json"));
+    int in_uram = 0;
+    for (const auto& l : report["layers"])
+      if (l.value("weights_memory", "") == "uram") ++in_uram;
+    CHECK(in_uram == 2);
+    CHECK(report["estimate"]["total"]["uram"].get<int>() > 0);
+    CHECK(report["estimate"]["stages"][0]["uram"].get<int>() == 0);
+    const std::string top_path = project + "/firmware/bcnn_top.cpp";
+    const std::string top = read_text(top_path);
+    for (const char* array : {"conv2_w_re", "conv2_w_im", "fc1_w_re", "fc1_w_im"})
+      CHECK(contains(top, std::string("HLS BIND_STORAGE variable=") + array + " type=ram_1p impl=uram"));
+    CHECK(contains(top, "HLS INTERFACE m_axi port=params offset=slave bundle=gmem2"));
+    CHECK(contains(read_text(project + "/firmware/weights/params_flat.h"), "static const long long bcnn_params"));
+    CHECK(!contains(read_text(project + "/firmware/weights/fc1.h"), "fc1_config::w_re"));
+    CHECK(contains(read_text(project + "/report.md"), "| URAM |"));
+
+    // Without the load the test bench must fail.
+    std::string broken = top;
+    const std::string load = "if (load) load_params(";
+    REQUIRE(contains(broken, load));
+    broken.replace(broken.find(load), load.size(), "if (false) load_params(");
+    write_text(top_path, broken);
+    const ToolResult rebuilt = run_shell("cmake --build project/build --target bcnn_tb 2>&1", work);
+    REQUIRE(rebuilt.status == 0);
+    const ToolResult tb = run_tool(project + "/build/bcnn_tb", {project + "/tb_data"}, work);
+    INFO("bcnn_tb without the load:\n", tb.out, tb.err);
+    CHECK(tb.status == 1);
+    CHECK(contains(tb.out, "FAIL"));
+  };
+  check_project(layers, "uram", {"--knob", "conv2.uram=1", "--knob", "fc1.uram=1"}, checks);
+}
+
+TEST_CASE("bcnn-compile: when block RAM runs short, weight spectra move to UltraRAM where the part has it") {
+  // fc1 (784 -> 2048, block 8) and fc2 (2048 -> 2048) need about 890 18K block RAMs for their
+  // weight spectra, above 80% of the ZU7EV's 624. fc1's (2 banks of 125,440 words) take 62 of its
+  // 96 URAMs; fc2's would take 160, more than the part has, so they stay. The ZU9EG has no URAM.
+  TempDir tmp("compile-uram-placement");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 40, 10);
+  const json layers = json::array({{{"type", "flatten"}, {"name", "flatten"}},
+                                   {{"type", "bc_dense"}, {"name", "fc1"}, {"units", 2048}, {"block", 8}},
+                                   {{"type", "relu"}, {"name", "relu1"}},
+                                   {{"type", "bc_dense"}, {"name", "fc2"}, {"units", 2048}, {"block", 8}},
+                                   {{"type", "dense"}, {"name", "fc3"}, {"units", 10}}});
+  const SavedModel model = save_model_with(tmp.file("model.h5"), layers, data);
+  auto memories = [&](const std::string& part, const std::string& tag) {
+    const std::string project = tmp.file(tag);
+    const ToolResult r = run_compile({model.path, "-o", project, "--tb-images", "2", "--part", part}, tmp.str());
+    INFO(r.command, "\n", r.out, r.err);
+    REQUIRE(r.status == 0);
+    const json report = json::parse(read_text(project + "/report.json"));
+    std::string found;
+    for (const auto& l : report["layers"])
+      if (l.contains("weights_memory")) found += l["name"].get<std::string>() + "=" + l["weights_memory"].get<std::string>() + " ";
+    return std::pair{found, report["estimate"]["total"]["uram"].get<int>()};
+  };
+  const auto [zu7ev, zu7ev_uram] = memories("xczu7ev-ffvc1156-2-e", "zu7ev");
+  CHECK(zu7ev == "fc1=uram fc2=bram ");
+  CHECK(zu7ev_uram == 62);
+  const auto [zu9eg, zu9eg_uram] = memories("xczu9eg-ffvb1156-2-e", "zu9eg");
+  CHECK(zu9eg == "fc1=bram fc2=bram ");
+  CHECK(zu9eg_uram == 0);
+}
+
 TEST_CASE("bcnn-compile: a mixed project (Vitis kernel, 128-bit words, C++17, portable bit casts) equals the FixedEmulator bit for bit") {
   // Built as C++17 with the std::memcpy bit casts of compilers without __builtin_bit_cast (GCC 9,
   // 10), and as under co-simulation (RTL_SIM): the heap check is skipped and says so.
@@ -997,12 +1076,19 @@ TEST_CASE("bcnn-compile: bad input ends in one clear message, exit status 1 and 
   SUBCASE("a knob the layer's kind does not have, or a malformed one") {
     expect_failure({good.path, "-o", out, "--knob", "fc1.reuse=3"},
                    {"--knob fc1.reuse: fc1 is a bc_dense layer, whose knobs are block_rows, bins, block_cols, "
-                    "fft_units, fft_lanes, ifft_units, ifft_lanes; found \"reuse\""});
+                    "fft_units, fft_lanes, ifft_units, ifft_lanes, uram; found \"reuse\""});
     expect_failure({good.path, "-o", out, "--knob", "fc1.fft_lanes=2"},
                    {"--knob fc1.fft_lanes: expected 1 on the serial engine (fft_units = 1), found 2",
                     "fc1.fft_units"});
     expect_failure({good.path, "-o", out, "--knob", "fc1=3"}, {"--knob: expected LAYER.NAME=N, found \"fc1=3\""});
-    expect_failure({good.path, "-o", out, "--knob", "fc1.bins=many"}, {"--knob fc1.bins: expected a positive integer"});
+    expect_failure({good.path, "-o", out, "--knob", "fc1.bins=many"},
+                   {"--knob fc1.bins: expected an integer of 0 or more, found \"many\""});
+    expect_failure({good.path, "-o", out, "--knob", "fc1.bins=0"}, {"--parallelism fc1: expected", "found 0"});
+    expect_failure({good.path, "-o", out, "--knob", "fc1.uram=2"},
+                   {"--knob fc1.uram: expected 0 (weight spectra in block RAM) or 1 (in UltraRAM), found 2"});
+    expect_failure({good.path, "-o", out, "--knob", "fc1.uram=1", "--interface", "axis"},
+                   {"--knob fc1.uram=1: the weights in UltraRAM are loaded through the m_axi kernel's params port; "
+                    "expected --interface m_axi, found --interface axis"});
   }
   SUBCASE("an impossible AXI word width") {
     expect_failure({good.path, "-o", out, "--axi-bits", "100"},

@@ -38,6 +38,7 @@
 //   typedefs in_t, spec_t, weight_t, acc_t, ifft_t, bias_t, out_t, twiddle_t, in_pixel_t,
 //   out_pixel_t (pixel<in_t, in_channels>, pixel<out_t, out_channels>);
 //   static const weight_t w_re[p][q][kernel_h][kernel_w][block / 2 + 1], w_im[...];  // DFT(w_ijab)
+//     (or, with weights_uram, none: the caller passes the spectra, arrays it holds in UltraRAM)
 //   static const bias_t bias[out_channels];
 //   static const twiddle_t tw_re[block / 2], tw_im[block / 2];  // cos, -sin(2 pi j / block)
 // The arithmetic (and so every bit of the result) does not depend on the knobs (the pipelined
@@ -335,8 +336,11 @@ void bc_conv2d_inverse(Y_STREAM& in, OUT_STREAM& out, const typename CFG::bias_t
 
 }  // namespace detail
 
+// The layer with the weight spectra w_re, w_im given (e.g. arrays in UltraRAM, loaded at run time).
 template <class CFG, int IN_DEPTH, int OUT_DEPTH>
-void bc_conv2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::out_pixel_t, OUT_DEPTH>& out) {
+void bc_conv2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::out_pixel_t, OUT_DEPTH>& out,
+               const typename CFG::weight_t w_re[CFG::p][CFG::q][CFG::kernel_h][CFG::kernel_w][CFG::block / 2 + 1],
+               const typename CFG::weight_t w_im[CFG::p][CFG::q][CFG::kernel_h][CFG::kernel_w][CFG::block / 2 + 1]) {
   BCNN_HLS_PRAGMA(HLS DATAFLOW)
   // Between the processes: in synthesis a row of pixels; in C simulation, where the processes run
   // one after another, the whole map.
@@ -345,8 +349,15 @@ void bc_conv2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename C
   BCNN_HLS_FIFO_STORAGE stream<detail::bc_conv2d_y_t<CFG>,
                                BCNN_HLS_FIFO_DEPTH(CFG::out_width, CFG::out_height * CFG::out_width)> y;
   detail::bc_conv2d_forward<CFG>(in, x, CFG::tw_re, CFG::tw_im);
-  detail::bc_conv2d_mac<CFG>(x, y, CFG::w_re, CFG::w_im);
+  detail::bc_conv2d_mac<CFG>(x, y, w_re, w_im);
   detail::bc_conv2d_inverse<CFG>(y, out, CFG::bias, CFG::tw_re, CFG::tw_im);
+}
+
+// The layer with its ROMs CFG::w_re, CFG::w_im.
+template <class CFG, int IN_DEPTH, int OUT_DEPTH>
+void bc_conv2d(stream<typename CFG::in_pixel_t, IN_DEPTH>& in, stream<typename CFG::out_pixel_t, OUT_DEPTH>& out) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  bc_conv2d<CFG>(in, out, CFG::w_re, CFG::w_im);
 }
 
 }  // namespace bcnn_hls

@@ -18,6 +18,7 @@
 //                    ifft_units, ifft_lanes;
 //   typedefs in_t, spec_t, weight_t, acc_t, ifft_t, bias_t, out_t, twiddle_t;
 //   static const weight_t w_re[p][q][block / 2 + 1], w_im[p][q][block / 2 + 1];  // DFT(w_ij)
+//     (or, with weights_uram, none: the caller passes the spectra, arrays it holds in UltraRAM)
 //   static const bias_t bias[n_out];
 //   static const twiddle_t tw_re[block / 2], tw_im[block / 2];  // cos, -sin(2 pi j / block)
 //
@@ -244,8 +245,11 @@ void bc_dense_inverse(const typename CFG::ifft_t y_re[CFG::p][CFG::block / 2 + 1
 
 }  // namespace detail
 
+// The layer with the weight spectra w_re, w_im given (e.g. arrays in UltraRAM, loaded at run time).
 template <class CFG>
-void bc_dense(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[CFG::n_out]) {
+void bc_dense(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[CFG::n_out],
+              const typename CFG::weight_t w_re[CFG::p][CFG::q][CFG::block / 2 + 1],
+              const typename CFG::weight_t w_im[CFG::p][CFG::q][CFG::block / 2 + 1]) {
   BCNN_HLS_PRAGMA(HLS DATAFLOW)
   constexpr int bins = CFG::block / 2 + 1;
   typename CFG::spec_t x_re[CFG::q][bins];
@@ -253,8 +257,15 @@ void bc_dense(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[CF
   typename CFG::ifft_t y_re[CFG::p][bins];
   typename CFG::ifft_t y_im[CFG::p][bins];
   detail::bc_dense_forward<CFG>(in, x_re, x_im, CFG::tw_re, CFG::tw_im);
-  detail::bc_dense_mac<CFG>(x_re, x_im, y_re, y_im, CFG::w_re, CFG::w_im);
+  detail::bc_dense_mac<CFG>(x_re, x_im, y_re, y_im, w_re, w_im);
   detail::bc_dense_inverse<CFG>(y_re, y_im, out, CFG::bias, CFG::tw_re, CFG::tw_im);
+}
+
+// The layer with its ROMs CFG::w_re, CFG::w_im.
+template <class CFG>
+void bc_dense(const typename CFG::in_t in[CFG::n_in], typename CFG::out_t out[CFG::n_out]) {
+  BCNN_HLS_PRAGMA(HLS INLINE)
+  bc_dense<CFG>(in, out, CFG::w_re, CFG::w_im);
 }
 
 }  // namespace bcnn_hls

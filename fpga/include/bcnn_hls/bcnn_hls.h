@@ -20,5 +20,6 @@
 #include "bcnn_hls/stream.h"
 #include "bcnn_hls/axi.h"
 #include "bcnn_hls/reuse.h"
+#include "bcnn_hls/params.h"
 
 #endif  // BCNN_HLS_H

@@ -64,9 +64,21 @@ static void write_batch(bcnn_batch_out_t& beats, result_beat_t* out, int batch) 
   }
 }
 
+{{#runtime_params}}
+#include "bcnn_hls/params.h"
+
+// The weights held in UltraRAM, from the parameter table (weights/params_flat.h): one word per
+// cycle in one burst.
+static void load_params(const long long* params{{runtime_decls}}) {
+{{#runtime_arrays}}
+  bcnn_hls::load_array<{{dim0}}>(params, {{offset}}, {{name}});
+{{/runtime_arrays}}
+}
+
+{{/runtime_params}}
 // The network over the images of the batch: a DATAFLOW region per image, so that each stage works
 // on the next image as soon as it is free.
-static void run_images(bcnn_batch_in_t& in, bcnn_batch_out_t& out, int batch) {
+static void run_images(bcnn_batch_in_t& in, bcnn_batch_out_t& out, int batch{{runtime_decls}}) {
   for (int image = 0; image < batch; ++image) {
     BCNN_HLS_PRAGMA(HLS LOOP_TRIPCOUNT min=1 max={{tb_batch}})
     BCNN_HLS_PRAGMA(HLS DATAFLOW)
@@ -92,28 +104,46 @@ static void run_images(bcnn_batch_in_t& in, bcnn_batch_out_t& out, int batch) {
 // read_batch, run_images and write_batch overlap (DATAFLOW): the bursts stream while the layers
 // compute. In C simulation, where they run one after another, the FIFOs hold BCNN_CSIM_BATCH
 // images (static storage: no heap), so bcnn_top runs a larger batch in chunks of that many.
-static void run_batch(const input_beat_t* in, result_beat_t* out, int batch) {
+static void run_batch(const input_beat_t* in, result_beat_t* out, int batch{{runtime_decls}}) {
   BCNN_HLS_PRAGMA(HLS DATAFLOW)
   BCNN_HLS_FIFO_STORAGE bcnn_batch_in_t in_beats;
   BCNN_HLS_FIFO_STORAGE bcnn_batch_out_t out_beats;
   read_batch(in, in_beats, batch);
-  run_images(in_beats, out_beats, batch);
+  run_images(in_beats, out_beats, batch{{runtime_args}});
   write_batch(out_beats, out, batch);
 }
 
+{{#rom_only}}
 void bcnn_top(const input_beat_t* in, result_beat_t* out, int batch) {
+{{/rom_only}}
+{{#runtime_params}}
+void bcnn_top(const input_beat_t* in, result_beat_t* out, const long long* params, int load, int batch) {
+{{/runtime_params}}
   BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=in offset=slave bundle=gmem0 depth={{in_depth}})
   BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=out offset=slave bundle=gmem1 depth={{out_depth}})
+{{#runtime_params}}
+  BCNN_HLS_PRAGMA(HLS INTERFACE m_axi port=params offset=slave bundle=gmem2 depth={{params_count}})
+  BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=load)
+{{/runtime_params}}
   BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=batch)
   BCNN_HLS_PRAGMA(HLS INTERFACE s_axilite port=return)
   BCNN_HLS_PRAGMA(HLS AGGREGATE variable=in)
   BCNN_HLS_PRAGMA(HLS AGGREGATE variable=out)
+{{#runtime_params}}
+  // The weight spectra in UltraRAM (URAM288 blocks; the kernels partition them into banks as
+  // they would their ROMs), kept from the load call to the calls that follow.
+{{#runtime_arrays}}
+  static {{type}} {{name}}{{dims}};
+  BCNN_HLS_PRAGMA(HLS BIND_STORAGE variable={{name}} type=ram_1p impl=uram)
+{{/runtime_arrays}}
+  if (load) load_params(params{{runtime_args}});
+{{/runtime_params}}
 #ifdef __SYNTHESIS__
-  run_batch(in, out, batch);
+  run_batch(in, out, batch{{runtime_args}});
 #else
   for (int first = 0; first < batch; first += BCNN_CSIM_BATCH) {
     const int n = batch - first < BCNN_CSIM_BATCH ? batch - first : BCNN_CSIM_BATCH;
-    run_batch(in + first * BCNN_IN_BEATS, out + first * BCNN_OUT_BEATS, n);
+    run_batch(in + first * BCNN_IN_BEATS, out + first * BCNN_OUT_BEATS, n{{runtime_args}});
   }
 #endif
 }

@@ -5,10 +5,21 @@
 #include "defines.h"
 
 {{#m_axi}}
+{{#rom_only}}
 // Vitis kernel: `batch` images, BCNN_IN_BEATS beats of BCNN_IN_LANES input values each, from `in`
 // (AXI master), their BCNN_N_OUT raw logits in BCNN_OUT_BEATS beats each to `out` (AXI master);
 // batch and the control on AXI4-Lite.
 void bcnn_top(const input_beat_t* in, result_beat_t* out, int batch);
+{{/rom_only}}
+{{#runtime_params}}
+// Vitis kernel: `batch` images, BCNN_IN_BEATS beats of BCNN_IN_LANES input values each, from `in`
+// (AXI master), their BCNN_N_OUT raw logits in BCNN_OUT_BEATS beats each to `out` (AXI master).
+// With load != 0 it first writes the weights it holds in UltraRAM from `params` (AXI master,
+// BCNN_PARAMS words: bcnn_params in weights/params_flat.h); they stay for the calls that follow
+// (UltraScale+ UltraRAM has no initial contents: load once after programming the device).
+// batch, load and the control on AXI4-Lite.
+void bcnn_top(const input_beat_t* in, result_beat_t* out, const long long* params, int load, int batch);
+{{/runtime_params}}
 {{/m_axi}}
 {{#axis}}
 #ifdef BCNN_HLS_VENDOR_AXIS

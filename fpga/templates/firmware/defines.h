@@ -23,6 +23,11 @@
 // The reuse architecture: bcnn_top also takes the parameter table (weights/params_flat.h).
 #define BCNN_ARCHITECTURE_REUSE 1
 {{/reuse}}
+{{#runtime_params}}
+// Weights in UltraRAM: bcnn_top also takes the parameter table (weights/params_flat.h), which a
+// call with load = 1 writes into the UltraRAM before any image runs.
+#define BCNN_RUNTIME_PARAMS 1
+{{/runtime_params}}
 
 // The network input and the logits.
 typedef {{input_t}} input_t;

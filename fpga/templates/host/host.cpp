@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "defines.h"
-#ifdef BCNN_ARCHITECTURE_REUSE
+#if defined(BCNN_ARCHITECTURE_REUSE) || defined(BCNN_RUNTIME_PARAMS)
 #include "weights/params_flat.h"
 #endif
 
@@ -131,6 +131,10 @@ class Accelerator {
       s.in.resize(static_cast<std::size_t>(o.batch) * BCNN_IN_BEATS);
       s.out.resize(static_cast<std::size_t>(o.batch) * BCNN_OUT_BEATS);
     }
+#ifdef BCNN_RUNTIME_PARAMS
+    // The weights held in UltraRAM, written once (load = 1, no images).
+    bcnn_top(slots_[0].in.data(), slots_[0].out.data(), bcnn_params, 1, 0);
+#endif
   }
   const char* name() const { return "software emulation (C simulation of bcnn_top)"; }
   void start(int slot, const input_word_t* in, int count) {
@@ -138,6 +142,8 @@ class Accelerator {
     pack_inputs(in, count, s.in.data());
 #if defined(BCNN_ARCHITECTURE_REUSE)
     bcnn_top(s.in.data(), s.out.data(), bcnn_params, count);
+#elif defined(BCNN_RUNTIME_PARAMS)
+    bcnn_top(s.in.data(), s.out.data(), bcnn_params, 0, count);
 #elif BCNN_INTERFACE_M_AXI
     bcnn_top(s.in.data(), s.out.data(), count);
 #else
@@ -176,11 +182,15 @@ class Accelerator {
       s.in_map = s.in_bo.map<input_beat_t*>();
       s.out_map = s.out_bo.map<result_beat_t*>();
     }
-#ifdef BCNN_ARCHITECTURE_REUSE
-    // The reuse architecture's parameter table, copied to the device once.
+#if defined(BCNN_ARCHITECTURE_REUSE) || defined(BCNN_RUNTIME_PARAMS)
+    // The parameter table, copied to the device once.
     params_bo_ = xrt::bo(device_, sizeof bcnn_params, kernel_.group_id(2));
     std::memcpy(params_bo_.map<long long*>(), bcnn_params, sizeof bcnn_params);
     params_bo_.sync(XCL_BO_SYNC_BO_TO_DEVICE, sizeof bcnn_params, 0);
+#endif
+#ifdef BCNN_RUNTIME_PARAMS
+    // The weights held in UltraRAM, written once (load = 1, no images) before any batch.
+    kernel_(slots_[0].in_bo, slots_[0].out_bo, params_bo_, 1, 0).wait();
 #endif
   }
   const char* name() const { return "XRT kernel bcnn_top (two buffer sets)"; }
@@ -188,8 +198,10 @@ class Accelerator {
     Slot& s = slots_[slot];
     pack_inputs(in, count, s.in_map);
     s.in_bo.sync(XCL_BO_SYNC_BO_TO_DEVICE, sizeof(input_beat_t) * BCNN_IN_BEATS * count, 0);
-#ifdef BCNN_ARCHITECTURE_REUSE
+#if defined(BCNN_ARCHITECTURE_REUSE)
     s.run = kernel_(s.in_bo, s.out_bo, params_bo_, count);
+#elif defined(BCNN_RUNTIME_PARAMS)
+    s.run = kernel_(s.in_bo, s.out_bo, params_bo_, 0, count);
 #else
     s.run = kernel_(s.in_bo, s.out_bo, count);
 #endif
@@ -214,7 +226,7 @@ class Accelerator {
   xrt::uuid uuid_;
   xrt::kernel kernel_;
   Slot slots_[2];
-#ifdef BCNN_ARCHITECTURE_REUSE
+#if defined(BCNN_ARCHITECTURE_REUSE) || defined(BCNN_RUNTIME_PARAMS)
   xrt::bo params_bo_;
 #endif
 };

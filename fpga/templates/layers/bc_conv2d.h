@@ -22,6 +22,9 @@ struct {{config}} {
   static const int block_cols_parallel = {{block_cols_parallel}};
   static const int taps_parallel = {{taps_parallel}};
   static const int ifft_units = {{ifft_units}}, ifft_lanes = {{ifft_lanes}};
+  // 1: the weight spectra are {{id}}_w_re and {{id}}_w_im in UltraRAM, static in bcnn_top and
+  // loaded from its params port; 0: the ROMs w_re and w_im below.
+  static const int weights_uram = {{weights_uram}};
   typedef {{in_t}} in_t;
   typedef {{spec_t}} spec_t;
   typedef {{weight_t}} weight_t;
@@ -32,8 +35,10 @@ struct {{config}} {
   typedef {{twiddle_t}} twiddle_t;
   typedef bcnn_hls::pixel<in_t, {{in_channels}}> in_pixel_t;
   typedef bcnn_hls::pixel<out_t, {{out_channels}}> out_pixel_t;
+{{#rom_weights}}
   static const weight_t w_re[{{p}}][{{q}}][{{kernel_h}}][{{kernel_w}}][{{bins}}];
   static const weight_t w_im[{{p}}][{{q}}][{{kernel_h}}][{{kernel_w}}][{{bins}}];
+{{/rom_weights}}
   static const bias_t bias[{{out_channels}}];
   static const twiddle_t tw_re[{{half_block}}];
   static const twiddle_t tw_im[{{half_block}}];
@@ -41,17 +46,19 @@ struct {{config}} {
 {{/config}}
 {{#call}}
 BCNN_HLS_FIFO_STORAGE bcnn_hls::stream<{{config}}::out_pixel_t, BCNN_HLS_FIFO_DEPTH({{fifo_depth}}, {{out_pixel_count}})> {{out}};
-bcnn_hls::bc_conv2d<{{config}}>({{in}}, {{out}});
+bcnn_hls::bc_conv2d<{{config}}>({{in}}, {{out}}{{weight_args}});
 {{/call}}
 {{#tables}}
 // {{name}}: exact values of the quantized parameters (bcnn-compile). Included once, by
 // parameters.h.
+{{#rom_weights}}
 // Weight spectra W_ijab[f] = DFT(w_ijab)[f] (unscaled), w_re[i][j][a][b][f] and w_im[i][j][a][b][f],
 // in {{weight_format}}.
 const {{config}}::weight_t {{config}}::w_re[{{p}}][{{q}}][{{kernel_h}}][{{kernel_w}}][{{bins}}] =
 {{w_re}}
 const {{config}}::weight_t {{config}}::w_im[{{p}}][{{q}}][{{kernel_h}}][{{kernel_w}}][{{bins}}] =
 {{w_im}}
+{{/rom_weights}}
 // Bias, in {{bias_format}}.
 const {{config}}::bias_t {{config}}::bias[{{out_channels}}] =
 {{bias}}

@@ -11,6 +11,9 @@ struct {{config}} {
   static const int bins_parallel = {{bins_parallel}};
   static const int block_cols_parallel = {{block_cols_parallel}};
   static const int ifft_units = {{ifft_units}}, ifft_lanes = {{ifft_lanes}};
+  // 1: the weight spectra are {{id}}_w_re and {{id}}_w_im in UltraRAM, static in bcnn_top and
+  // loaded from its params port; 0: the ROMs w_re and w_im below.
+  static const int weights_uram = {{weights_uram}};
   typedef {{in_t}} in_t;
   typedef {{spec_t}} spec_t;
   typedef {{weight_t}} weight_t;
@@ -19,8 +22,10 @@ struct {{config}} {
   typedef {{bias_t}} bias_t;
   typedef {{out_t}} out_t;
   typedef {{twiddle_t}} twiddle_t;
+{{#rom_weights}}
   static const weight_t w_re[{{p}}][{{q}}][{{bins}}];
   static const weight_t w_im[{{p}}][{{q}}][{{bins}}];
+{{/rom_weights}}
   static const bias_t bias[{{n_out}}];
   static const twiddle_t tw_re[{{half_block}}];
   static const twiddle_t tw_im[{{half_block}}];
@@ -28,16 +33,18 @@ struct {{config}} {
 {{/config}}
 {{#call}}
 {{config}}::out_t {{out}}[{{n_out}}];
-bcnn_hls::bc_dense<{{config}}>({{in}}, {{out}});
+bcnn_hls::bc_dense<{{config}}>({{in}}, {{out}}{{weight_args}});
 {{/call}}
 {{#tables}}
 // {{name}}: exact values of the quantized parameters (bcnn-compile). Included once, by
 // parameters.h.
+{{#rom_weights}}
 // Weight spectra W_ij[f] = DFT(w_ij)[f] (unscaled), w_re[i][j][f] and w_im[i][j][f], in {{weight_format}}.
 const {{config}}::weight_t {{config}}::w_re[{{p}}][{{q}}][{{bins}}] =
 {{w_re}}
 const {{config}}::weight_t {{config}}::w_im[{{p}}][{{q}}][{{bins}}] =
 {{w_im}}
+{{/rom_weights}}
 // Bias, in {{bias_format}}.
 const {{config}}::bias_t {{config}}::bias[{{n_out}}] =
 {{bias}}

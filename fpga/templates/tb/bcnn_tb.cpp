@@ -33,7 +33,7 @@
 #endif
 
 #include "bcnn_top.h"
-#ifdef BCNN_ARCHITECTURE_REUSE
+#if defined(BCNN_ARCHITECTURE_REUSE) || defined(BCNN_RUNTIME_PARAMS)
 #include "weights/params_flat.h"
 #endif
 
@@ -109,8 +109,10 @@ void run_images(const input_word_t* in_words, result_word_t* out_words, int coun
         in_beats[static_cast<std::size_t>(b) * BCNN_IN_BEATS + i / BCNN_IN_LANES].lanes[i % BCNN_IN_LANES] =
             i < BCNN_N_IN ? in_words[static_cast<std::size_t>(first + b) * BCNN_N_IN + i] : input_word_t(0);
     counting_allocations = true;
-#ifdef BCNN_ARCHITECTURE_REUSE
+#if defined(BCNN_ARCHITECTURE_REUSE)
     bcnn_top(in_beats.data(), out_beats.data(), bcnn_params, n);
+#elif defined(BCNN_RUNTIME_PARAMS)
+    bcnn_top(in_beats.data(), out_beats.data(), bcnn_params, 0, n);
 #else
     bcnn_top(in_beats.data(), out_beats.data(), n);
 #endif
@@ -226,6 +228,14 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+#ifdef BCNN_RUNTIME_PARAMS
+  // The weights held in UltraRAM: one call with load = 1 and no images, before any thread runs.
+  {
+    input_beat_t no_input[1] = {};
+    result_beat_t no_output[1] = {};
+    bcnn_top(no_input, no_output, bcnn_params, 1, 0);
+  }
+#endif
   // Images are read in chunks of `batch` per thread and run in batches of `batch` (the m_axi kernel
   // takes a batch per call; the AXI4-Stream one an image per call).
   const int threads = thread_count();
