@@ -185,6 +185,20 @@ struct ProjectChecks {
   std::function<void(const std::string& project, const std::string& work)> more;
 };
 
+// Replaces `from` (which must be there) by `to` in the project's bcnn_top.cpp, rebuilds the test
+// bench and runs it: what a test does to show that the property it checks can fail.
+ToolResult run_tb_with_top_edit(const std::string& project, const std::string& work, const std::string& from,
+                                const std::string& to) {
+  const std::string top_path = project + "/firmware/bcnn_top.cpp";
+  std::string top = read_text(top_path);
+  REQUIRE(contains(top, from));
+  top.replace(top.find(from), from.size(), to);
+  write_text(top_path, top);
+  const ToolResult rebuilt = run_shell("cmake --build " + project + "/build --target bcnn_tb 2>&1", work);
+  REQUIRE(rebuilt.status == 0);
+  return run_tool(project + "/build/bcnn_tb", {project + "/tb_data"}, work);
+}
+
 // Compiles `layers` into a project, builds its C simulation with the generated CMakeLists.txt and
 // runs the test bench and the software-emulation host over `tb_images` images.
 void check_project(const json& layers, const std::string& tag, const std::vector<std::string>& extra_args,
@@ -762,16 +776,8 @@ TEST_CASE("bcnn-compile: a bc-only project (AXI4-Stream, 4 values per beat, TLAS
     CHECK(contains(read_text(project + "/build_prj.tcl"), "-DBCNN_HLS_VENDOR_AXIS"));
     // The test bench checks TLAST on the last output beat (10 logits: beats of 4, 4 and 2) and on
     // no other: a top function that never sets it fails.
-    const std::string top_path = project + "/firmware/bcnn_top.cpp";
-    const std::string top = read_text(top_path);
-    const std::string set_last = "const bool last = b == BCNN_OUT_BEATS - 1;";
-    REQUIRE(contains(top, set_last));
-    std::string broken = top;
-    broken.replace(broken.find(set_last), set_last.size(), "const bool last = false;");
-    write_text(top_path, broken);
-    const ToolResult rebuilt = run_shell("cmake --build project/build --target bcnn_tb 2>&1", work);
-    REQUIRE(rebuilt.status == 0);
-    const ToolResult tb = run_tool(project + "/build/bcnn_tb", {project + "/tb_data"}, work);
+    const ToolResult tb = run_tb_with_top_edit(project, work, "const bool last = b == BCNN_OUT_BEATS - 1;",
+                                               "const bool last = false;");
     INFO("bcnn_tb without TLAST:\n", tb.out, tb.err);
     CHECK(tb.status == 1);
     CHECK(contains(tb.out, "24 images with wrong beats"));
@@ -813,8 +819,7 @@ TEST_CASE("bcnn-compile: weights in UltraRAM, loaded through the params port, gi
     CHECK(in_uram == 2);
     CHECK(report["estimate"]["total"]["uram"].get<int>() > 0);
     CHECK(report["estimate"]["stages"][0]["uram"].get<int>() == 0);
-    const std::string top_path = project + "/firmware/bcnn_top.cpp";
-    const std::string top = read_text(top_path);
+    const std::string top = read_text(project + "/firmware/bcnn_top.cpp");
     for (const char* array : {"conv2_w_re", "conv2_w_im", "fc1_w_re", "fc1_w_im"})
       CHECK(contains(top, std::string("HLS BIND_STORAGE variable=") + array + " type=ram_1p impl=uram"));
     CHECK(contains(top, "HLS INTERFACE m_axi port=params offset=slave bundle=gmem2"));
@@ -823,14 +828,7 @@ TEST_CASE("bcnn-compile: weights in UltraRAM, loaded through the params port, gi
     CHECK(contains(read_text(project + "/report.md"), "| URAM |"));
 
     // Without the load the test bench must fail.
-    std::string broken = top;
-    const std::string load = "if (load) load_params(";
-    REQUIRE(contains(broken, load));
-    broken.replace(broken.find(load), load.size(), "if (false) load_params(");
-    write_text(top_path, broken);
-    const ToolResult rebuilt = run_shell("cmake --build project/build --target bcnn_tb 2>&1", work);
-    REQUIRE(rebuilt.status == 0);
-    const ToolResult tb = run_tool(project + "/build/bcnn_tb", {project + "/tb_data"}, work);
+    const ToolResult tb = run_tb_with_top_edit(project, work, "if (load) load_params(", "if (false) load_params(");
     INFO("bcnn_tb without the load:\n", tb.out, tb.err);
     CHECK(tb.status == 1);
     CHECK(contains(tb.out, "FAIL"));
