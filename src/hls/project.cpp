@@ -565,6 +565,10 @@ std::string readme(const ProjectSpec& spec, const TbData& tb) {
   values.set("EXPORT_DESCRIPTION", m_axi ? "export a Vitis kernel (.xo)" : "export a Vivado IP (ip_catalog)");
   values.set("FLOW_TARGET", m_axi ? "vitis" : "vivado");
   values.show("M_AXI", m_axi && spec.reuse == nullptr).show("AXIS", !m_axi).show("REUSE", spec.reuse != nullptr);
+  std::string uram_layers;
+  for (const auto& l : m.layers)
+    if (hw::hw_layer_of(l).weights_in_uram(l)) uram_layers += (uram_layers.empty() ? "" : ", ") + l.name;
+  values.show("URAM", !uram_layers.empty()).set("URAM_LAYERS", uram_layers);
   values.set("INPUT_FORMAT", format_name(m.input));
   values.set("INPUT_WORD", word_type(m.input.width));
   values.set("RESULT_FORMAT", format_name(result));

@@ -826,6 +826,7 @@ TEST_CASE("bcnn-compile: weights in UltraRAM, loaded through the params port, gi
     CHECK(contains(read_text(project + "/firmware/weights/params_flat.h"), "static const long long bcnn_params"));
     CHECK(!contains(read_text(project + "/firmware/weights/fc1.h"), "fc1_config::w_re"));
     CHECK(contains(read_text(project + "/report.md"), "| URAM |"));
+    CHECK(contains(read_text(project + "/README.md"), "This design holds weight spectra in UltraRAM (conv2, fc1)"));
 
     // Without the load the test bench must fail.
     const ToolResult tb = run_tb_with_top_edit(project, work, "if (load) load_params(", "if (false) load_params(");
