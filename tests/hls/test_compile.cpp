@@ -185,6 +185,86 @@ struct ProjectChecks {
   std::function<void(const std::string& project, const std::string& work)> more;
 };
 
+// Builds the project's XRT host against a stand-in of XRT's API that logs its calls ("mock: ...")
+// into work/xrt_host.
+void build_mock_xrt_host(const std::string& project, const std::string& work) {
+  const std::string xrt = work + "/xrt_mock/xrt";
+  fs::create_directories(xrt);
+  write_text(xrt + "/xrt_device.h", R"(#pragma once
+#include <stdexcept>
+#include <string>
+namespace xrt {
+struct uuid {};
+struct device {
+  explicit device(unsigned) {}
+  uuid load_xclbin(const std::string& path) {
+    if (path == "missing.xclbin") throw std::runtime_error("mock: cannot load " + path);
+    return uuid();
+  }
+};
+}  // namespace xrt
+)");
+  write_text(xrt + "/xrt_bo.h", R"(#pragma once
+#include <cstddef>
+#include <cstdio>
+#include <memory>
+#include <vector>
+enum xclBOSyncDirection { XCL_BO_SYNC_BO_TO_DEVICE, XCL_BO_SYNC_BO_FROM_DEVICE };
+namespace xrt {
+struct device;
+inline int& bo_count() { static int n = 0; return n; }
+struct bo {
+  std::shared_ptr<std::vector<char>> data;
+  int id = -1;
+  bo() {}
+  bo(const device&, std::size_t bytes, int) : data(std::make_shared<std::vector<char>>(bytes)), id(bo_count()++) {}
+  template <class T> T map() { return reinterpret_cast<T>(data->data()); }
+  void sync(xclBOSyncDirection d, std::size_t, std::size_t) {
+    std::printf("mock: sync %s bo%d\n", d == XCL_BO_SYNC_BO_TO_DEVICE ? "to" : "from", id);
+  }
+};
+}  // namespace xrt
+)");
+  write_text(xrt + "/xrt_kernel.h", R"(#pragma once
+#include "xrt/xrt_bo.h"
+#include "xrt/xrt_device.h"
+namespace xrt {
+struct run {
+  int id = -1;
+  void wait() { std::printf("mock: wait bo%d\n", id); }
+};
+struct kernel {
+  kernel(const device&, const uuid&, const char*) {}
+  int group_id(int) { return 0; }
+  static void print(const bo& b) { std::printf(" bo%d", b.id); }
+  static void print(int v) { std::printf(" %d", v); }
+  template <class... Args>
+  run operator()(const bo& in, const bo&, const Args&... args) {
+    std::printf("mock: run bo%d", in.id);
+    (print(args), ...);
+    std::printf("\n");
+    run r;
+    r.id = in.id;
+    return r;
+  }
+};
+}  // namespace xrt
+)");
+  const ToolResult host_built = run_shell("g++ -std=c++17 -Wall -Wextra -I" + project + "/firmware -I" + work +
+                                              "/xrt_mock " + project + "/host/host.cpp -o " + work + "/xrt_host 2>&1",
+                                          work);
+  INFO("XRT host build:\n", host_built.out);
+  REQUIRE(host_built.status == 0);
+  CHECK(!contains(host_built.out, "warning"));
+}
+
+// The mock calls of an XRT host run, "; "-separated.
+std::string mock_calls(const ToolResult& run) {
+  std::string calls;
+  for (const auto& line : lines_with(run.out, "mock: ")) calls += line.substr(6) + "; ";
+  return calls;
+}
+
 // Replaces `from` (which must be there) by `to` in the project's bcnn_top.cpp, rebuilds the test
 // bench and runs it: what a test does to show that the property it checks can fail.
 ToolResult run_tb_with_top_edit(const std::string& project, const std::string& work, const std::string& from,
@@ -828,6 +908,17 @@ TEST_CASE("bcnn-compile: weights in UltraRAM, loaded through the params port, gi
     CHECK(contains(read_text(project + "/report.md"), "| URAM |"));
     CHECK(contains(read_text(project + "/README.md"), "This design holds weight spectra in UltraRAM (conv2, fc1)"));
 
+    // The XRT host copies the parameter table once (bo4), runs the kernel with load = 1 and no
+    // images and waits, then runs the batches with load = 0 (the stand-in computes nothing: only
+    // the calls are checked).
+    build_mock_xrt_host(project, work);
+    const ToolResult runs = run_tool(work + "/xrt_host", {"--xclbin", "k.xclbin", "--tb-data", project + "/tb_data",
+                                                          "--batch", "10"}, work);
+    INFO("XRT host calls:\n", runs.out);
+    CHECK(mock_calls(runs) == "sync to bo4; run bo0 bo4 1 0; wait bo0; sync to bo0; run bo0 bo4 0 10; sync to bo2; "
+                              "run bo2 bo4 0 10; wait bo0; sync from bo1; sync to bo0; run bo0 bo4 0 4; wait bo2; "
+                              "sync from bo3; wait bo0; sync from bo1; ");
+
     // Without the load the test bench must fail.
     const ToolResult tb = run_tb_with_top_edit(project, work, "if (load) load_params(", "if (false) load_params(");
     INFO("bcnn_tb without the load:\n", tb.out, tb.err);
@@ -904,69 +995,7 @@ TEST_CASE("bcnn-compile: a mixed project (Vitis kernel, 128-bit words, C++17, po
     // The XRT host against a stand-in of XRT's API that logs its calls: two buffer sets, batch
     // n + 1 sent and started before batch n is waited for; XRT's exceptions end it with one
     // message and exit status 1.
-    const std::string xrt = work + "/xrt_mock/xrt";
-    fs::create_directories(xrt);
-    write_text(xrt + "/xrt_device.h", R"(#pragma once
-#include <stdexcept>
-#include <string>
-namespace xrt {
-struct uuid {};
-struct device {
-  explicit device(unsigned) {}
-  uuid load_xclbin(const std::string& path) {
-    if (path == "missing.xclbin") throw std::runtime_error("mock: cannot load " + path);
-    return uuid();
-  }
-};
-}  // namespace xrt
-)");
-    write_text(xrt + "/xrt_bo.h", R"(#pragma once
-#include <cstddef>
-#include <cstdio>
-#include <memory>
-#include <vector>
-enum xclBOSyncDirection { XCL_BO_SYNC_BO_TO_DEVICE, XCL_BO_SYNC_BO_FROM_DEVICE };
-namespace xrt {
-struct device;
-inline int& bo_count() { static int n = 0; return n; }
-struct bo {
-  std::shared_ptr<std::vector<char>> data;
-  int id = -1;
-  bo() {}
-  bo(const device&, std::size_t bytes, int) : data(std::make_shared<std::vector<char>>(bytes)), id(bo_count()++) {}
-  template <class T> T map() { return reinterpret_cast<T>(data->data()); }
-  void sync(xclBOSyncDirection d, std::size_t, std::size_t) {
-    std::printf("mock: sync %s bo%d\n", d == XCL_BO_SYNC_BO_TO_DEVICE ? "to" : "from", id);
-  }
-};
-}  // namespace xrt
-)");
-    write_text(xrt + "/xrt_kernel.h", R"(#pragma once
-#include "xrt/xrt_bo.h"
-#include "xrt/xrt_device.h"
-namespace xrt {
-struct run {
-  int id = -1;
-  void wait() { std::printf("mock: wait bo%d\n", id); }
-};
-struct kernel {
-  kernel(const device&, const uuid&, const char*) {}
-  int group_id(int) { return 0; }
-  run operator()(const bo& in, const bo&, int count) {
-    std::printf("mock: run bo%d %d\n", in.id, count);
-    run r;
-    r.id = in.id;
-    return r;
-  }
-};
-}  // namespace xrt
-)");
-    const ToolResult host_built = run_shell("g++ -std=c++17 -Wall -Wextra -I" + project + "/firmware -I" + work +
-                                                "/xrt_mock " + project + "/host/host.cpp -o " + work + "/xrt_host 2>&1",
-                                            work);
-    INFO("XRT host build:\n", host_built.out);
-    REQUIRE(host_built.status == 0);
-    CHECK(!contains(host_built.out, "warning"));
+    build_mock_xrt_host(project, work);
     const ToolResult missing = run_tool(work + "/xrt_host", {"--xclbin", "missing.xclbin", "--tb-data",
                                                              project + "/tb_data"}, work);
     CHECK(missing.status == 1);
@@ -974,9 +1003,7 @@ struct kernel {
     const ToolResult runs = run_tool(work + "/xrt_host", {"--xclbin", "k.xclbin", "--tb-data", project + "/tb_data",
                                                           "--batch", "10"}, work);
     INFO("XRT host calls:\n", runs.out);
-    std::string calls;
-    for (const auto& line : lines_with(runs.out, "mock: ")) calls += line.substr(6) + "; ";
-    CHECK(calls == "sync to bo0; run bo0 10; sync to bo2; run bo2 10; wait bo0; sync from bo1; sync to bo0; "
+    CHECK(mock_calls(runs) == "sync to bo0; run bo0 10; sync to bo2; run bo2 10; wait bo0; sync from bo1; sync to bo0; "
                    "run bo0 4; wait bo2; sync from bo3; wait bo0; sync from bo1; ");
   };
   check_project(layers_mixed(), "mixed",
