@@ -212,6 +212,53 @@ void FftEmulator::forward(const std::int64_t* in, const FixedFormat& in_format, 
   std::copy(im_.begin(), im_.begin() + k / 2 + 1, out_im);
 }
 
+void FftEmulator::forward_pair(const std::int64_t* a, const std::int64_t* b, const FixedFormat& in_format,
+                               const FixedFormat& spec, std::int64_t* a_re, std::int64_t* a_im, std::int64_t* b_re,
+                               std::int64_t* b_im) {
+  const int k = block_;
+  for (int i = 0; i < k; ++i) {
+    re_[bit_reverse(i, bits_)] = convert(exact(a[i], in_format), spec);
+    im_[bit_reverse(i, bits_)] = convert(exact(b[i], in_format), spec);
+  }
+  stages(false, spec);
+  // The Hermitian split, each half the floor of the exact sum's >> 1 and one conversion.
+  auto half = [&](std::int64_t x, std::int64_t y, bool add) {
+    return convert(half_floor(add ? exact(x, spec) + exact(y, spec) : exact(x, spec) - exact(y, spec)), spec);
+  };
+  for (int f = 0; f <= k / 2; ++f) {
+    const int g = (k - f) % k;
+    a_re[f] = half(re_[f], re_[g], true);
+    a_im[f] = half(im_[f], im_[g], false);
+    b_re[f] = half(im_[f], im_[g], true);
+    b_im[f] = half(re_[g], re_[f], false);
+  }
+}
+
+void FftEmulator::inverse_pair(const std::int64_t* a_re, const std::int64_t* a_im, const std::int64_t* b_re,
+                               const std::int64_t* b_im, const FixedFormat& ifft, std::int64_t* out_a,
+                               std::int64_t* out_b) {
+  const int k = block_;
+  auto half = [&](std::int64_t x, std::int64_t y, bool add) {
+    return convert(half_floor(add ? exact(x, ifft) + exact(y, ifft) : exact(x, ifft) - exact(y, ifft)), ifft);
+  };
+  for (int f = 0; f < k; ++f) {
+    const int r = bit_reverse(f, bits_);
+    const int h = f <= k / 2 ? f : k - f;
+    const bool edge = f == 0 || f == k / 2;
+    const std::int64_t ai = edge ? 0 : a_im[h], bi = edge ? 0 : b_im[h];
+    if (f <= k / 2) {
+      re_[r] = half(a_re[h], bi, false);
+      im_[r] = half(ai, b_re[h], true);
+    } else {
+      re_[r] = half(a_re[h], bi, true);
+      im_[r] = half(b_re[h], ai, false);
+    }
+  }
+  stages(true, ifft);
+  std::copy(re_.begin(), re_.end(), out_a);
+  std::copy(im_.begin(), im_.end(), out_b);
+}
+
 void FftEmulator::inverse(const std::int64_t* in_re, const std::int64_t* in_im, const FixedFormat& ifft,
                           std::int64_t* out) {
   const int k = block_;

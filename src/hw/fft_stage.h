@@ -131,6 +131,12 @@ class FftEmulator {
                std::int64_t* out_im);
   // in_re, in_im (K/2 + 1 bins, in `ifft`) -> out (K values, in `ifft`).
   void inverse(const std::int64_t* in_re, const std::int64_t* in_im, const FixedFormat& ifft, std::int64_t* out);
+  // bcnn_hls::fft_forward_pair and fft_inverse_pair: two real blocks through one complex
+  // transform. The pair's outputs are y / (2K), not y / K.
+  void forward_pair(const std::int64_t* a, const std::int64_t* b, const FixedFormat& in_format, const FixedFormat& spec,
+                    std::int64_t* a_re, std::int64_t* a_im, std::int64_t* b_re, std::int64_t* b_im);
+  void inverse_pair(const std::int64_t* a_re, const std::int64_t* a_im, const std::int64_t* b_re,
+                    const std::int64_t* b_im, const FixedFormat& ifft, std::int64_t* out_a, std::int64_t* out_b);
 
  private:
   void stages(bool inverse, const FixedFormat& data);

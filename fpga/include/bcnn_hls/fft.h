@@ -4,6 +4,8 @@
 //
 //   fft_forward:  real in[K]        -> X'[f] = DFT(in)[f] / K,              f = 0 .. K/2
 //   fft_inverse:  X[f], f <= K/2     -> out[t] = IDFT_unnormalized(X)[t] / K, t < K
+//   fft_forward_pair, fft_inverse_pair: the same for two real blocks through one complex
+//                 transform (half the transforms; one more rounding, see below)
 //
 // Both are radix-2 decimation in time over a complex array of length K loaded in bit-reversed
 // order, log2(K) stages of K/2 butterflies. A butterfly on (a, b) with twiddle w (the inverse uses
@@ -272,6 +274,80 @@ void fft_inverse(const data_t in_re[K / 2 + 1], const data_t in_im[K / 2 + 1], d
   for (int t = 0; t < K; ++t) {
     BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
     out[t] = re[t];
+  }
+}
+
+// Two real blocks through one complex transform. Z = fft of z = a + i b (the stages of
+// fft_forward), then the halves of the Hermitian split, f = 0 .. K/2, g = (K - f) mod K:
+//   A'[f] = (Z[f] + conj(Z[g])) / 2:  a_re = data_t((Z_re[f] + Z_re[g]) >> 1), a_im = data_t((Z_im[f] - Z_im[g]) >> 1)
+//   B'[f] = (Z[f] - conj(Z[g])) / 2i: b_re = data_t((Z_im[f] + Z_im[g]) >> 1), b_im = data_t((Z_re[g] - Z_re[f]) >> 1)
+// each sum exact, floored by >> 1 on its own type and converted once, as in a butterfly. So A' =
+// DFT(a) / K and B' = DFT(b) / K up to the rounding, not bit for bit those of fft_forward.
+template <int K, bool UNROLLED = false, class in_t, class data_t, class twiddle_t>
+void fft_forward_pair(const in_t a[K], const in_t b[K], data_t a_re[K / 2 + 1], data_t a_im[K / 2 + 1],
+                      data_t b_re[K / 2 + 1], data_t b_im[K / 2 + 1], const twiddle_t tw_re[K / 2],
+                      const twiddle_t tw_im[K / 2]) {
+  static_assert(is_supported_fft_length(K), "bcnn_hls::fft_forward_pair: K must be 4, 8, ..., 256");
+  constexpr int bits = log2_exact(K);
+  data_t re[K];
+  data_t im[K];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=re complete)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=im complete)
+  for (int i = 0; i < K; ++i) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int r = bit_reverse<bits>(i);
+    re[r] = data_t(a[i]);
+    im[r] = data_t(b[i]);
+  }
+  detail::fft_stages<K, false, UNROLLED>(re, im, tw_re, tw_im);
+  for (int f = 0; f <= K / 2; ++f) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int g = (K - f) & (K - 1);
+    a_re[f] = data_t((re[f] + re[g]) >> 1);
+    a_im[f] = data_t((im[f] - im[g]) >> 1);
+    b_re[f] = data_t((im[f] + im[g]) >> 1);
+    b_im[f] = data_t((re[g] - re[f]) >> 1);
+  }
+}
+
+// The inverse of two real blocks through one complex transform: Z = (A + i B) / 2 over the whole
+// spectrum, A and B conjugate-symmetric extensions of their halves as in fft_inverse (imaginary
+// parts of bins 0 and K/2 taken as 0), each half a floor of the exact sum's >> 1 and one conversion:
+//   f <= K/2:  Z_re = data_t((A_re - B_im) >> 1),  Z_im = data_t((A_im + B_re) >> 1)
+//   f >  K/2:  Z_re = data_t((A_re + B_im) >> 1),  Z_im = data_t((B_re - A_im) >> 1)   (at K - f)
+// then the stages of fft_inverse: out_a[t] = Re, out_b[t] = Im = IDFT_unnormalized(A or B)[t] / (2K).
+// The halving keeps |Z| within data_t; the caller scales by 2K instead of K.
+template <int K, bool UNROLLED = false, class data_t, class twiddle_t>
+void fft_inverse_pair(const data_t a_re[K / 2 + 1], const data_t a_im[K / 2 + 1], const data_t b_re[K / 2 + 1],
+                      const data_t b_im[K / 2 + 1], data_t out_a[K], data_t out_b[K], const twiddle_t tw_re[K / 2],
+                      const twiddle_t tw_im[K / 2]) {
+  static_assert(is_supported_fft_length(K), "bcnn_hls::fft_inverse_pair: K must be 4, 8, ..., 256");
+  constexpr int bits = log2_exact(K);
+  data_t re[K];
+  data_t im[K];
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=re complete)
+  BCNN_HLS_PRAGMA(HLS ARRAY_PARTITION variable=im complete)
+  for (int f = 0; f < K; ++f) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    const int r = bit_reverse<bits>(f);
+    const int h = f <= K / 2 ? f : K - f;
+    const bool edge = f == 0 || f == K / 2;
+    const data_t zero = data_t(0);
+    const data_t ai = edge ? zero : a_im[h];
+    const data_t bi = edge ? zero : b_im[h];
+    if (f <= K / 2) {
+      re[r] = data_t((a_re[h] - bi) >> 1);
+      im[r] = data_t((ai + b_re[h]) >> 1);
+    } else {
+      re[r] = data_t((a_re[h] + bi) >> 1);
+      im[r] = data_t((b_re[h] - ai) >> 1);
+    }
+  }
+  detail::fft_stages<K, true, UNROLLED>(re, im, tw_re, tw_im);
+  for (int t = 0; t < K; ++t) {
+    BCNN_HLS_PRAGMA(HLS PIPELINE II=1)
+    out_a[t] = re[t];
+    out_b[t] = im[t];
   }
 }
 
