@@ -77,6 +77,7 @@ PowerCoefficients seven_series() {
   c.family = "7 series (28 nm)";
   c.dsp_uw_per_mhz = 1e6 * a7_dsp_w / (a7_dsps * a7_clock_mhz);  // [A7]
   c.bram18_uw_per_mhz /= voltage_scale_16nm;
+  c.uram_uw_per_mhz = 0;  // 7 series parts have no UltraRAM
   c.lut_uw_per_mhz /= voltage_scale_16nm;
   c.ff_uw_per_mhz /= voltage_scale_16nm;
   c.routing_uw_per_mhz /= voltage_scale_16nm;

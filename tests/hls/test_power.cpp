@@ -103,6 +103,14 @@ TEST_CASE("power: a hand-computed design") {
   CHECK(q.bram_w == doctest::Approx(0.008));
   CHECK(q.clock_w == doctest::Approx(0.012));
   CHECK(q.dynamic_w == doctest::Approx(0.0384 - 0.002 - 0.001 - 0.0002 - 0.006));
+  // UltraRAM blocks at their coefficient, like block RAM independent of the toggle rate.
+  PowerModel with_uram = hand_model();
+  with_uram.coefficients.uram_uw_per_mhz = 40;
+  Resources used{10, 4, 1000, 2000};
+  used.uram = 5;
+  const PowerEstimate u = bcnn::estimate_power(used, 5, 10000, with_uram);
+  CHECK(u.uram_w == doctest::Approx(200e-6 * 5 * 40));
+  CHECK(u.dynamic_w == doctest::Approx(0.0384 + 0.04));
 }
 
 TEST_CASE("power: the coefficients follow from their sources") {
@@ -127,6 +135,9 @@ TEST_CASE("power: the coefficients follow from their sources") {
   CHECK(s7.dsp_uw_per_mhz == doctest::Approx(1e4 / (19 * 100.0)));
   CHECK(us.dsp_uw_per_mhz == doctest::Approx(1e4 / (19 * 100.0) * 0.7225));
   CHECK(s7.bram18_uw_per_mhz == doctest::Approx(us.bram18_uw_per_mhz / 0.7225));
+  // URAM288 (assumption): two 36K block RAMs; 7 series parts have none.
+  CHECK(us.uram_uw_per_mhz == doctest::Approx(4 * us.bram18_uw_per_mhz));
+  CHECK(s7.uram_uw_per_mhz == 0);
   // Static: ZCU104 0.694 W; ZU3EG 1.79 uW less per LUT of capacity (850 mW over 475,488 LUTs);
   // XC7Z020 the XC7A100T's 0.103 W scaled by LUTs; U50 device plus HBM static.
   CHECK(bcnn::power_model_for(*zu7ev).coefficients.static_w == doctest::Approx(0.694));
