@@ -22,6 +22,7 @@
 
 #include "bcnn_hls/fft.h"
 #include "core/random.h"
+#include "fpga/fft_bounds.h"
 
 namespace {
 
@@ -30,41 +31,10 @@ using bcnn_hls::format;
 using bcnn_hls::format_of;
 using bcnn_hls::quant_mode;
 
-// Largest error of one conversion into T (no overflow): below one LSB for the truncating modes,
-// at most half an LSB for the rounding ones.
-template <class T>
-double conversion_error() {
-  const format f = format_of<T>();
-  const double lsb = std::ldexp(1.0, -f.fraction_bits());
-  return f.q == quant_mode::trn || f.q == quant_mode::trn_zero ? lsb : lsb / 2;
-}
-
-template <class data_t, class twiddle_t>
-double fft_error_bound(int k, double largest_input, double load_error) {
-  const int stages = bcnn_hls::log2_exact(k);
-  const format data = format_of<data_t>(), twiddle = format_of<twiddle_t>();
-  const int sum_fraction = std::max(data.fraction_bits(), data.fraction_bits() + twiddle.fraction_bits());
-  const double eps = std::sqrt(2.0) * conversion_error<twiddle_t>();
-  const double r = std::sqrt(2.0) * (conversion_error<data_t>() + std::ldexp(1.0, -(sum_fraction + 1)));
-  const double growth = std::pow(1.0 + eps / 2, stages);
-  // 1e-12 covers the double-precision reference (cos, sin and the DFT sums in double).
-  return growth * (load_error + stages * (largest_input * eps / 2 + r)) + 1e-12;
-}
-
-template <int K, class twiddle_t>
-void make_twiddles(twiddle_t tw_re[K / 2], twiddle_t tw_im[K / 2]) {
-  for (int j = 0; j < K / 2; ++j) {
-    tw_re[j] = twiddle_t(std::cos(2 * M_PI * j / K));
-    tw_im[j] = twiddle_t(-std::sin(2 * M_PI * j / K));
-  }
-}
-
-// exp(sign * 2 pi i m / k) with the index reduced mod k first, so the reference is accurate to
-// a few ulps for every k.
-std::complex<double> unit_root(int m, int k, int sign) {
-  const double angle = 2 * M_PI * (m % k) / k;
-  return {std::cos(angle), sign * std::sin(angle)};
-}
+using bcnn_test::conversion_error;
+using bcnn_test::fft_error_bound;
+using bcnn_test::make_twiddles;
+using bcnn_test::unit_root;
 
 // Inputs of one trial: random in [-amplitude, amplitude), or an extreme pattern that drives the
 // largest bins to the format's limits.

@@ -19,6 +19,7 @@
 #include "bcnn_hls/bcnn_hls.h"
 #include "core/error.h"
 #include "core/random.h"
+#include "fpga/fft_bounds.h"
 #include "harness.h"
 #include "layers/bc_dense.h"
 #include "hw/bc_dense.h"
@@ -313,24 +314,8 @@ std::vector<double> uniform(int n, double amplitude, bcnn::Rng& rng) {
 
 // ---- error bounds (docs/fpga.md) ---------------------------------------------------------------
 
-// Largest error of one conversion into T without overflow.
-template <class T>
-double conversion_error() {
-  const format f = format_of<T>();
-  const double lsb = std::ldexp(1.0, -f.fraction_bits());
-  return f.q == quant_mode::trn || f.q == quant_mode::trn_zero ? lsb : lsb / 2;
-}
-
-// tests/fpga/test_fft_fixed.cpp derives and tests this bound of the FFT's own rounding.
-template <class data_t, class twiddle_t>
-double fft_error_bound(int k, double largest_input, double load_error) {
-  const int stages = bcnn_hls::log2_exact(k);
-  const format data = format_of<data_t>(), twiddle = format_of<twiddle_t>();
-  const int sum_fraction = std::max(data.fraction_bits(), data.fraction_bits() + twiddle.fraction_bits());
-  const double eps = std::sqrt(2.0) * conversion_error<twiddle_t>();
-  const double r = std::sqrt(2.0) * (conversion_error<data_t>() + std::ldexp(1.0, -(sum_fraction + 1)));
-  return std::pow(1.0 + eps / 2, stages) * (load_error + stages * (largest_input * eps / 2 + r)) + 1e-12;
-}
+using bcnn_test::conversion_error;
+using bcnn_test::fft_error_bound;  // tests/fpga/test_fft_fixed.cpp derives and tests it
 
 // ---- one network through the kernels and through the emulator ---------------------------------
 
