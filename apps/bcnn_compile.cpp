@@ -213,10 +213,7 @@ int main(int argc, char** argv) {
                                             explicit_layers);
       else
         bcnn::balance_layers(quantized, *part, clock_ns, hls_interface, explicit_layers);
-      for (const auto& l : quantized.layers)
-        if (bcnn::hw::hw_layer_of(l).weights_in_uram(l) && interface != "m_axi")
-          throw bcnn::Error("--knob " + l.name + ".uram=1: the weights in UltraRAM are loaded through the m_axi "
-                            "kernel's params port; expected --interface m_axi, found --interface " + interface);
+      if (!reuse) bcnn::check_runtime_params(quantized, hls_interface.interface);
       if (!axi_bits && !reuse) hls_interface.axi_bits = bcnn::choose_axi_bits(quantized, *part, clock_ns, ports);
       const bcnn::DesignEstimate estimate =
           reuse ? bcnn::estimate_reuse(quantized, *reuse_plan, *part, clock_ns, hls_interface.axi_bits)

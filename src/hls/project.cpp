@@ -154,6 +154,18 @@ bool has_runtime_params(const QuantizedModel& m) {
   return false;
 }
 
+}  // namespace
+
+void check_runtime_params(const QuantizedModel& model, HlsInterface interface) {
+  if (interface == HlsInterface::m_axi) return;
+  for (const auto& l : model.layers)
+    if (hw::hw_layer_of(l).weights_in_uram(l))
+      throw Error("--knob " + l.name + ".uram=1: the weights in UltraRAM are loaded through the m_axi kernel's "
+                  "params port; expected --interface m_axi, found --interface " + interface_name(interface));
+}
+
+namespace {
+
 // The arrays the dataflow top holds in UltraRAM, in the order of the parameter table.
 std::vector<hw::RuntimeArray> runtime_arrays(const QuantizedModel& m, const std::vector<hw::ProjectNames>& names) {
   std::vector<hw::RuntimeArray> arrays;
@@ -191,6 +203,7 @@ hw::TemplateValues firmware_values(const QuantizedModel& m, const DesignEstimate
   const FixedFormat result = result_format(m);
   const int in_lanes = values_per_beat(e.axi_bits, m.input.width);
   const int out_lanes = values_per_beat(e.axi_bits, result.width);
+  const bool runtime_params = !reuse && has_runtime_params(m);
   hw::TemplateValues v;
   v.set("n_in", m.n_in)
       .set("n_out", m.n_out)
@@ -208,8 +221,8 @@ hw::TemplateValues firmware_values(const QuantizedModel& m, const DesignEstimate
       .show("m_axi", m_axi)
       .show("axis", !m_axi)
       .show("reuse", reuse)
-      .show("runtime_params", !reuse && has_runtime_params(m))
-      .show("rom_only", reuse || !has_runtime_params(m));
+      .show("runtime_params", runtime_params)
+      .show("rom_only", !runtime_params);
   return v;
 }
 
@@ -730,6 +743,7 @@ ProjectSummary write_project(const ProjectSpec& spec) {
   const fs::path target = normalized_target(spec.output_dir);
   std::error_code ec;
 
+  if (!spec.reuse) check_runtime_params(m, spec.estimate->interface);
   check_output_dir(spec.output_dir, spec.force);
 
   // The parent directories, created as needed and removed again on failure.

@@ -48,6 +48,10 @@ struct ProjectSummary {
 // without force, or a path that exists and is not a directory (write_project checks it again).
 void check_output_dir(const std::string& output_dir, bool force);
 
+// Throws bcnn::Error when a layer holds its weights in UltraRAM (loaded at run time through the
+// m_axi kernel's params port) and the interface is not m_axi (write_project checks it again).
+void check_runtime_params(const QuantizedModel& model, HlsInterface interface);
+
 // Throws bcnn::Error naming the path for an existing non-empty output_dir without force, an
 // output path that is not a directory, or any file that cannot be written.
 ProjectSummary write_project(const ProjectSpec& spec);
