@@ -18,6 +18,14 @@ double conversion_error() {
   return f.q == bcnn_hls::quant_mode::trn || f.q == bcnn_hls::quant_mode::trn_zero ? lsb : lsb / 2;
 }
 
+// r: the largest error of one complex step that sums exact terms with sum_fraction fraction bits
+// and converts the result to data_t (the exact sum's half LSB, then the conversion), per component
+// times sqrt(2).
+template <class data_t>
+double step_rounding(int sum_fraction) {
+  return std::sqrt(2.0) * (conversion_error<data_t>() + std::ldexp(1.0, -(sum_fraction + 1)));
+}
+
 // E = (1 + eps/2)^L (e0 + L (A eps / 2 + r)) for K = k, A = largest_input, e0 = load_error;
 // 1e-12 covers the double-precision reference (cos, sin and the DFT sums in double).
 template <class data_t, class twiddle_t>
@@ -26,7 +34,7 @@ double fft_error_bound(int k, double largest_input, double load_error) {
   const bcnn_hls::format data = bcnn_hls::format_of<data_t>(), twiddle = bcnn_hls::format_of<twiddle_t>();
   const int sum_fraction = std::max(data.fraction_bits(), data.fraction_bits() + twiddle.fraction_bits());
   const double eps = std::sqrt(2.0) * conversion_error<twiddle_t>();
-  const double r = std::sqrt(2.0) * (conversion_error<data_t>() + std::ldexp(1.0, -(sum_fraction + 1)));
+  const double r = step_rounding<data_t>(sum_fraction);
   return std::pow(1.0 + eps / 2, stages) * (load_error + stages * (largest_input * eps / 2 + r)) + 1e-12;
 }
 

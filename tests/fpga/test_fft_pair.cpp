@@ -29,12 +29,13 @@ using bcnn_hls::quant_mode;
 using bcnn_test::conversion_error;
 using bcnn_test::fft_error_bound;
 using bcnn_test::make_twiddles;
+using bcnn_test::step_rounding;
 using bcnn_test::unit_root;
 
 // One split or merge output's rounding.
 template <class data_t>
 double split_rounding() {
-  return std::sqrt(2.0) * (conversion_error<data_t>() + std::ldexp(1.0, -(format_of<data_t>().fraction_bits() + 1)));
+  return step_rounding<data_t>(format_of<data_t>().fraction_bits());
 }
 
 template <class T>
