@@ -17,6 +17,7 @@
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "eval/evaluate.h"
+#include "eval/model_data.h"
 #include "io/model_file.h"
 #include "io/npy.h"
 #include "eval/fixed_eval.h"
@@ -125,23 +126,12 @@ int main(int argc, char** argv) {
   return bcnn::run_tool_main("bcnn-eval", "try a smaller --batch", [&]() -> int {
     bcnn::LoadedModel model = bcnn::load_model(model_path);
     bcnn::set_threads(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    const bcnn::StoredData stored = bcnn::stored_train_data(model.config, model_path + ": stored configuration");
-    const std::string& dataset = stored.dataset;
-    const std::string dir = data_dir ? *data_dir : stored.data_dir;
-    bcnn::Dataset test = bcnn::load_dataset(dataset, dir, bcnn::Split::test);
+    bcnn::Dataset test = bcnn::load_model_dataset(model, model_path, data_dir, bcnn::Split::test);
     bcnn::Network& net = *model.network;
-    if (test.sample_shape() != net.input_shape())
-      throw bcnn::Error(model_path + ": expected a model for " + dataset + " images " +
-                        bcnn::shape_string(test.sample_shape()) + ", found input shape " +
-                        bcnn::shape_string(net.input_shape()));
-    if (net.num_classes() != test.num_classes)
-      throw bcnn::Error(model_path + ": expected " + std::to_string(test.num_classes) + " outputs, found " +
-                        std::to_string(net.num_classes()));
-    // The model was trained on normalized images: every path below (float, fixed point, C
-    // simulation) sees them normalized the same way.
+    const std::string dataset =
+        bcnn::stored_train_data(model.config, model_path + ": stored configuration").dataset;
     const bcnn::Normalization normalization =
         bcnn::stored_normalization(model.config, model_path, net.input_shape().empty() ? 1 : net.input_shape()[0]);
-    bcnn::normalize_dataset(test, normalization);
 
     std::vector<float> logits;
     bcnn::EvalResult r = bcnn::evaluate(net, test, batch, logits_path ? &logits : nullptr);
