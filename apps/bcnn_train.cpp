@@ -28,7 +28,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--out", options.out_dir, "Output directory: best.h5, last.h5, checkpoint.h5, metrics.jsonl")
       ->capture_default_str();
-  app.add_option("--resume", options.resume, "Continue exactly from a checkpoint.h5");
+  auto* resume = app.add_option("--resume", options.resume, "Continue exactly from a checkpoint.h5");
+  app.add_option("--init", options.init,
+                 "Start from this model's parameters (same layer names, types and shapes), e.g. bcnn-compress's output")
+      ->excludes(resume);
+  app.add_option("--teacher", options.teacher,
+                 "Distill from this trained model's logits (train.distill: temperature, alpha; defaults 4 and 0.7)");
   app.add_flag("--allow-changed-resume", options.allow_changed_resume,
                "With --resume: continue even though settings or data differ from the checkpoint's (warns)");
   app.add_flag("--force", options.force, "Replace the run already in --out (its models, checkpoint and metrics)");

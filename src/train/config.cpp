@@ -38,7 +38,11 @@ TrainSpec TrainSpec::from_json(JsonObject& o, const Shape& input) {
     JsonObject sched = o.get_object("schedule");
     s.schedule = ScheduleSpec::from_json(sched);
   }
-  o.reject_unknown_keys({"optimizer", "schedule", "normalize", "augment"});
+  if (o.has("distill")) {
+    JsonObject distill = o.get_object("distill");
+    s.distill = DistillSpec::from_json(distill);
+  }
+  o.reject_unknown_keys({"optimizer", "schedule", "normalize", "augment", "distill"});
   return s;
 }
 
@@ -51,6 +55,7 @@ nlohmann::json TrainSpec::to_json() const {
                       {"schedule", schedule.to_json()}};
   // Absent means none: models trained before the key existed read the same way.
   if (normalize.enabled()) j["normalize"] = normalize.to_json();
+  if (distill) j["distill"] = distill->to_json();
   return j;
 }
 

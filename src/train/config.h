@@ -10,6 +10,7 @@
 #include "data/augment.h"
 #include "data/normalize.h"
 #include "net/network.h"
+#include "train/distill.h"
 #include "train/optimizer.h"
 #include "train/schedule.h"
 
@@ -33,6 +34,7 @@ struct TrainSpec {
   AugmentSpec augment;      // training batches only
   OptimizerSpec optimizer;
   ScheduleSpec schedule;
+  std::optional<DistillSpec> distill;  // soft targets of a teacher (bcnn-train --teacher)
 
   // `input` is the network's sample shape: normalize has one mean and std per channel (input[0]);
   // augment needs (C, H, W). "data" defaults to the dataset's default directory.

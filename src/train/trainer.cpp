@@ -21,10 +21,12 @@
 #include "io/model_file.h"
 #include "layers/softmax_cross_entropy.h"
 #include "train/batch_loader.h"
+#include "train/init_from_model.h"
 #include "train/memory_estimate.h"
 #include "train/progress.h"
 #include "train/resume_check.h"
 #include "train/run_directory.h"
+#include "train/teacher.h"
 
 namespace bcnn {
 namespace {
@@ -93,6 +95,19 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
 
   // Everything that can be wrong with the input is checked before anything is written.
   check_out_dir(options);
+  if (options.init && options.resume)
+    throw Error("--init " + *options.init + ": expected either --init (a new run from a model's parameters) or " +
+                "--resume (the same run continued), found both");
+  // A teacher without train.distill distills with the defaults, recorded in the run's configuration.
+  if (options.teacher && !config.train.distill) {
+    config.train.distill = DistillSpec{};
+    config.resolved["train"]["distill"] = config.train.distill->to_json();
+  }
+  if (spec.distill && !options.teacher)
+    throw Error(config.origin + ": /train/distill: expected --teacher MODEL.h5 (the model whose soft targets the " +
+                "network learns), found none");
+  std::optional<Teacher> teacher;
+  if (options.teacher) teacher.emplace(*options.teacher, config);
   Dataset full = load_dataset(spec.dataset, spec.data_dir, Split::train);
   Dataset test = load_dataset(spec.dataset, spec.data_dir, Split::test);
   const std::string data_fingerprint = run_data_fingerprint(full, test);
@@ -166,6 +181,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     spdlog::info("resuming from {}: epoch {}, batch {} of {}, step {}", ck_path, std::min(state.epoch + 1, spec.epochs),
                  state.batch_in_epoch, steps_per_epoch, state.step);
     if (ck.training.is_object() && ck.training.contains("history")) history = ck.training["history"];
+  } else if (options.init) {
+    init_from_model(net, config.origin, load_model(*options.init), *options.init);
+    spdlog::info("parameters from {}", *options.init);
   } else {
     net.init_params(spec.seed);
   }
@@ -229,7 +247,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   }
 
   auto training_summary = [&]() {
-    return nlohmann::json{{"dataset", spec.dataset},
+    nlohmann::json summary{{"dataset", spec.dataset},
                           {"epochs_done", state.epoch},
                           {"steps", state.step},
                           {"seed", spec.seed},
@@ -238,6 +256,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                           {"best_validation_accuracy", state.best_validation_accuracy},
                           {"best_epoch", state.best_epoch},
                           {"history", history}};
+    if (options.init) summary["init"] = *options.init;
+    if (teacher) summary["teacher"] = teacher->path();
+    return summary;
   };
   auto save_checkpoint = [&]() {
     prepare_out_dir();
@@ -278,7 +299,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
       const double lr = learning_rate(spec.schedule, spec.optimizer.lr, state.step, steps_per_epoch, total_steps);
       ForwardContext ctx{true, spec.seed, static_cast<std::uint64_t>(state.step)};
       const Tensor& logits = net.forward(batch_images, ctx);
-      LossResult loss = softmax_cross_entropy(logits, batch_labels, &grad_logits);
+      LossResult loss = teacher ? distillation_loss(logits, teacher->logits(batch_images), batch_labels,
+                                                    *spec.distill, &grad_logits)
+                                : softmax_cross_entropy(logits, batch_labels, &grad_logits);
       if (!std::isfinite(loss.loss_sum)) {
         bar.finish();
         std::string where = "the loss itself";

@@ -13,6 +13,8 @@ namespace bcnn {
 struct TrainOptions {
   std::string out_dir = "runs/latest";
   std::optional<std::string> resume;     // checkpoint to continue from
+  std::optional<std::string> init;       // model whose parameters the run starts from (not with resume)
+  std::optional<std::string> teacher;    // model to distill from (train.distill, defaults when absent)
   std::optional<std::int64_t> max_steps; // stop (with a checkpoint) once this many steps are done
   bool quiet = false;                    // no layer table and no progress bar
   bool force = false;                    // replace a run already in out_dir
