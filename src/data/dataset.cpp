@@ -113,6 +113,7 @@ Dataset load_idx_dataset(const IdxDatasetInfo& info, const std::string& dir, Spl
 struct DatasetEntry {
   std::string name;
   std::string default_dir;
+  Shape sample_shape;
   std::function<Dataset(const std::string& dir, Split split)> load;
 };
 
@@ -120,9 +121,9 @@ const std::vector<DatasetEntry>& registry() {
   static const std::vector<DatasetEntry> entries = [] {
     std::vector<DatasetEntry> e;
     for (const IdxDatasetInfo& info : idx_datasets())
-      e.push_back({info.name, info.default_dir,
+      e.push_back({info.name, info.default_dir, {1, static_cast<int>(idx_image_side), static_cast<int>(idx_image_side)},
                    [&info](const std::string& dir, Split split) { return load_idx_dataset(info, dir, split); }});
-    e.push_back({"cifar10", "datasets/cifar-10", load_cifar10});
+    e.push_back({"cifar10", "datasets/cifar-10", {3, 32, 32}, load_cifar10});
     return e;
   }();
   return entries;
@@ -146,6 +147,8 @@ const std::vector<std::string>& dataset_names() {
 }
 
 std::string default_data_dir(const std::string& name) { return find_dataset(name).default_dir; }
+
+Shape dataset_sample_shape(const std::string& name) { return find_dataset(name).sample_shape; }
 
 Dataset load_dataset(const std::string& name, const std::string& dir, Split split) {
   return find_dataset(name).load(dir, split);

@@ -28,6 +28,10 @@ const std::vector<std::string>& dataset_names();
 // Where the dataset's fetch/prepare script puts its files ("datasets/mnist", "datasets/cifar-10").
 std::string default_data_dir(const std::string& name);
 
+// The shape of one image of the dataset, (C, H, W): (1, 28, 28) for the MNIST kinds, (3, 32, 32)
+// for CIFAR-10.
+Shape dataset_sample_shape(const std::string& name);
+
 // Loads `split` of dataset `name` from `dir`. Throws bcnn::Error naming the file and the problem
 // (missing, truncated, wrong magic number, wrong rank or dimensions, wrong size, label out of
 // range, images and labels of different counts).
