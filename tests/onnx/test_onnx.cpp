@@ -189,7 +189,7 @@ TEST_CASE("bcnn-export then bcnn-import: the same logits, block-circulant layers
 
 TEST_CASE("bcnn-import: files and nodes it cannot read are errors naming the node and the operator") {
   TempDir tmp("onnx-errors");
-  write_text(tmp.file("garbage.onnx"), std::string("\x08\x07\xff\xff\xff\xff not a model", 24));
+  write_text(tmp.file("garbage.onnx"), std::string("\x08\x07\xff\xff\xff\xff not a model"));
   CHECK(contains(import_error(tmp.file("garbage.onnx")), "garbage.onnx: expected an ONNX model (a serialized "
                                                          "onnx.ModelProto), found bytes that do not parse as one"));
   CHECK(contains(import_error(tmp.file("missing.onnx")), "missing.onnx: cannot open the file"));
