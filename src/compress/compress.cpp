@@ -5,6 +5,7 @@
 
 #include "compress/projection.h"
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace bcnn {
 namespace {
@@ -43,15 +44,6 @@ WeightSizes weight_sizes(const Layer& layer) {
 
 // Trainable parameters, as bcnn-eval counts them (a batchnorm's running statistics are not).
 std::int64_t layer_params(const Layer& layer) { return layer.cost().params; }
-
-std::string with_commas(std::int64_t value) {
-  std::string digits = std::to_string(value), text;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-    text += digits[i];
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -152,12 +144,12 @@ std::string compression_table(const std::vector<LayerCompression>& layers) {
   for (const auto& row : layers) {
     if (row.block > 0)
       std::snprintf(line, sizeof line, "%-12s %-10s %-10s %6d %12s %12s %10.4f\n", row.name.c_str(),
-                    row.from_type.c_str(), row.to_type.c_str(), row.block, with_commas(row.params_before).c_str(),
-                    with_commas(row.params_after).c_str(), row.relative_error);
+                    row.from_type.c_str(), row.to_type.c_str(), row.block, with_thousands(row.params_before).c_str(),
+                    with_thousands(row.params_after).c_str(), row.relative_error);
     else
       std::snprintf(line, sizeof line, "%-12s %-10s %-10s %6s %12s %12s %10s  kept: %s\n", row.name.c_str(),
-                    row.from_type.c_str(), row.to_type.c_str(), "-", with_commas(row.params_before).c_str(),
-                    with_commas(row.params_after).c_str(), "-", row.kept_because.c_str());
+                    row.from_type.c_str(), row.to_type.c_str(), "-", with_thousands(row.params_before).c_str(),
+                    with_thousands(row.params_after).c_str(), "-", row.kept_because.c_str());
     text += line;
   }
   return text;

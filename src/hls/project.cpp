@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/stale_temp_files.h"
+#include "core/strings.h"
 #include "io/durable_file.h"
 #include "eval/evaluate.h"
 #include "eval/fixed_eval.h"
@@ -40,15 +41,6 @@ std::string number(double v) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.6g", v);
   return buffer;
-}
-
-std::string with_commas(std::int64_t v) {
-  std::string digits = std::to_string(v < 0 ? -v : v), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return v < 0 ? "-" + out : out;
 }
 
 std::string percent(double fraction) {
@@ -540,8 +532,8 @@ std::string report_md(const ProjectSpec& spec, const TbData& tb) {
                 "Model `%s`, %s, at %.6g MHz and a %.1f%% toggle rate: %.3g W (static %.3g W + dynamic %.3g W) "
                 "at %s images/s = %s images/J, %.3g uJ per image.",
                 power.model.c_str(), power.family.c_str(), power.clock_mhz, 100 * power.toggle_rate, power.total_w,
-                power.static_w, power.dynamic_w, with_commas(std::llround(power.images_per_s)).c_str(),
-                with_commas(std::llround(power.images_per_j)).c_str(), power.uj_per_image);
+                power.static_w, power.dynamic_w, with_thousands(std::llround(power.images_per_s)).c_str(),
+                with_thousands(std::llround(power.images_per_j)).c_str(), power.uj_per_image);
   values.set("POWER_SUMMARY", power_summary)
       .set("POWER_STATIC_SOURCE", power_model.coefficients.static_source)
       .set("POWER_TABLE", render_table(power_rows.header, power_rows.rows, true))
@@ -673,13 +665,13 @@ std::string format_table(const QuantizedModel& m, bool markdown, bool show_paral
 std::string estimate_table(const DesignEstimate& e, bool markdown) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : e.stages)
-    rows.push_back({s.name, s.type, s.parallelism, with_commas(s.resources.dsp), with_commas(s.resources.bram18),
-                    with_commas(s.resources.lut), with_commas(s.resources.ff), with_commas(s.latency_cycles),
-                    with_commas(s.ii_cycles)});
-  rows.push_back({"total", "", "", with_commas(e.total.dsp), with_commas(e.total.bram18), with_commas(e.total.lut),
-                  with_commas(e.total.ff), with_commas(e.latency_cycles), with_commas(e.ii_cycles)});
-  rows.push_back({e.part.name, "available", "", with_commas(e.part.dsp), with_commas(e.part.bram18),
-                  with_commas(e.part.lut), with_commas(e.part.ff), "", ""});
+    rows.push_back({s.name, s.type, s.parallelism, with_thousands(s.resources.dsp), with_thousands(s.resources.bram18),
+                    with_thousands(s.resources.lut), with_thousands(s.resources.ff), with_thousands(s.latency_cycles),
+                    with_thousands(s.ii_cycles)});
+  rows.push_back({"total", "", "", with_thousands(e.total.dsp), with_thousands(e.total.bram18), with_thousands(e.total.lut),
+                  with_thousands(e.total.ff), with_thousands(e.latency_cycles), with_thousands(e.ii_cycles)});
+  rows.push_back({e.part.name, "available", "", with_thousands(e.part.dsp), with_thousands(e.part.bram18),
+                  with_thousands(e.part.lut), with_thousands(e.part.ff), "", ""});
   rows.push_back({"utilization", "", "", percent(e.dsp_fraction), percent(e.bram_fraction), percent(e.lut_fraction),
                   percent(e.ff_fraction), "", ""});
   std::vector<std::string> header{"stage", "type", "parallelism", "DSP", "BRAM18K", "LUT", "FF", "latency (cycles)",
@@ -687,9 +679,9 @@ std::string estimate_table(const DesignEstimate& e, bool markdown) {
   if (e.total.uram > 0) {  // a URAM column after BRAM18K, only for designs that use it
     header.insert(header.begin() + 5, "URAM");
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      std::string cell = i < e.stages.size()         ? with_commas(e.stages[i].resources.uram)
-                         : i == e.stages.size()      ? with_commas(e.total.uram)
-                         : i == e.stages.size() + 1 ? with_commas(e.part.uram)
+      std::string cell = i < e.stages.size()         ? with_thousands(e.stages[i].resources.uram)
+                         : i == e.stages.size()      ? with_thousands(e.total.uram)
+                         : i == e.stages.size() + 1 ? with_thousands(e.part.uram)
                                                      : percent(e.uram_fraction);
       rows[i].insert(rows[i].begin() + 5, std::move(cell));
     }
@@ -702,7 +694,7 @@ std::string estimate_table(const DesignEstimate& e, bool markdown) {
                   "%sArchitecture reuse, batch %d: at %.6g ns (%.6g MHz), %s cycles = %.2f us per batch; "
                   "%d x clock / cycles = %.6g images/s.\n",
                   markdown ? "\n" : "", e.batch, e.clock_ns, 1000.0 / e.clock_ns,
-                  with_commas(e.latency_cycles).c_str(), e.latency_us, e.batch, e.images_per_s);
+                  with_thousands(e.latency_cycles).c_str(), e.latency_us, e.batch, e.images_per_s);
     out += buffer;
     std::snprintf(buffer, sizeof buffer, "%sThe slowest step is %s; the most used resource is %s (%.1f%%).\n",
                   markdown ? "\n" : "", e.bottleneck_stage.c_str(), e.busiest_resource.c_str(),
@@ -712,8 +704,8 @@ std::string estimate_table(const DesignEstimate& e, bool markdown) {
   }
   std::snprintf(buffer, sizeof buffer,
                 "%sAt %.6g ns (%.6g MHz): latency %s cycles = %.2f us per image; II %s cycles = %.6g images/s.\n",
-                markdown ? "\n" : "", e.clock_ns, 1000.0 / e.clock_ns, with_commas(e.latency_cycles).c_str(),
-                e.latency_us, with_commas(e.ii_cycles).c_str(), e.images_per_s);
+                markdown ? "\n" : "", e.clock_ns, 1000.0 / e.clock_ns, with_thousands(e.latency_cycles).c_str(),
+                e.latency_us, with_thousands(e.ii_cycles).c_str(), e.images_per_s);
   out += buffer;
   if (!e.bottleneck_stage.empty()) {
     std::snprintf(buffer, sizeof buffer,

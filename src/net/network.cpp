@@ -9,26 +9,19 @@
 #include "core/checked_math.h"
 #include "core/error.h"
 #include "core/memory.h"
+#include "core/strings.h"
 #include "core/threads.h"
 #include "layers/registry.h"
 #include "net/json_reader.h"
 
 namespace bcnn {
-namespace {
 
 bool valid_layer_name(const std::string& name) {
   static const std::regex pattern("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
   return std::regex_match(name, pattern);
 }
 
-std::string with_thousands(std::int64_t v) {
-  std::string digits = std::to_string(v < 0 ? -v : v), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return (v < 0 ? "-" : "") + out;
-}
+namespace {
 
 // The values of one sample of `shape`, in checked arithmetic; nothing when it overflows.
 std::optional<std::int64_t> checked_shape_size(const Shape& shape) {

@@ -15,6 +15,10 @@ namespace bcnn {
 inline constexpr const char* network_format_name = "bcnn-network";
 inline constexpr int network_format_version = 1;
 
+// A layer name: 1 to 64 of [A-Za-z0-9_.-], not starting with '.' or '-' (so it can name an HDF5
+// group, a file and a C++ identifier's suffix).
+bool valid_layer_name(const std::string& name);
+
 struct ParamRange {
   int layer;
   int spec;          // index into the layer's param_specs()

@@ -6,13 +6,13 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/dataset.h"
+#include "net/network.h"
 
 namespace bcnn {
 namespace {
@@ -175,8 +175,7 @@ class Importer {
       const auto before = last == 0 ? std::string::npos : name.rfind('/', last - 1);
       name = before == std::string::npos ? std::string() : name.substr(before + 1, last - before - 1);
     }
-    static const std::regex valid("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
-    if (name.empty() || !std::regex_match(name, valid) || used_.count(name)) {
+    if (!valid_layer_name(name) || used_.count(name)) {
       int& n = counters_[kind];
       do name = kind + std::to_string(++n);
       while (used_.count(name));
