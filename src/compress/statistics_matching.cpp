@@ -49,8 +49,10 @@ struct ChannelMoments {
   }
 };
 
-ChannelMoments moments_of(Network& net, int layer, const Dataset& images, int count, int batch) {
-  ChannelMoments m;
+// The moments of the outputs of `layers` (indices into `net`), in one pass over the first `count` images.
+std::vector<ChannelMoments> moments_of(Network& net, const std::vector<int>& layers, const Dataset& images, int count,
+                                       int batch) {
+  std::vector<ChannelMoments> m(layers.size());
   std::vector<int> order(count);
   std::iota(order.begin(), order.end(), 0);
   Tensor x;
@@ -59,7 +61,7 @@ ChannelMoments moments_of(Network& net, int layer, const Dataset& images, int co
     const int n = std::min(batch, count - begin);
     gather_batch(images, order.data() + begin, n, x, labels);
     net.forward(x, {});
-    m.add(net.output(layer));
+    for (std::size_t i = 0; i < layers.size(); ++i) m[i].add(net.output(layers[i]));
   }
   return m;
 }
@@ -76,10 +78,16 @@ std::vector<MatchedLayer> match_output_statistics(Network& dense, Network& compr
   std::vector<std::pair<int, std::string>> ordered;
   for (const auto& name : replaced) ordered.emplace_back(layer_index(compressed, name), name);
   std::sort(ordered.begin(), ordered.end());
+  // The dense network does not change: one pass measures every target.
+  std::vector<int> dense_layers;
+  for (const auto& entry : ordered) dense_layers.push_back(layer_index(dense, entry.second));
+  const std::vector<ChannelMoments> targets = moments_of(dense, dense_layers, images, count, batch);
   std::vector<MatchedLayer> result;
-  for (const auto& [index, name] : ordered) {
-    const ChannelMoments target = moments_of(dense, layer_index(dense, name), images, count, batch);
-    const ChannelMoments found = moments_of(compressed, index, images, count, batch);
+  for (std::size_t i = 0; i < ordered.size(); ++i) {
+    const auto& [index, name] = ordered[i];
+    const ChannelMoments& target = targets[i];
+    // The compressed network changes with every correction: one pass per layer.
+    const ChannelMoments found = moments_of(compressed, {index}, images, count, batch).front();
     Layer& layer = *compressed.layers()[index];
     const double spread = found.within_channel_squares();
     const double scale = spread > 0 ? std::sqrt(target.within_channel_squares() / spread) : 1.0;
