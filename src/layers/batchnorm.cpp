@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "core/error.h"
 
@@ -93,12 +94,8 @@ void BatchNorm::init_params(Rng&) {
 void BatchNorm::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
   const int B = x.batch(), C = channels_, S = spatial_;
   const std::int64_t M = static_cast<std::int64_t>(B) * S;
-  if (ctx.training && M < 2)
-    throw Error("layer \"" + name() +
-                "\" (batchnorm): expected at least 2 values per channel to normalize over in "
-                "training, found a batch of " +
-                std::to_string(B) + " sample(s) of shape " + shape_string(input_shape()));
   training_ = ctx.training;
+  shards_ = ctx.training ? ctx.shards : nullptr;
   mean_.resize(C);
   inv_std_.resize(C);
   y.resize(B, input_shape());
@@ -107,38 +104,82 @@ void BatchNorm::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
   float* running_mean = param(2).data();
   float* running_var = param(3).data();
   const std::ptrdiff_t sample = static_cast<std::ptrdiff_t>(C) * S;
-  // One channel per iteration, its values summed in a fixed order (Lanes): the statistics do not
-  // depend on the thread count.
-#pragma omp parallel for schedule(static) if (parallel : M * C > (1L << 15))
-  for (int c = 0; c < C; ++c) {
-    double mean, inv_std;
-    if (ctx.training) {
-      Lanes sum;
-      for (int n = 0; n < B; ++n) add_values(sum, x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S, S);
-      mean = sum.total() / static_cast<double>(M);
-      Lanes deviations;  // two passes: no cancellation when |mean| >> std
-      for (int n = 0; n < B; ++n)
-        add_squared_deviations(deviations, x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S, S, mean);
-      const double squares = deviations.total();
-      const double var = squares / static_cast<double>(M);
-      inv_std = 1.0 / std::sqrt(var + eps_);
-      const double unbiased = squares / static_cast<double>(M - 1);
-      running_mean[c] = static_cast<float>((1.0 - momentum_) * running_mean[c] + momentum_ * mean);
-      running_var[c] = static_cast<float>((1.0 - momentum_) * running_var[c] + momentum_ * unbiased);
-    } else {
-      mean = running_mean[c];
-      inv_std = 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps_);
-    }
+  auto values = [&](int n, int c) { return x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S; };
+  // Each channel's values summed in a fixed order (Lanes): the statistics do not depend on the
+  // thread count. Two passes (the sum, then the squared deviations from the mean): no cancellation
+  // when |mean| >> std.
+  auto channel_sum = [&](int c) {
+    Lanes sum;
+    for (int n = 0; n < B; ++n) add_values(sum, values(n, c), S);
+    return sum.total();
+  };
+  auto channel_squares = [&](int c, double mean) {
+    Lanes deviations;
+    for (int n = 0; n < B; ++n) add_squared_deviations(deviations, values(n, c), S, mean);
+    return deviations.total();
+  };
+  // Normalizes channel c with `mean` and 1/sqrt(var + eps).
+  auto normalize = [&](int c, double mean, double inv_std) {
     mean_[c] = static_cast<float>(mean);
     inv_std_[c] = static_cast<float>(inv_std);
     const float scale = static_cast<float>(gamma[c] * inv_std);
     const float shift = static_cast<float>(beta[c] - mean * gamma[c] * inv_std);
     for (int n = 0; n < B; ++n) {
-      const float* v = x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
+      const float* v = values(n, c);
       float* out = y.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
       for (int s = 0; s < S; ++s) out[s] = v[s] * scale + shift;
     }
+  };
+  // Training: the batch statistics of `count` values (over every shard), and the running ones.
+  auto normalize_batch = [&](int c, double mean, double squares, double count) {
+    const double var = squares / count;
+    const double inv_std = 1.0 / std::sqrt(var + eps_);
+    const double unbiased = squares / (count - 1);
+    running_mean[c] = static_cast<float>((1.0 - momentum_) * running_mean[c] + momentum_ * mean);
+    running_var[c] = static_cast<float>((1.0 - momentum_) * running_var[c] + momentum_ * unbiased);
+    normalize(c, mean, inv_std);
+  };
+  auto check_count = [&](double count) {
+    if (count >= 2) return;
+    throw Error("layer \"" + name() +
+                "\" (batchnorm): expected at least 2 values per channel to normalize over in "
+                "training, found a batch of " +
+                std::to_string(static_cast<std::int64_t>(count) / S) + " sample(s) of shape " +
+                shape_string(input_shape()));
+  };
+  const bool use_threads = M * C > (1L << 15);
+  if (!ctx.training) {
+#pragma omp parallel for schedule(static) if (parallel : use_threads)
+    for (int c = 0; c < C; ++c)
+      normalize(c, running_mean[c], 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps_));
+    return;
   }
+  if (!shards_) {
+    check_count(static_cast<double>(M));
+    count_ = static_cast<double>(M);
+    // One channel per iteration, while its values are in cache.
+#pragma omp parallel for schedule(static) if (parallel : use_threads)
+    for (int c = 0; c < C; ++c) {
+      const double mean = channel_sum(c) / count_;
+      normalize_batch(c, mean, channel_squares(c, mean), count_);
+    }
+    return;
+  }
+  // One shard of a global batch (synchronized batchnorm): the sums and the squared deviations are
+  // summed over the shards, in shard order, before they are used.
+  std::vector<double> sums(C + 1);
+#pragma omp parallel for schedule(static) if (parallel : use_threads)
+  for (int c = 0; c < C; ++c) sums[c] = channel_sum(c);
+  sums[C] = static_cast<double>(M);
+  shards_->sum(sums);
+  count_ = sums[C];
+  check_count(count_);
+  std::vector<double> squares(C);
+#pragma omp parallel for schedule(static) if (parallel : use_threads)
+  for (int c = 0; c < C; ++c) squares[c] = channel_squares(c, sums[c] / count_);
+  shards_->sum(squares);
+#pragma omp parallel for schedule(static) if (parallel : use_threads)
+  for (int c = 0; c < C; ++c) normalize_batch(c, sums[c] / count_, squares[c], count_);
 }
 
 void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
@@ -151,34 +192,60 @@ void BatchNorm::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tenso
   std::fill(grad(2).begin(), grad(2).end(), 0.0f);
   std::fill(grad(3).begin(), grad(3).end(), 0.0f);
   if (dx) dx->resize(B, input_shape());
-#pragma omp parallel for schedule(static) if (parallel : M * C > (1L << 15))
-  for (int c = 0; c < C; ++c) {
-    const double mean = mean_[c], inv_std = inv_std_[c];
+  auto offset = [&](int n, int c) { return n * sample + static_cast<std::ptrdiff_t>(c) * S; };
+  // sum(dy) and sum(dy (x - mean)) of channel c, in a fixed order.
+  auto gradient_sums = [&](int c, double& sum_dy, double& sum_dy_centered) {
     Lanes g_sum, gx_sum;
     for (int n = 0; n < B; ++n)
-      add_gradient_sums(g_sum, gx_sum, dy.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S,
-                        x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S, S, mean);
-    const double sum_dy = g_sum.total(), sum_dy_xhat = gx_sum.total() * inv_std;
-    gamma_grad[c] = static_cast<float>(sum_dy_xhat);
-    beta_grad[c] = static_cast<float>(sum_dy);
-    if (!dx) continue;
-    // Training: the batch statistics depend on x too, so
-    //   dx = gamma / sigma (dy - mean(dy) - xhat mean(dy xhat)),  xhat = (x - mean) / sigma,
-    // that is dx = a dy + b x + c per channel; evaluation: the running statistics are constants,
-    // dx = gamma / sigma dy.
+      add_gradient_sums(g_sum, gx_sum, dy.data() + offset(n, c), x.data() + offset(n, c), S, mean_[c]);
+    sum_dy = g_sum.total();
+    sum_dy_centered = gx_sum.total();
+  };
+  // Training: the batch statistics depend on x too, so
+  //   dx = gamma / sigma (dy - mean(dy) - xhat mean(dy xhat)),  xhat = (x - mean) / sigma,
+  // that is dx = a dy + b x + c per channel, the means over all `count_` values of the global
+  // batch; evaluation: the running statistics are constants, dx = gamma / sigma dy.
+  auto input_gradient = [&](int c, double sum_dy, double sum_dy_xhat) {
+    const double mean = mean_[c], inv_std = inv_std_[c];
     const double scale = gamma[c] * inv_std;
-    const double mean_dy = training_ ? sum_dy / static_cast<double>(M) : 0.0;
-    const double mean_dy_xhat = training_ ? sum_dy_xhat / static_cast<double>(M) : 0.0;
+    const double mean_dy = training_ ? sum_dy / count_ : 0.0;
+    const double mean_dy_xhat = training_ ? sum_dy_xhat / count_ : 0.0;
     const float a = static_cast<float>(scale);
     const float b = static_cast<float>(-scale * mean_dy_xhat * inv_std);
     const float c0 = static_cast<float>(-scale * mean_dy + scale * mean_dy_xhat * inv_std * mean);
     for (int n = 0; n < B; ++n) {
-      const float* v = x.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
-      const float* g = dy.data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
-      float* out = dx->data() + n * sample + static_cast<std::ptrdiff_t>(c) * S;
+      const float* v = x.data() + offset(n, c);
+      const float* g = dy.data() + offset(n, c);
+      float* out = dx->data() + offset(n, c);
       for (int s = 0; s < S; ++s) out[s] = a * g[s] + b * v[s] + c0;
     }
+  };
+  const bool use_threads = M * C > (1L << 15);
+  if (!shards_) {
+#pragma omp parallel for schedule(static) if (parallel : use_threads)
+    for (int c = 0; c < C; ++c) {
+      double sum_dy, sum_dy_centered;
+      gradient_sums(c, sum_dy, sum_dy_centered);
+      const double sum_dy_xhat = sum_dy_centered * inv_std_[c];
+      gamma_grad[c] = static_cast<float>(sum_dy_xhat);
+      beta_grad[c] = static_cast<float>(sum_dy);
+      if (dx) input_gradient(c, sum_dy, sum_dy_xhat);
+    }
+    return;
   }
+  // One shard: gamma's and beta's gradients are this shard's part (the gradients of all
+  // parameters are summed over the shards afterwards); dx needs the sums over all shards.
+  std::vector<double> sums(2 * C);
+#pragma omp parallel for schedule(static) if (parallel : use_threads)
+  for (int c = 0; c < C; ++c) {
+    gradient_sums(c, sums[c], sums[C + c]);
+    gamma_grad[c] = static_cast<float>(sums[C + c] * inv_std_[c]);
+    beta_grad[c] = static_cast<float>(sums[c]);
+  }
+  if (!dx) return;
+  shards_->sum(sums);
+#pragma omp parallel for schedule(static) if (parallel : use_threads)
+  for (int c = 0; c < C; ++c) input_gradient(c, sums[c], sums[C + c] * inv_std_[c]);
 }
 
 std::unique_ptr<Layer> BatchNorm::from_json(JsonObject& spec, std::string name, const Shape& input) {

@@ -37,9 +37,13 @@ class BatchNorm : public Layer {
  private:
   double momentum_, eps_;
   int channels_, spatial_;  // values per channel per sample
-  // From the last forward: the mode, and per channel the mean and 1/sqrt(var + eps) used.
+  // From the last forward: the mode, per channel the mean and 1/sqrt(var + eps) used, the values
+  // per channel they were computed over (every shard's), and the shards' reducer (null: the batch
+  // is the whole batch).
   bool training_ = false;
   std::vector<float> mean_, inv_std_;
+  double count_ = 0;
+  ShardReducer* shards_ = nullptr;
 };
 
 }  // namespace bcnn

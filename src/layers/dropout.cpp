@@ -23,7 +23,7 @@ void Dropout::forward(const Tensor& x, Tensor& y, const ForwardContext& ctx) {
 #pragma omp parallel for schedule(static) if (parallel : x.size() > (1u << 16))
   for (int b = 0; b < x.batch(); ++b) {
     // The values of Rng(hash_combine(key, b)) in order, drawn by index so that the loop vectorizes.
-    const std::uint64_t sample_key = hash_combine(key, static_cast<std::uint64_t>(b));
+    const std::uint64_t sample_key = hash_combine(key, ctx.first_sample + static_cast<std::uint64_t>(b));
     float* m = mask_.sample(b);
     const float* in = x.sample(b);
     float* out = y.sample(b);

@@ -33,10 +33,24 @@ struct LayerCost {
   std::int64_t dense_macs = 0;
 };
 
+// Sums over the shards of a global batch in data-parallel training (train.shards, MPI ranks):
+// replaces every value by its sum over all shards, added in shard order, so that every shard gets
+// the same bits however the shards run (threads of one process or processes).
+class ShardReducer {
+ public:
+  virtual ~ShardReducer() = default;
+  virtual void sum(std::span<double> values) = 0;
+};
+
 struct ForwardContext {
   bool training = false;
   std::uint64_t seed = 0;   // run seed: drives dropout masks
   std::uint64_t step = 0;   // optimizer step: with the layer index, keys the random streams
+  // This batch's place in the global batch when it is one shard of it: the index of its first
+  // sample (random streams follow the global index), and the reducer that batch statistics
+  // (batchnorm) are summed over the shards with; null when the batch is the whole batch.
+  std::uint64_t first_sample = 0;
+  ShardReducer* shards = nullptr;
 };
 
 class Layer {

@@ -9,8 +9,10 @@ int argmax(const float* values, int count) {
   return static_cast<int>(std::max_element(values, values + count) - values);
 }
 
-LossResult softmax_cross_entropy(const Tensor& logits, std::span<const std::int32_t> labels, Tensor* grad) {
+LossResult softmax_cross_entropy(const Tensor& logits, std::span<const std::int32_t> labels, Tensor* grad,
+                                 int mean_over) {
   const int B = logits.batch();
+  const int n = mean_over > 0 ? mean_over : B;
   const int C = static_cast<int>(logits.sample_size());
   if (grad) grad->resize(B, logits.sample_shape());
   LossResult result;
@@ -28,7 +30,7 @@ LossResult softmax_cross_entropy(const Tensor& logits, std::span<const std::int3
       float* g = grad->sample(b);
       for (int c = 0; c < C; ++c) {
         double p = std::exp(static_cast<double>(z[c]) - log_sum);
-        g[c] = static_cast<float>((p - (c == label ? 1.0 : 0.0)) / B);
+        g[c] = static_cast<float>((p - (c == label ? 1.0 : 0.0)) / n);
       }
     }
   }

@@ -34,8 +34,10 @@ DistillSpec DistillSpec::from_json(JsonObject& o) {
 nlohmann::json DistillSpec::to_json() const { return {{"temperature", temperature}, {"alpha", alpha}}; }
 
 LossResult distillation_loss(const Tensor& student_logits, const Tensor& teacher_logits,
-                             std::span<const std::int32_t> labels, const DistillSpec& spec, Tensor* grad) {
+                             std::span<const std::int32_t> labels, const DistillSpec& spec, Tensor* grad,
+                             int mean_over) {
   const int B = student_logits.batch();
+  const int n = mean_over > 0 ? mean_over : B;
   const int C = static_cast<int>(student_logits.sample_size());
   if (teacher_logits.batch() != B || static_cast<int>(teacher_logits.sample_size()) != C)
     throw Error("distillation: expected teacher logits of " + std::to_string(B) + " x " + std::to_string(C) +
@@ -64,7 +66,7 @@ LossResult distillation_loss(const Tensor& student_logits, const Tensor& teacher
       for (int c = 0; c < C; ++c) {
         const double hard = p_hard[c] - (c == label ? 1.0 : 0.0);
         const double soft = T * (p_student[c] - p_teacher[c]);
-        g[c] = static_cast<float>(((1 - alpha) * hard + alpha * soft) / B);
+        g[c] = static_cast<float>(((1 - alpha) * hard + alpha * soft) / n);
       }
     }
   }

@@ -26,8 +26,9 @@ struct DistillSpec {
 };
 
 // The summed loss over the batch and the student's correct predictions; when `grad` is not null,
-// dL/dz_s of the mean loss.
+// dL/dz_s of the mean loss over `mean_over` samples (0: the batch), as softmax_cross_entropy.
 LossResult distillation_loss(const Tensor& student_logits, const Tensor& teacher_logits,
-                             std::span<const std::int32_t> labels, const DistillSpec& spec, Tensor* grad);
+                             std::span<const std::int32_t> labels, const DistillSpec& spec, Tensor* grad,
+                             int mean_over = 0);
 
 }  // namespace bcnn
