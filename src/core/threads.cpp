@@ -48,6 +48,9 @@ ThreadState& state() {
   return s;
 }
 
+// The thread count of a shard's thread (ShardThreadScope); 0 elsewhere.
+thread_local int shard_threads = 0;
+
 bool adaptation_enabled() {
   const char* value = std::getenv("BCNN_ADAPTIVE_THREADS");
   return !(value && std::strcmp(value, "0") == 0);
@@ -129,13 +132,23 @@ void set_threads(int n) {
   apply(s.most);
 }
 
-int threads() { return state().most; }
+int threads() { return shard_threads > 0 ? shard_threads : state().most; }
 
-int active_threads() { return state().active.load(); }
+int active_threads() { return shard_threads > 0 ? shard_threads : state().active.load(); }
 
 // omp_get_level counts every enclosing parallel region, also one run by a single thread because of
 // the load, where omp_in_parallel would be false.
-int split_count() { return omp_get_level() > 0 ? 1 : state().most; }
+int split_count() { return omp_get_level() > 0 ? 1 : threads(); }
+
+ShardThreadScope::ShardThreadScope(int threads) : previous_(shard_threads) {
+  shard_threads = std::max(1, threads);
+  omp_set_num_threads(shard_threads);  // this thread's own setting (an OpenMP ICV per thread)
+}
+
+ShardThreadScope::~ShardThreadScope() {
+  shard_threads = previous_;
+  omp_set_num_threads(previous_ > 0 ? previous_ : state().active.load());
+}
 
 bool adaptive_threads() { return state().adaptive; }
 
@@ -143,7 +156,8 @@ void set_active_threads(int n) { apply(n); }
 
 void adapt_threads_to_load() {
   ThreadState& s = state();
-  if (!s.adaptive || s.most <= 1 || !s.last.valid || omp_in_parallel() || std::this_thread::get_id() != s.owner)
+  if (!s.adaptive || s.most <= 1 || !s.last.valid || omp_in_parallel() || std::this_thread::get_id() != s.owner ||
+      shard_threads > 0)
     return;
   const Clock::time_point now = Clock::now();
   if (now - s.last.wall < measure_interval) return;

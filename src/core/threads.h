@@ -59,6 +59,21 @@ void adapt_threads_to_load();
 // Sets the thread count in use directly (1 .. threads()): for tests that switch mid-run.
 void set_active_threads(int threads);
 
+// On the thread of one shard of a global batch (train.shards): the thread count this thread
+// computes with, in place of the process's. threads(), active_threads() and split_count() answer
+// it here, the OpenMP regions this thread starts use it, and the load does not change it, so a
+// shard computes the bits of one MPI rank with --threads `threads`. Ends with the scope.
+class ShardThreadScope {
+ public:
+  explicit ShardThreadScope(int threads);
+  ~ShardThreadScope();
+  ShardThreadScope(const ShardThreadScope&) = delete;
+  ShardThreadScope& operator=(const ShardThreadScope&) = delete;
+
+ private:
+  int previous_;
+};
+
 // Busy and total jiffies of the CPUs listed, from the text of /proc/stat ("cpuN user nice system
 // idle iowait irq softirq steal ..."): busy is everything but idle and iowait.
 struct CpuTimes {

@@ -2,7 +2,8 @@
 // The shards of a global batch as threads of one process (train.shards): the ShardReducer each
 // shard's thread passes to its layers. A sum waits for every shard, adds their values in shard
 // order and gives every shard the same result, however the threads are scheduled.
-#include <barrier>
+#include <condition_variable>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -21,6 +22,11 @@ class ThreadShards {
   // values of the same length, in the same sequence.
   ShardReducer& reducer(int shard) { return members_.at(static_cast<std::size_t>(shard)); }
 
+  // A shard that fails calls abort(): every sum waiting or still to come throws bcnn::Error
+  // instead of waiting for it forever. reset() makes the group usable again (all shards stopped).
+  void abort();
+  void reset();
+
  private:
   struct Member final : ShardReducer {
     ThreadShards* group = nullptr;
@@ -28,12 +34,18 @@ class ThreadShards {
     void sum(std::span<double> values) override { group->sum(shard, values); }
   };
   void sum(int shard, std::span<double> values);
+  // Waits until every shard has arrived (a reusable barrier); throws when the group is aborted.
+  void arrive_and_wait(std::unique_lock<std::mutex>& lock);
 
   std::vector<Member> members_;
   std::vector<std::span<double>> inputs_;
   std::vector<double> result_;
   bool lengths_differ_ = false;
-  std::barrier<> barrier_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int arrived_ = 0;
+  unsigned long generation_ = 0;
+  bool aborted_ = false;
 };
 
 }  // namespace bcnn

@@ -21,6 +21,7 @@ TrainSpec TrainSpec::from_json(JsonObject& o, const Shape& input) {
   s.drop_last = o.get_bool("drop_last", s.drop_last);
   s.seed = static_cast<std::uint64_t>(o.get_int("seed", 1, 0, max_seed));
   s.threads = static_cast<int>(o.get_int("threads", 0, 0, 1024));
+  s.shards = static_cast<int>(o.get_int("shards", 1, 1, 1024));
   s.calibration_images = static_cast<int>(o.get_int("calibration_images", s.calibration_images, 1, 1 << 30));
   if (o.has("normalize")) {
     JsonObject normalize = o.get_object("normalize");
@@ -56,6 +57,7 @@ nlohmann::json TrainSpec::to_json() const {
   // Absent means none: models trained before the key existed read the same way.
   if (normalize.enabled()) j["normalize"] = normalize.to_json();
   if (distill) j["distill"] = distill->to_json();
+  if (shards > 1) j["shards"] = shards;
   return j;
 }
 
@@ -89,6 +91,9 @@ TrainConfig make_train_config(const nlohmann::json& config, const std::string& o
     c.train.seed = static_cast<std::uint64_t>(*o.seed);
   }
   if (o.lr) c.train.optimizer.lr = *o.lr;
+  if (c.train.shards > c.train.batch)
+    throw Error(origin + ": /train/shards: expected at most the batch (" + std::to_string(c.train.batch) +
+                "): every shard needs at least one image, found " + std::to_string(c.train.shards));
   if (c.train.threads == 0) c.train.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   require_training_memory(*c.network, c.train, origin);
   c.network->allocate();

@@ -29,6 +29,9 @@ struct TrainSpec {
   bool drop_last = false;  // skip each epoch's last batch when it is partial (PyTorch's DataLoader option)
   std::uint64_t seed = 1;
   int threads = 0;  // 0: every core
+  // Shards of every batch (data-parallel within one process: the equivalent of as many MPI ranks);
+  // each runs on threads / shards threads.
+  int shards = 1;
   int calibration_images = 10000;
   Normalization normalize;  // applied to training, validation and test images; stored with the model
   AugmentSpec augment;      // training batches only

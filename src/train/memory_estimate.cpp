@@ -24,6 +24,9 @@ MemoryEstimate estimate_training_memory(const Network& network, const TrainSpec&
   const std::int64_t moments = spec.optimizer.type == "sgd" ? 1 : 2;
   MemoryEstimate e;
   e.parameter_bytes = mul_add(network.param_count(), (2 + moments) * bytes_per_value, 0);
+  // Every further shard (train.shards) holds a replica: parameters and gradients.
+  e.parameter_bytes = mul_add(mul_add(network.param_count(), spec.shards - 1, 0), 2 * bytes_per_value,
+                              e.parameter_bytes);
 
   // Forward keeps every layer's output; backward ping-pongs between two buffers of the largest
   // activation; layers with parameters hold workspaces of about their input and output.

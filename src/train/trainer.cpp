@@ -16,6 +16,7 @@
 #include "core/stale_temp_files.h"
 #include "core/threads.h"
 #include "data/dataset.h"
+#include "dist/sharded_step.h"
 #include "eval/evaluate.h"
 #include "io/durable_file.h"
 #include "io/model_file.h"
@@ -71,6 +72,11 @@ void check_last_batch(const TrainConfig& config, int images) {
     return;
   }
   const int last = images % spec.batch;
+  if (last > 0 && last < spec.shards)
+    throw Error(config.origin + ": /train/shards: " + sizes + " leave a last batch of " + std::to_string(last) +
+                " image(s), fewer than the " + std::to_string(spec.shards) +
+                " shards (every shard needs one): set \"drop_last\": true in \"train\", or change the batch size or "
+                "train.validation");
   if (last != 1) return;
   for (const auto& layer : config.network->layers()) {
     if (layer->type() != "batchnorm") continue;
@@ -266,6 +272,11 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     save_model(checkpoint_path, {&net, config.resolved, summary, nullptr, &optimizer, &state});
   };
 
+  // train.shards: the batch split over replicas on threads of their own (dist/sharded_step.h),
+  // made once the parameters are set.
+  std::optional<ShardedStep> sharded;
+  if (spec.shards > 1) sharded.emplace(net, config.resolved, spec.shards, std::max(1, spec.threads / spec.shards));
+
   Tensor grad_logits;
   TrainReport report;
   // The next batch is gathered and augmented on the loader's thread while this one trains.
@@ -298,19 +309,38 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
       const int count = batch_images.batch();
       const double lr = learning_rate(spec.schedule, spec.optimizer.lr, state.step, steps_per_epoch, total_steps);
       ForwardContext ctx{true, spec.seed, static_cast<std::uint64_t>(state.step)};
-      const Tensor& logits = net.forward(batch_images, ctx);
-      LossResult loss = teacher ? distillation_loss(logits, teacher->logits(batch_images), batch_labels,
-                                                    *spec.distill, &grad_logits)
-                                : softmax_cross_entropy(logits, batch_labels, &grad_logits);
+      LossResult loss;
+      if (sharded) {
+        // Every shard's loss over its rows of the teacher's logits of the whole batch.
+        const Tensor* teacher_logits = teacher ? &teacher->logits(batch_images) : nullptr;
+        auto shard_loss = [&](const Tensor& logits, std::span<const std::int32_t> labels, int first, Tensor* grad,
+                              int mean_over) {
+          if (!teacher_logits) return softmax_cross_entropy(logits, labels, grad, mean_over);
+          Tensor rows(logits.batch(), teacher_logits->sample_shape());
+          std::copy(teacher_logits->sample(first), teacher_logits->sample(first) + rows.size(), rows.data());
+          return distillation_loss(logits, rows, labels, *spec.distill, grad, mean_over);
+        };
+        const StepTotals totals = sharded->run(batch_images, batch_labels, ctx, shard_loss);
+        loss.loss_sum = totals.loss_sum;
+        loss.correct = static_cast<int>(totals.correct);
+      } else {
+        const Tensor& logits = net.forward(batch_images, ctx);
+        loss = teacher ? distillation_loss(logits, teacher->logits(batch_images), batch_labels, *spec.distill,
+                                           &grad_logits)
+                       : softmax_cross_entropy(logits, batch_labels, &grad_logits);
+      }
       if (!std::isfinite(loss.loss_sum)) {
         bar.finish();
         std::string where = "the loss itself";
-        for (std::size_t i = 0; i < net.layers().size(); ++i)
-          if (!all_finite(net.output(static_cast<int>(i)))) {
-            where = "the output of layer \"" + net.layers()[i]->name() + "\" (" +
-                    std::string(net.layers()[i]->type()) + ")";
-            break;
-          }
+        for (int s = 0; s < (sharded ? sharded->shards() : 1) && where == "the loss itself"; ++s) {
+          const Network& shard_net = sharded ? sharded->replica(s) : net;
+          for (std::size_t i = 0; i < shard_net.layers().size(); ++i)
+            if (!all_finite(shard_net.output(static_cast<int>(i)))) {
+              where = "the output of layer \"" + shard_net.layers()[i]->name() + "\" (" +
+                      std::string(shard_net.layers()[i]->type()) + ")";
+              break;
+            }
+        }
         char lr_text[32];
         std::snprintf(lr_text, sizeof lr_text, "%g", lr);
         std::error_code exists_ec;
@@ -322,8 +352,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                             where + "; learning rate " + lr_text + ". Nothing of this epoch was saved; " + kept +
                             ". Lower the learning rate (train.optimizer.lr or --lr).");
       }
-      net.backward(grad_logits);
+      if (!sharded) net.backward(grad_logits);
       optimizer.step(net.params(), net.grads(), lr);
+      if (sharded) sharded->copy_params();
       ++state.step;
       state.batch_in_epoch = b + 1;
       state.epoch_loss_sum += loss.loss_sum;

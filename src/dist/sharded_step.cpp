@@ -1,0 +1,93 @@
+#include "dist/sharded_step.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "core/error.h"
+#include "core/threads.h"
+
+namespace bcnn {
+
+ShardSlice shard_slice(int batch, int shards, int shard) {
+  const auto cut = [&](int s) { return static_cast<int>(static_cast<std::int64_t>(batch) * s / shards); };
+  return {cut(shard), cut(shard + 1) - cut(shard)};
+}
+
+ShardedStep::ShardedStep(Network& net, const nlohmann::json& description, int shards, int threads_per_shard)
+    : net_(net), threads_per_shard_(std::max(1, threads_per_shard)), group_(shards), slices_(shards) {
+  replicas_.resize(static_cast<std::size_t>(shards));
+  for (int s = 1; s < shards; ++s) {
+    replicas_[s] = Network::build(description, "shard " + std::to_string(s));
+    if (replicas_[s]->params().size() != net_.params().size())
+      throw Error("shard " + std::to_string(s) + ": expected a replica of " + std::to_string(net_.params().size()) +
+                  " parameters, found " + std::to_string(replicas_[s]->params().size()));
+  }
+  copy_params();
+}
+
+void ShardedStep::copy_params() {
+  for (std::size_t s = 1; s < replicas_.size(); ++s)
+    std::copy(net_.params().begin(), net_.params().end(), replicas_[s]->params().begin());
+}
+
+StepTotals ShardedStep::run(const Tensor& images, std::span<const std::int32_t> labels,
+                            const ForwardContext& context, const ShardLoss& loss) {
+  const int batch = images.batch(), n = shards();
+  if (batch < n)
+    throw Error("a batch of " + std::to_string(batch) + " images cannot be split into " + std::to_string(n) +
+                " shards (train.shards): every shard needs at least one image");
+  std::vector<LossResult> results(n);
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<int> first_failed{-1};  // the shard whose own error stopped the others
+  group_.reset();
+  auto run_shard = [&](int s) {
+    try {
+      ShardThreadScope scope(threads_per_shard_);
+      const ShardSlice slice = shard_slice(batch, n, s);
+      Tensor& x = slices_[s];
+      x.resize(slice.count, images.sample_shape());
+      std::copy(images.sample(slice.first), images.sample(slice.first) + x.size(), x.data());
+      ForwardContext ctx = context;
+      ctx.first_sample = static_cast<std::uint64_t>(slice.first);
+      ctx.shards = &group_.reducer(s);
+      Network& net = replica(s);
+      const Tensor& logits = net.forward(x, ctx);
+      Tensor grad;
+      results[s] = loss(logits, labels.subspan(slice.first, slice.count), slice.first, &grad, batch);
+      net.backward(grad);
+    } catch (...) {
+      errors[s] = std::current_exception();
+      int none = -1;
+      first_failed.compare_exchange_strong(none, s);
+      group_.abort();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int s = 1; s < n; ++s) threads.emplace_back(run_shard, s);
+  run_shard(0);
+  for (auto& t : threads) t.join();
+  if (first_failed.load() >= 0) std::rethrow_exception(errors[first_failed.load()]);
+
+  // The gradients summed in shard order, element by element (the bits do not depend on threads).
+  std::vector<const float*> parts;
+  for (int s = 1; s < n; ++s) parts.push_back(replicas_[s]->grads().data());
+  float* total = net_.grads().data();
+  const std::int64_t size = static_cast<std::int64_t>(net_.grads().size());
+#pragma omp parallel for schedule(static) if (size > (1 << 16))
+  for (std::int64_t i = 0; i < size; ++i) {
+    float g = total[i];
+    for (const float* part : parts) g += part[i];
+    total[i] = g;
+  }
+  StepTotals totals;
+  for (const auto& r : results) {
+    totals.loss_sum += r.loss_sum;
+    totals.correct += r.correct;
+  }
+  return totals;
+}
+
+}  // namespace bcnn
