@@ -1,13 +1,22 @@
 // bcnn-train: trains a network described by a JSON file. See README.md and docs/.
 #include <CLI/CLI.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <cstdio>
+#include <memory>
+#include <thread>
 
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/log.h"
 #include "core/tool_main.h"
+#include "dist/launcher.h"
 #include "train/trainer.h"
+#ifdef BCNN_WITH_MPI
+#include "dist/mpi_communicator.h"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a dense or block-circulant network described by a JSON file", "bcnn-train"};
@@ -47,13 +56,35 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  // Under mpirun every process is one rank of a data-parallel run (docs/distributed.md); rank 0
+  // reports, the others are quiet.
+  std::unique_ptr<bcnn::Communicator> comm;
+  std::string tool = "bcnn-train";
+  if (bcnn::launched_by_mpi()) {
+#ifdef BCNN_WITH_MPI
+    comm = bcnn::mpi_communicator(argc, argv);
+    options.comm = comm.get();
+    if (comm->rank() != 0) {
+      options.quiet = true;
+      tool = "bcnn-train (rank " + std::to_string(comm->rank()) + ")";
+    }
+#else
+    bcnn::print_tool_error("bcnn-train", "started by an MPI launcher, but this bcnn-train was built without MPI: "
+                                         "apt-get install openmpi-bin libopenmpi-dev and build again");
+    return 1;
+#endif
+  }
+  const bool rank_zero = !comm || comm->rank() == 0;
+
   bcnn::init_logging(options.quiet);
+  if (!rank_zero) spdlog::set_level(spdlog::level::err);
   // Ctrl-C, SIGTERM, SIGHUP: stop after the current step with a checkpoint.
   bcnn::install_interrupt_handler();
-  return bcnn::run_tool_main("bcnn-train", "try a smaller --batch or smaller layers", [&]() -> int {
+  const int status = bcnn::run_tool_main(tool, "try a smaller --batch or smaller layers", [&]() -> int {
     try {
       bcnn::TrainConfig config = bcnn::load_train_config(config_path, overrides);
       bcnn::TrainReport report = bcnn::train(config, options);
+      if (!rank_zero) return report.outcome == bcnn::TrainOutcome::interrupted ? bcnn::interrupt_exit_status() : 0;
       switch (report.outcome) {
         case bcnn::TrainOutcome::interrupted:
           std::fprintf(stderr, "interrupted (%s) after step %lld: %s; continue with --resume %s/checkpoint.h5\n",
@@ -71,8 +102,20 @@ int main(int argc, char** argv) {
       }
       return 0;
     } catch (const bcnn::DivergedError& e) {
+      if (!rank_zero) {  // every rank diverges at the same step: rank 0 says it
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+        throw;
+      }
       bcnn::print_tool_error("bcnn-train", e.what());
       return 3;
+    } catch (...) {
+      // Most errors happen on every rank alike (a bad configuration): rank 0 reports them and its
+      // abort ends the others. An error of this rank alone is reported after a pause.
+      if (!rank_zero) std::this_thread::sleep_for(std::chrono::seconds(3));
+      throw;
     }
   });
+  // A failed rank ends every rank of the job (none waits for it forever).
+  if (comm && status != 0 && status != bcnn::interrupt_exit_status()) comm->abort(status);
+  return status;
 }

@@ -28,6 +28,11 @@ ShardedStep::ShardedStep(Network& net, const nlohmann::json& description, int sh
   copy_params();
 }
 
+ShardedStep::ShardedStep(Network& net, Communicator& comm)
+    : net_(net), group_(1), comm_(&comm), comm_reducer_(std::make_unique<CommunicatorReducer>(comm)), slices_(1) {
+  replicas_.resize(1);
+}
+
 void ShardedStep::copy_params() {
   for (std::size_t s = 1; s < replicas_.size(); ++s)
     std::copy(net_.params().begin(), net_.params().end(), replicas_[s]->params().begin());
@@ -39,6 +44,7 @@ StepTotals ShardedStep::run(const Tensor& images, std::span<const std::int32_t> 
   if (batch < n)
     throw Error("a batch of " + std::to_string(batch) + " images cannot be split into " + std::to_string(n) +
                 " shards (train.shards): every shard needs at least one image");
+  if (comm_) return run_rank(images, labels, context, loss);
   std::vector<LossResult> results(n);
   std::vector<std::exception_ptr> errors(n);
   std::atomic<int> first_failed{-1};  // the shard whose own error stopped the others
@@ -88,6 +94,27 @@ StepTotals ShardedStep::run(const Tensor& images, std::span<const std::int32_t> 
     totals.correct += r.correct;
   }
   return totals;
+}
+
+StepTotals ShardedStep::run_rank(const Tensor& images, std::span<const std::int32_t> labels,
+                                 const ForwardContext& context, const ShardLoss& loss) {
+  const int batch = images.batch();
+  const ShardSlice slice = shard_slice(batch, comm_->size(), comm_->rank());
+  Tensor& x = slices_[0];
+  x.resize(slice.count, images.sample_shape());
+  std::copy(images.sample(slice.first), images.sample(slice.first) + x.size(), x.data());
+  ForwardContext ctx = context;
+  ctx.first_sample = static_cast<std::uint64_t>(slice.first);
+  ctx.shards = comm_reducer_.get();
+  const Tensor& logits = net_.forward(x, ctx);
+  Tensor grad;
+  const LossResult result = loss(logits, labels.subspan(slice.first, slice.count), slice.first, &grad, batch);
+  net_.backward(grad);
+  comm_->sum(net_.grads());
+  // Added in rank order as the threads' totals are in shard order (0 + l0 is l0 exactly).
+  double totals[2] = {result.loss_sum, static_cast<double>(result.correct)};
+  comm_->sum(std::span<double>(totals, 2));
+  return {totals[0], static_cast<std::int64_t>(totals[1])};
 }
 
 }  // namespace bcnn

@@ -1,10 +1,10 @@
 #pragma once
-// One training step over a global batch split into shards (train.shards): each shard runs on a
-// thread of its own with its own replica of the network (parameters, gradients, activations),
-// computes forward, loss and backward on its slice of the batch, with batchnorm statistics summed
-// over all shards (ThreadShards), and the shards' gradients are summed in shard order into the
-// trainer's network. Shard s computes what one MPI rank computes for the same slice, with the
-// same thread count.
+// One training step over a global batch split into shards. Each shard computes forward, loss and
+// backward on its slice of the batch with batchnorm statistics summed over all shards, and the
+// shards' gradients are summed in shard order into the trainer's network. The shards are either
+// threads of this process (train.shards; each with its own replica of the network: parameters,
+// gradients, activations) or the processes of an MPI job (one shard per rank, dist/communicator.h);
+// shard s computes the same bits either way, given the same thread count.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "dist/thread_shards.h"
 #include "layers/softmax_cross_entropy.h"
 #include "net/network.h"
@@ -42,9 +43,13 @@ class ShardedStep {
   // `net` is shard 0's network (the trainer's, allocated); the other shards' replicas are built
   // from `description` and get net's parameters. Each shard computes with `threads_per_shard`.
   ShardedStep(Network& net, const nlohmann::json& description, int shards, int threads_per_shard);
+  // One shard per rank of `comm`: this process computes shard comm.rank() in `net`.
+  ShardedStep(Network& net, Communicator& comm);
 
-  int shards() const { return static_cast<int>(replicas_.size()); }
-  Network& replica(int shard) { return shard == 0 ? net_ : *replicas_[shard]; }
+  int shards() const { return comm_ ? comm_->size() : static_cast<int>(replicas_.size()); }
+  // The networks of the shards this process computes (all, or its rank's).
+  int local_shards() const { return static_cast<int>(replicas_.size()); }
+  Network& replica(int local) { return local == 0 ? net_ : *replicas_[local]; }
 
   // Forward, loss and backward of every shard on its slice of (images, labels), with `context`'s
   // seed and step. Afterwards net.grads() holds the sum of the shards' gradients (in shard
@@ -56,10 +61,15 @@ class ShardedStep {
   void copy_params();
 
  private:
+  StepTotals run_rank(const Tensor& images, std::span<const std::int32_t> labels, const ForwardContext& context,
+                      const ShardLoss& loss);
+
   Network& net_;
   std::vector<std::unique_ptr<Network>> replicas_;  // [0] is null: shard 0 is net_
-  int threads_per_shard_;
+  int threads_per_shard_ = 1;
   ThreadShards group_;
+  Communicator* comm_ = nullptr;
+  std::unique_ptr<CommunicatorReducer> comm_reducer_;
   std::vector<Tensor> slices_;
 };
 

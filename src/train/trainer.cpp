@@ -16,6 +16,8 @@
 #include "core/stale_temp_files.h"
 #include "core/threads.h"
 #include "data/dataset.h"
+#include "dist/communicator.h"
+#include "dist/job_check.h"
 #include "dist/sharded_step.h"
 #include "eval/evaluate.h"
 #include "io/durable_file.h"
@@ -94,13 +96,26 @@ void check_last_batch(const TrainConfig& config, int images) {
 TrainReport train(TrainConfig& config, const TrainOptions& options) {
   Network& net = *config.network;
   const TrainSpec& spec = config.train;
+  Communicator* comm = options.comm;
+  const bool writer = !comm || comm->rank() == 0;  // writes the run's files and reports
+  if (comm) {
+    if (spec.shards > 1 && spec.shards != comm->size())
+      throw Error(config.origin + ": /train/shards: expected 1 or the " + std::to_string(comm->size()) +
+                  " ranks of the MPI job (each rank is one shard), found " + std::to_string(spec.shards));
+    if (comm->size() > spec.batch)
+      throw Error(config.origin + ": /train/batch: expected at least one image per rank (" +
+                  std::to_string(comm->size()) + " ranks), found " + std::to_string(spec.batch));
+    // The run records its shards: the ranks.
+    config.train.shards = comm->size();
+    config.resolved["train"]["shards"] = comm->size();
+  }
   set_threads(spec.threads);
   if (spec.threads > static_cast<int>(std::thread::hardware_concurrency()))
     spdlog::warn("{} threads on {} cores: the threads will compete for the cores", spec.threads,
                  std::thread::hardware_concurrency());
 
   // Everything that can be wrong with the input is checked before anything is written.
-  check_out_dir(options);
+  if (writer) check_out_dir(options);
   if (options.init && options.resume)
     throw Error("--init " + *options.init + ": expected either --init (a new run from a model's parameters) or " +
                 "--resume (the same run continued), found both");
@@ -117,6 +132,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   Dataset full = load_dataset(spec.dataset, spec.data_dir, Split::train);
   Dataset test = load_dataset(spec.dataset, spec.data_dir, Split::test);
   const std::string data_fingerprint = run_data_fingerprint(full, test);
+  if (comm) check_same_job(*comm, config.resolved, data_fingerprint);
   if (full.sample_shape() != net.input_shape())
     throw Error(config.origin + ": /input: expected the shape of " +
                 spec.dataset + " images " + shape_string(full.sample_shape()) + ", found " +
@@ -267,6 +283,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     return summary;
   };
   auto save_checkpoint = [&]() {
+    if (!writer) return;
     prepare_out_dir();
     nlohmann::json summary = training_summary();
     save_model(checkpoint_path, {&net, config.resolved, summary, nullptr, &optimizer, &state});
@@ -275,7 +292,10 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   // train.shards: the batch split over replicas on threads of their own (dist/sharded_step.h),
   // made once the parameters are set.
   std::optional<ShardedStep> sharded;
-  if (spec.shards > 1) sharded.emplace(net, config.resolved, spec.shards, std::max(1, spec.threads / spec.shards));
+  if (comm)
+    sharded.emplace(net, *comm);
+  else if (spec.shards > 1)
+    sharded.emplace(net, config.resolved, spec.shards, std::max(1, spec.threads / spec.shards));
 
   Tensor grad_logits;
   TrainReport report;
@@ -295,10 +315,17 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     bar.set_later(static_cast<long>(spec.epochs - epoch - 1) * steps_per_epoch);
 
     for (int b = first_batch; b < steps_per_epoch; ++b) {
-      if (interrupt_requested() || (options.max_steps && state.step >= *options.max_steps)) {
+      // Every rank stops at the same step: a signal that reached one rank reaches all of them here.
+      bool interrupted = interrupt_requested();
+      if (comm) {
+        double flag = interrupted ? 1.0 : 0.0;
+        comm->sum(std::span<double>(&flag, 1));
+        interrupted = flag > 0;
+      }
+      if (interrupted || (options.max_steps && state.step >= *options.max_steps)) {
         bar.finish();
         save_checkpoint();
-        report.outcome = interrupt_requested() ? TrainOutcome::interrupted : TrainOutcome::stopped_at_max_steps;
+        report.outcome = interrupted ? TrainOutcome::interrupted : TrainOutcome::stopped_at_max_steps;
         report.steps = state.step;
         report.summary = "checkpoint saved";
         return report;
@@ -393,6 +420,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                           {"images_per_s", images_per_s}};
     history.push_back({{"epoch", state.epoch}, {"train_loss", train_loss}, {"train_accuracy", train_acc},
                        {"val_loss", val.mean_loss}, {"val_accuracy", val.accuracy}});
+    if (!writer) continue;  // the other ranks hold the same state and go on to the next epoch
     prepare_out_dir();
     append_line_durably(metrics_path, row.dump());
     std::fprintf(stderr,
@@ -405,6 +433,14 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     save_model((out / "last.h5").string(), {&net, config.resolved, summary, &cal});
     if (best) save_model((out / "best.h5").string(), {&net, config.resolved, summary, &cal});
     save_checkpoint();
+  }
+
+  if (!writer) {
+    report.steps = state.step;
+    report.best_validation_accuracy = state.best_validation_accuracy;
+    report.best_epoch = state.best_epoch;
+    report.summary = "rank " + std::to_string(comm->rank()) + " done";
+    return report;
   }
 
   // A resumed run that had already finished trains nothing here: its last model is the

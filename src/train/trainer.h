@@ -10,6 +10,8 @@
 
 namespace bcnn {
 
+class Communicator;
+
 struct TrainOptions {
   std::string out_dir = "runs/latest";
   std::optional<std::string> resume;     // checkpoint to continue from
@@ -19,6 +21,9 @@ struct TrainOptions {
   bool quiet = false;                    // no layer table and no progress bar
   bool force = false;                    // replace a run already in out_dir
   bool allow_changed_resume = false;     // resume although settings or data differ (with a warning)
+  // Under mpirun: this process is one rank of a data-parallel run, computing one shard of every
+  // batch (dist/communicator.h); rank 0 alone writes files and reports.
+  Communicator* comm = nullptr;
 };
 
 enum class TrainOutcome { finished, stopped_at_max_steps, interrupted };

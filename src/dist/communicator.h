@@ -1,0 +1,40 @@
+#pragma once
+// The processes of a data-parallel run (MPI ranks, dist/mpi_communicator.h): each computes one
+// shard of every global batch. The sums are added in rank order, so every rank gets the same bits,
+// and the same bits as the shards of one process (ThreadShards, ShardedStep) with the same split.
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "layers/layer.h"
+
+namespace bcnn {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // Replaces every value by its sum over the ranks, added in rank order: ((v0 + v1) + v2) ...
+  virtual void sum(std::span<double> values) = 0;
+  virtual void sum(std::span<float> values) = 0;
+  // Rank 0's bytes, on every rank (the sizes must agree).
+  virtual void broadcast(std::span<std::byte> bytes) = 0;
+  // Every rank's text, in rank order, on every rank.
+  virtual std::vector<std::string> gather(const std::string& text) = 0;
+  // Ends every process of the job with `status` (after this rank's message is out).
+  [[noreturn]] virtual void abort(int status) = 0;
+};
+
+// A Communicator's double sums as the ShardReducer of the rank's layers (synchronized batchnorm).
+class CommunicatorReducer final : public ShardReducer {
+ public:
+  explicit CommunicatorReducer(Communicator& comm) : comm_(comm) {}
+  void sum(std::span<double> values) override { comm_.sum(values); }
+
+ private:
+  Communicator& comm_;
+};
+
+}  // namespace bcnn

@@ -1,0 +1,16 @@
+#include "dist/launcher.h"
+
+#include <cstdlib>
+#include <initializer_list>
+
+namespace bcnn {
+
+bool launched_by_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const char* value = std::getenv(name);
+    if (value && std::atoi(value) > 1) return true;
+  }
+  return false;
+}
+
+}  // namespace bcnn

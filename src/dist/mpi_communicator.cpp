@@ -1,0 +1,138 @@
+#include "dist/mpi_communicator.h"
+
+#include <mpi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace bcnn {
+namespace {
+
+void check(int status, const char* what) {
+  if (status == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(status, text, &length);
+  throw Error(std::string("MPI ") + what + ": " + std::string(text, static_cast<std::size_t>(length)));
+}
+
+// Contiguous chunks of a buffer of `size` values, one per rank: chunk r is [cut(r), cut(r + 1)).
+std::vector<int> chunk_cuts(std::size_t size, int ranks) {
+  std::vector<int> cuts(static_cast<std::size_t>(ranks) + 1);
+  for (int r = 0; r <= ranks; ++r) cuts[r] = static_cast<int>(size * static_cast<std::size_t>(r) / ranks);
+  return cuts;
+}
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator() {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // Errors come back as statuses (then bcnn::Error), not as MPI's default abort.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  }
+  ~MpiCommunicator() override { MPI_Finalize(); }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  // Small vectors (batchnorm statistics, loss totals): every rank's values to every rank, added
+  // in rank order.
+  void sum(std::span<double> values) override {
+    const int n = static_cast<int>(values.size());
+    gathered_.resize(values.size() * static_cast<std::size_t>(size_));
+    check(MPI_Allgather(values.data(), n, MPI_DOUBLE, gathered_.data(), n, MPI_DOUBLE, MPI_COMM_WORLD),
+          "allgather");
+    for (int i = 0; i < n; ++i) {
+      double total = gathered_[static_cast<std::size_t>(i)];
+      for (int r = 1; r < size_; ++r) total += gathered_[static_cast<std::size_t>(r) * n + i];
+      values[i] = total;
+    }
+  }
+
+  // Gradients: a reduce-scatter in which rank r adds chunk r of every rank's values in rank order,
+  // then an all-gather of the sums: each rank sends and receives 2 (size - 1) / size of the
+  // buffer, as a ring all-reduce does, with the order of the additions fixed.
+  void sum(std::span<float> values) override {
+    const std::vector<int> cuts = chunk_cuts(values.size(), size_);
+    const int mine = cuts[rank_ + 1] - cuts[rank_];
+    std::vector<int> send_counts(size_), send_offsets(size_), receive_counts(size_), receive_offsets(size_);
+    for (int r = 0; r < size_; ++r) {
+      send_counts[r] = cuts[r + 1] - cuts[r];
+      send_offsets[r] = cuts[r];
+      receive_counts[r] = mine;
+      receive_offsets[r] = r * mine;
+    }
+    received_.resize(static_cast<std::size_t>(mine) * size_);
+    check(MPI_Alltoallv(values.data(), send_counts.data(), send_offsets.data(), MPI_FLOAT, received_.data(),
+                        receive_counts.data(), receive_offsets.data(), MPI_FLOAT, MPI_COMM_WORLD),
+          "all-to-all (gradient reduce-scatter)");
+    float* chunk = values.data() + cuts[rank_];
+    for (int i = 0; i < mine; ++i) {
+      float total = received_[static_cast<std::size_t>(i)];
+      for (int r = 1; r < size_; ++r) total += received_[static_cast<std::size_t>(r) * mine + i];
+      chunk[i] = total;
+    }
+    std::vector<int> counts(size_), offsets(size_);
+    for (int r = 0; r < size_; ++r) {
+      counts[r] = cuts[r + 1] - cuts[r];
+      offsets[r] = cuts[r];
+    }
+    check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values.data(), counts.data(), offsets.data(), MPI_FLOAT,
+                         MPI_COMM_WORLD),
+          "all-gather (gradient sums)");
+  }
+
+  void broadcast(std::span<std::byte> bytes) override {
+    // In pieces below 2^31 bytes (MPI counts are ints).
+    constexpr std::size_t piece = std::size_t{1} << 30;
+    for (std::size_t offset = 0; offset < bytes.size(); offset += piece)
+      check(MPI_Bcast(bytes.data() + offset, static_cast<int>(std::min(piece, bytes.size() - offset)), MPI_BYTE, 0,
+                      MPI_COMM_WORLD),
+            "broadcast");
+  }
+
+  std::vector<std::string> gather(const std::string& text) override {
+    const int length = static_cast<int>(text.size());
+    std::vector<int> lengths(size_), offsets(size_);
+    check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD), "allgather");
+    int total = 0;
+    for (int r = 0; r < size_; ++r) {
+      offsets[r] = total;
+      total += lengths[r];
+    }
+    std::string all(static_cast<std::size_t>(total), '\0');
+    check(MPI_Allgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                         MPI_COMM_WORLD),
+          "allgather");
+    std::vector<std::string> texts;
+    for (int r = 0; r < size_; ++r)
+      texts.push_back(all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
+    return texts;
+  }
+
+  [[noreturn]] void abort(int status) override {
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, status);
+    std::_Exit(status);
+  }
+
+ private:
+  int rank_ = 0, size_ = 1;
+  std::vector<double> gathered_;
+  std::vector<float> received_;
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> mpi_communicator(int& argc, char**& argv) {
+  int provided = 0;
+  check(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "init");
+  return std::make_unique<MpiCommunicator>();
+}
+
+}  // namespace bcnn
