@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "layers/layer.h"
-
 namespace bcnn {
 
 class Communicator {
@@ -25,16 +23,6 @@ class Communicator {
   virtual std::vector<std::string> gather(const std::string& text) = 0;
   // Ends every process of the job with `status` (after this rank's message is out).
   [[noreturn]] virtual void abort(int status) = 0;
-};
-
-// A Communicator's double sums as the ShardReducer of the rank's layers (synchronized batchnorm).
-class CommunicatorReducer final : public ShardReducer {
- public:
-  explicit CommunicatorReducer(Communicator& comm) : comm_(comm) {}
-  void sum(std::span<double> values) override { comm_.sum(values); }
-
- private:
-  Communicator& comm_;
 };
 
 }  // namespace bcnn

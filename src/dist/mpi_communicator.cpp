@@ -130,8 +130,13 @@ class MpiCommunicator final : public Communicator {
 }  // namespace
 
 std::unique_ptr<Communicator> mpi_communicator(int& argc, char**& argv) {
+  // The calls of a training step come from its communication thread (dist/comm_thread.h), the
+  // others from the main thread while that one is idle: one thread at a time.
   int provided = 0;
-  check(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "init");
+  check(MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided), "init");
+  if (provided < MPI_THREAD_SERIALIZED)
+    throw Error("MPI: expected a library that supports calls from more than one thread "
+                "(MPI_THREAD_SERIALIZED), found level " + std::to_string(provided));
   return std::make_unique<MpiCommunicator>();
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <string>
 #include <thread>
@@ -10,6 +11,35 @@
 #include "core/threads.h"
 
 namespace bcnn {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Batchnorm's sums over the ranks, made on the communication thread after what is queued there
+// (gradient buckets of the layers above); the layer waits for them.
+class CommThreadReducer final : public ShardReducer {
+ public:
+  CommThreadReducer(Communicator& comm, CommThread& thread, ShardedStep::CommunicationTime& time)
+      : comm_(comm), thread_(thread), time_(time) {}
+  void sum(std::span<double> values) override {
+    const auto start = Clock::now();
+    thread_.run([&] {
+      const auto sum_start = Clock::now();
+      comm_.sum(values);
+      time_.total += seconds_since(sum_start);
+    });
+    time_.waited += seconds_since(start);
+  }
+
+ private:
+  Communicator& comm_;
+  CommThread& thread_;
+  ShardedStep::CommunicationTime& time_;
+};
+
+}  // namespace
 
 ShardSlice shard_slice(int batch, int shards, int shard) {
   const auto cut = [&](int s) { return static_cast<int>(static_cast<std::int64_t>(batch) * s / shards); };
@@ -29,8 +59,12 @@ ShardedStep::ShardedStep(Network& net, const nlohmann::json& description, int sh
 }
 
 ShardedStep::ShardedStep(Network& net, Communicator& comm)
-    : net_(net), group_(1), comm_(&comm), comm_reducer_(std::make_unique<CommunicatorReducer>(comm)), slices_(1) {
+    : net_(net), group_(1), comm_(&comm), comm_thread_(std::make_unique<CommThread>()), slices_(1) {
   replicas_.resize(1);
+  comm_reducer_ = std::make_unique<CommThreadReducer>(comm, *comm_thread_, time_);
+  layer_offsets_.assign(net.layers().size(), SIZE_MAX);
+  for (const ParamRange& r : net.param_ranges())
+    layer_offsets_[r.layer] = std::min(layer_offsets_[r.layer], r.offset);
 }
 
 void ShardedStep::copy_params() {
@@ -109,12 +143,42 @@ StepTotals ShardedStep::run_rank(const Tensor& images, std::span<const std::int3
   const Tensor& logits = net_.forward(x, ctx);
   Tensor grad;
   const LossResult result = loss(logits, labels.subspan(slice.first, slice.count), slice.first, &grad, batch);
-  net_.backward(grad);
-  comm_->sum(net_.grads());
+  // The gradient arena holds the layers in order, so once layer i is done everything from its
+  // first parameter to the end is final: buckets leave from the end while the backward pass
+  // goes on. The sums are element by element, so the buckets do not change a bit.
+  std::span<float> grads = net_.grads();
+  std::size_t pending_end = grads.size();
+  auto send = [&](std::size_t from, std::size_t to) {
+    std::span<float> bucket = grads.subspan(from, to - from);
+    comm_thread_->post([this, bucket] {
+      const auto start = Clock::now();
+      comm_->sum(bucket);
+      time_.total += seconds_since(start);
+    });
+  };
+  net_.backward(grad, [&](int layer) {
+    const std::size_t from = layer_offsets_[layer];
+    if (from == SIZE_MAX || pending_end - from < bucket_values) return;
+    send(from, pending_end);
+    pending_end = from;
+  });
+  if (pending_end > 0) send(0, pending_end);
   // Added in rank order as the threads' totals are in shard order (0 + l0 is l0 exactly).
   double totals[2] = {result.loss_sum, static_cast<double>(result.correct)};
-  comm_->sum(std::span<double>(totals, 2));
+  const auto wait_start = Clock::now();
+  comm_thread_->run([&] {
+    const auto start = Clock::now();
+    comm_->sum(std::span<double>(totals, 2));
+    time_.total += seconds_since(start);
+  });
+  time_.waited += seconds_since(wait_start);
   return {totals[0], static_cast<std::int64_t>(totals[1])};
+}
+
+ShardedStep::CommunicationTime ShardedStep::take_communication_time() {
+  const CommunicationTime time = time_;
+  time_ = {};
+  return time;
 }
 
 }  // namespace bcnn

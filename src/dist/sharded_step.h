@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "dist/comm_thread.h"
 #include "dist/communicator.h"
 #include "dist/thread_shards.h"
 #include "layers/softmax_cross_entropy.h"
@@ -60,6 +61,17 @@ class ShardedStep {
   // Copies net's parameters (after an optimizer step, a resume or an --init) to every replica.
   void copy_params();
 
+  // Under MPI, since the last call: the seconds of communication (batchnorm sums, gradient buckets,
+  // loss totals; waiting for the other ranks included), and of those the seconds the step waited
+  // for it (the rest overlapped the backward pass).
+  struct CommunicationTime {
+    double total = 0, waited = 0;
+  };
+  CommunicationTime take_communication_time();
+
+  // Gradients travel in buckets of this many values (the last layers' first).
+  static constexpr std::size_t bucket_values = 1 << 16;
+
  private:
   StepTotals run_rank(const Tensor& images, std::span<const std::int32_t> labels, const ForwardContext& context,
                       const ShardLoss& loss);
@@ -69,7 +81,10 @@ class ShardedStep {
   int threads_per_shard_ = 1;
   ThreadShards group_;
   Communicator* comm_ = nullptr;
-  std::unique_ptr<CommunicatorReducer> comm_reducer_;
+  std::unique_ptr<CommThread> comm_thread_;
+  std::unique_ptr<ShardReducer> comm_reducer_;
+  std::vector<std::size_t> layer_offsets_;  // per layer: where its parameters start (none: SIZE_MAX)
+  CommunicationTime time_;
   std::vector<Tensor> slices_;
 };
 

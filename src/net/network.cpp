@@ -169,7 +169,7 @@ const Tensor& Network::forward(const Tensor& x, const ForwardContext& ctx) {
   return *in;
 }
 
-void Network::backward(const Tensor& grad_logits) {
+void Network::backward(const Tensor& grad_logits, const std::function<void(int)>& layer_done) {
   // dL/dx is needed only while some layer below still has parameters.
   int lowest_with_params = static_cast<int>(layers_.size());
   for (int i = 0; i < static_cast<int>(layers_.size()); ++i)
@@ -183,6 +183,7 @@ void Network::backward(const Tensor& grad_logits) {
     Tensor* dx = nullptr;
     if (i > lowest_with_params) dx = (dy == &grad_a_) ? &grad_b_ : &grad_a_;
     layers_[i]->backward(x, outputs_[i], *dy, dx);
+    if (layer_done) layer_done(i);
     if (dx) dy = dx;
   }
 }

@@ -4,6 +4,7 @@
 // forward pass.
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,7 +61,9 @@ class Network {
   // Runs the layers on x (kept by reference for backward) and returns the logits.
   const Tensor& forward(const Tensor& x, const ForwardContext& ctx);
   // Back-propagates dL/dlogits, filling grads().
-  void backward(const Tensor& grad_logits);
+  // `layer_done(i)`, when given, is called as soon as layer i's parameter gradients are final (from
+  // the last layer down): data-parallel training sends them while the layers below still compute.
+  void backward(const Tensor& grad_logits, const std::function<void(int)>& layer_done = {});
   // Output of layer i from the last forward.
   const Tensor& output(int i) const { return outputs_[i]; }
 

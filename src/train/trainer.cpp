@@ -397,6 +397,8 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     }
     bar.finish();
     const double train_seconds = seconds_since(epoch_start);
+    const ShardedStep::CommunicationTime communication =
+        comm ? sharded->take_communication_time() : ShardedStep::CommunicationTime{};
     const double images_per_s = static_cast<double>(state.epoch_seen) / std::max(1e-9, train_seconds);
 
     EvalResult val = evaluate(net, split.validation, eval_batch);
@@ -418,6 +420,10 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                           {"train_accuracy", train_acc},  {"val_loss", val.mean_loss},
                           {"val_accuracy", val.accuracy}, {"seconds", train_seconds},
                           {"images_per_s", images_per_s}};
+    if (comm) {
+      row["communication_seconds"] = communication.total;
+      row["communication_wait_seconds"] = communication.waited;
+    }
     history.push_back({{"epoch", state.epoch}, {"train_loss", train_loss}, {"train_accuracy", train_acc},
                        {"val_loss", val.mean_loss}, {"val_accuracy", val.accuracy}});
     if (!writer) continue;  // the other ranks hold the same state and go on to the next epoch
@@ -427,6 +433,11 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                  "epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%  lr %.2e  %.1fs  %.0f img/s%s\n",
                  state.epoch, spec.epochs, train_loss, 100 * train_acc, val.mean_loss, 100 * val.accuracy, lr_now,
                  train_seconds, images_per_s, best ? "  *best" : "");
+    if (comm)
+      std::fprintf(stderr, "  %d ranks: %.1fs of communication on rank 0, of which the steps waited %.1fs (%.0f%% of "
+                           "the epoch)\n",
+                   comm->size(), communication.total, communication.waited,
+                   100 * communication.waited / std::max(1e-9, train_seconds));
 
     Calibration cal = calibrate(net, train_set, spec.calibration_images, calibration_batch);
     nlohmann::json summary = training_summary();

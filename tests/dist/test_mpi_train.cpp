@@ -34,6 +34,17 @@ json batchnorm_config(const std::string& data) {
   return c;
 }
 
+// The same with two wide layers in front, so that the gradients travel in several buckets
+// (ShardedStep::bucket_values) while the backward pass goes on.
+json bucketed_config(const std::string& data) {
+  json c = batchnorm_config(data);
+  auto& layers = c["layers"];
+  layers.insert(layers.begin() + 1, json{{"type", "dense"}, {"name", "wide1"}, {"units", 96}});
+  layers.insert(layers.begin() + 2, json{{"type", "relu"}, {"name", "wide1_relu"}});
+  layers.insert(layers.begin() + 3, json{{"type", "dense"}, {"name", "wide2"}, {"units", 768}});
+  return c;
+}
+
 std::vector<float> params_of(const std::string& path) {
   const bcnn::LoadedModel m = bcnn::load_model(path);
   return {m.network->params().begin(), m.network->params().end()};
@@ -45,7 +56,8 @@ TEST_CASE("mpirun -np 2 bcnn-train: the bits of one process with 2 shards; rank 
   TempDir tmp("mpi-train");
   const std::string data = tmp.file("data");
   write_mnist_fixture(data, 400, 100);
-  const std::string path = write_json(tmp.file("net.json"), batchnorm_config(data));
+  // 75,264 + 74,496 weights in the wide layers: three buckets.
+  const std::string path = write_json(tmp.file("net.json"), bucketed_config(data));
 
   std::vector<std::string> args = mpirun_args(2);
   for (const char* a : {BCNN_TRAIN_EXE, "NET", "--out", "OUT", "--threads", "1"}) args.push_back(a);
@@ -56,8 +68,9 @@ TEST_CASE("mpirun -np 2 bcnn-train: the bits of one process with 2 shards; rank 
   REQUIRE(mpi.status == 0);
   CHECK_FALSE(contains(mpi.err, "rank 1"));
   CHECK(lines_with(mpi.err, "best validation accuracy").size() == 1);  // one report, rank 0's
+  CHECK(lines_with(mpi.err, "2 ranks: ").size() == 1);                 // the communication time
 
-  json sharded = batchnorm_config(data);
+  json sharded = bucketed_config(data);
   sharded["train"]["shards"] = 2;
   const std::string sharded_path = write_json(tmp.file("sharded.json"), sharded);
   ToolResult one = run_train({sharded_path, "--out", tmp.file("shards"), "--threads", "2", "--quiet"}, tmp.str());
