@@ -12,6 +12,7 @@
 #include "core/interrupt.h"
 #include "core/log.h"
 #include "core/tool_main.h"
+#include "dist/communicator.h"
 #include "dist/launcher.h"
 #include "train/trainer.h"
 #ifdef BCNN_WITH_MPI

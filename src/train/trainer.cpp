@@ -359,7 +359,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
       if (!std::isfinite(loss.loss_sum)) {
         bar.finish();
         std::string where = "the loss itself";
-        for (int s = 0; s < (sharded ? sharded->shards() : 1) && where == "the loss itself"; ++s) {
+        for (int s = 0; s < (sharded ? sharded->local_shards() : 1) && where == "the loss itself"; ++s) {
           const Network& shard_net = sharded ? sharded->replica(s) : net;
           for (std::size_t i = 0; i < shard_net.layers().size(); ++i)
             if (!all_finite(shard_net.output(static_cast<int>(i)))) {

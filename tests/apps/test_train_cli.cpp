@@ -314,6 +314,18 @@ TEST_CASE("bcnn-train: a diverging run ends with status 3, names a layer and the
   CHECK_FALSE(fs::exists(tmp.file("fresh") + "/best.h5"));
   CHECK(temp_files_in(tmp.file("fresh")).empty());
 
+  // The same with the batch in 2 shards (train.shards): the layer is found in a shard's replica.
+  config["train"]["shards"] = 2;
+  ToolResult sharded = run_train({write_json(tmp.file("diverge_shards.json"), config), "--out", tmp.file("shards"),
+                                  "--threads", "2"},
+                                 tmp.str());
+  INFO("sharded run:\n", sharded.err);
+  CHECK(sharded.status == 3);
+  CHECK(contains(sharded.err, "bcnn-train: error: training diverged at epoch 1"));
+  CHECK(std::regex_search(sharded.err, std::regex(R"re(layer "(fc1|fc2)")re")));
+  CHECK_FALSE(fs::exists(tmp.file("shards") + "/checkpoint.h5"));
+  config["train"].erase("shards");
+
   // After a completed epoch: the checkpoint of that epoch is named, untouched, and still loads.
   // (Other epochs and learning rate than the checkpoint's: a resume that must be allowed.)
   ToolResult resumed = run_train(
