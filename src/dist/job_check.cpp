@@ -1,30 +1,20 @@
 #include "dist/job_check.h"
 
-#include <cstdint>
-#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "train/resume_check.h"
 
 namespace bcnn {
 
 std::string file_fingerprint(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "unreadable";
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      hash ^= static_cast<unsigned char>(buffer[static_cast<std::size_t>(i)]);
-      hash *= 0x100000001b3ULL;
-    }
-  }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
-  return text;
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return bytes_fingerprint(bytes.data(), bytes.size());
 }
 
 void check_same_job(Communicator& comm, const nlohmann::json& resolved_config, const std::string& data_fingerprint) {

@@ -14,7 +14,7 @@ namespace bcnn {
 // and what differs (the configuration's JSON pointers, the binary, the data).
 void check_same_job(Communicator& comm, const nlohmann::json& resolved_config, const std::string& data_fingerprint);
 
-// FNV-1a (64 bits) of a file's bytes, as 16 hex digits; "unreadable" when it cannot be read.
+// The fingerprint of a file's bytes (bytes_fingerprint); "unreadable" when it cannot be read.
 std::string file_fingerprint(const std::string& path);
 
 }  // namespace bcnn

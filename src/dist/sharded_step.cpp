@@ -46,6 +46,11 @@ ShardSlice shard_slice(int batch, int shards, int shard) {
   return {cut(shard), cut(shard + 1) - cut(shard)};
 }
 
+void copy_rows(const Tensor& batch, ShardSlice slice, Tensor& out) {
+  out.resize(slice.count, batch.sample_shape());
+  std::copy(batch.sample(slice.first), batch.sample(slice.first) + out.size(), out.data());
+}
+
 ShardedStep::ShardedStep(Network& net, const nlohmann::json& description, int shards, int threads_per_shard)
     : net_(net), threads_per_shard_(std::max(1, threads_per_shard)), group_(shards), slices_(shards) {
   replicas_.resize(static_cast<std::size_t>(shards));
@@ -88,8 +93,7 @@ StepTotals ShardedStep::run(const Tensor& images, std::span<const std::int32_t> 
       ShardThreadScope scope(threads_per_shard_);
       const ShardSlice slice = shard_slice(batch, n, s);
       Tensor& x = slices_[s];
-      x.resize(slice.count, images.sample_shape());
-      std::copy(images.sample(slice.first), images.sample(slice.first) + x.size(), x.data());
+      copy_rows(images, slice, x);
       ForwardContext ctx = context;
       ctx.first_sample = static_cast<std::uint64_t>(slice.first);
       ctx.shards = &group_.reducer(s);
@@ -135,8 +139,7 @@ StepTotals ShardedStep::run_rank(const Tensor& images, std::span<const std::int3
   const int batch = images.batch();
   const ShardSlice slice = shard_slice(batch, comm_->size(), comm_->rank());
   Tensor& x = slices_[0];
-  x.resize(slice.count, images.sample_shape());
-  std::copy(images.sample(slice.first), images.sample(slice.first) + x.size(), x.data());
+  copy_rows(images, slice, x);
   ForwardContext ctx = context;
   ctx.first_sample = static_cast<std::uint64_t>(slice.first);
   ctx.shards = comm_reducer_.get();

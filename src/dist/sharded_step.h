@@ -28,6 +28,8 @@ struct ShardSlice {
   int count = 0;
 };
 ShardSlice shard_slice(int batch, int shards, int shard);
+// The rows [slice.first, slice.first + slice.count) of a batch, into `out` (resized).
+void copy_rows(const Tensor& batch, ShardSlice slice, Tensor& out);
 
 // The loss of one shard: its logits and labels, the index of its first sample in the global
 // batch, the gradient to write (of the mean loss over `mean_over` samples: the global batch).

@@ -84,6 +84,12 @@ std::string dataset_fingerprint(const Dataset& data) {
   return text;
 }
 
+std::string bytes_fingerprint(const void* data, std::size_t bytes) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash_bytes(0, data, bytes)));
+  return text;
+}
+
 std::string run_data_fingerprint(const Dataset& train_and_validation, const Dataset& test) {
   return "train:" + dataset_fingerprint(train_and_validation) + " test:" + dataset_fingerprint(test);
 }

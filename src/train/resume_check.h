@@ -16,6 +16,9 @@ namespace bcnn {
 // digits: equal data gives an equal fingerprint on every machine.
 std::string dataset_fingerprint(const Dataset& data);
 
+// The same 64-bit hash of any bytes, as 16 hex digits (a file's: dist/job_check.h).
+std::string bytes_fingerprint(const void* data, std::size_t bytes);
+
 // The training data and test data in one fingerprint: "train:<hex> test:<hex>".
 std::string run_data_fingerprint(const Dataset& train_and_validation, const Dataset& test);
 

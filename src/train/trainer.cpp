@@ -343,8 +343,8 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
         auto shard_loss = [&](const Tensor& logits, std::span<const std::int32_t> labels, int first, Tensor* grad,
                               int mean_over) {
           if (!teacher_logits) return softmax_cross_entropy(logits, labels, grad, mean_over);
-          Tensor rows(logits.batch(), teacher_logits->sample_shape());
-          std::copy(teacher_logits->sample(first), teacher_logits->sample(first) + rows.size(), rows.data());
+          Tensor rows;
+          copy_rows(*teacher_logits, {first, logits.batch()}, rows);
           return distillation_loss(logits, rows, labels, *spec.distill, grad, mean_over);
         };
         const StepTotals totals = sharded->run(batch_images, batch_labels, ctx, shard_loss);
