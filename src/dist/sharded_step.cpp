@@ -41,16 +41,6 @@ class CommThreadReducer final : public ShardReducer {
 
 }  // namespace
 
-ShardSlice shard_slice(int batch, int shards, int shard) {
-  const auto cut = [&](int s) { return static_cast<int>(static_cast<std::int64_t>(batch) * s / shards); };
-  return {cut(shard), cut(shard + 1) - cut(shard)};
-}
-
-void copy_rows(const Tensor& batch, ShardSlice slice, Tensor& out) {
-  out.resize(slice.count, batch.sample_shape());
-  std::copy(batch.sample(slice.first), batch.sample(slice.first) + out.size(), out.data());
-}
-
 ShardedStep::ShardedStep(Network& net, const nlohmann::json& description, int shards, int threads_per_shard)
     : net_(net), threads_per_shard_(std::max(1, threads_per_shard)), group_(shards), slices_(shards) {
   replicas_.resize(static_cast<std::size_t>(shards));
@@ -77,13 +67,40 @@ void ShardedStep::copy_params() {
     std::copy(net_.params().begin(), net_.params().end(), replicas_[s]->params().begin());
 }
 
-StepTotals ShardedStep::run(const Tensor& images, std::span<const std::int32_t> labels,
+ShardSlice ShardedStep::local_rows(int batch) const {
+  return comm_ ? shard_slice(batch, comm_->size(), comm_->rank()) : ShardSlice{0, batch};
+}
+
+void ShardedStep::map_local_shards(const Tensor& images, int batch,
+                                   const std::function<const Tensor&(const Tensor&)>& f, Tensor& out) {
+  if (comm_) {
+    const Tensor& result = f(images);
+    out.resize(result.batch(), result.sample_shape());
+    std::copy(result.data(), result.data() + result.size(), out.data());
+    return;
+  }
+  for (int s = 0; s < shards(); ++s) {
+    const ShardSlice slice = shard_slice(batch, shards(), s);
+    copy_rows(images, slice, slices_[s]);
+    ShardThreadScope scope(threads_per_shard_);
+    const Tensor& result = f(slices_[s]);
+    if (s == 0) out.resize(batch, result.sample_shape());
+    std::copy(result.data(), result.data() + result.size(), out.sample(slice.first));
+  }
+}
+
+StepTotals ShardedStep::run(const Tensor& images, std::span<const std::int32_t> labels, int batch,
                             const ForwardContext& context, const ShardLoss& loss) {
-  const int batch = images.batch(), n = shards();
+  const int n = shards();
   if (batch < n)
     throw Error("a batch of " + std::to_string(batch) + " images cannot be split into " + std::to_string(n) +
                 " shards (train.shards): every shard needs at least one image");
-  if (comm_) return run_rank(images, labels, context, loss);
+  const ShardSlice local = local_rows(batch);
+  if (images.batch() != local.count || labels.size() != static_cast<std::size_t>(local.count))
+    throw Error("internal error: a shard step of a batch of " + std::to_string(batch) + " expected its " +
+                std::to_string(local.count) + " local rows, found " + std::to_string(images.batch()) + " images and " +
+                std::to_string(labels.size()) + " labels");
+  if (comm_) return run_rank(images, labels, batch, context, loss);
   std::vector<LossResult> results(n);
   std::vector<std::exception_ptr> errors(n);
   std::atomic<int> first_failed{-1};  // the shard whose own error stopped the others
@@ -134,18 +151,15 @@ StepTotals ShardedStep::run(const Tensor& images, std::span<const std::int32_t> 
   return totals;
 }
 
-StepTotals ShardedStep::run_rank(const Tensor& images, std::span<const std::int32_t> labels,
+StepTotals ShardedStep::run_rank(const Tensor& images, std::span<const std::int32_t> labels, int batch,
                                  const ForwardContext& context, const ShardLoss& loss) {
-  const int batch = images.batch();
-  const ShardSlice slice = shard_slice(batch, comm_->size(), comm_->rank());
-  Tensor& x = slices_[0];
-  copy_rows(images, slice, x);
+  const ShardSlice slice = local_rows(batch);
   ForwardContext ctx = context;
   ctx.first_sample = static_cast<std::uint64_t>(slice.first);
   ctx.shards = comm_reducer_.get();
-  const Tensor& logits = net_.forward(x, ctx);
+  const Tensor& logits = net_.forward(images, ctx);
   Tensor grad;
-  const LossResult result = loss(logits, labels.subspan(slice.first, slice.count), slice.first, &grad, batch);
+  const LossResult result = loss(logits, labels, slice.first, &grad, batch);
   // The gradient arena holds the layers in order, so once layer i is done everything from its
   // first parameter to the end is final: buckets leave from the end while the backward pass
   // goes on. The sums are element by element, so the buckets do not change a bit.

@@ -15,21 +15,12 @@
 
 #include "dist/comm_thread.h"
 #include "dist/communicator.h"
+#include "dist/shard_slice.h"
 #include "dist/thread_shards.h"
 #include "layers/softmax_cross_entropy.h"
 #include "net/network.h"
 
 namespace bcnn {
-
-// The samples of shard `shard` of `shards` in a batch of `batch`: [first, first + count), the
-// batch cut at batch * s / shards (sizes differ by at most one).
-struct ShardSlice {
-  int first = 0;
-  int count = 0;
-};
-ShardSlice shard_slice(int batch, int shards, int shard);
-// The rows [slice.first, slice.first + slice.count) of a batch, into `out` (resized).
-void copy_rows(const Tensor& batch, ShardSlice slice, Tensor& out);
 
 // The loss of one shard: its logits and labels, the index of its first sample in the global
 // batch, the gradient to write (of the mean loss over `mean_over` samples: the global batch).
@@ -54,11 +45,24 @@ class ShardedStep {
   int local_shards() const { return static_cast<int>(replicas_.size()); }
   Network& replica(int local) { return local == 0 ? net_ : *replicas_[local]; }
 
-  // Forward, loss and backward of every shard on its slice of (images, labels), with `context`'s
-  // seed and step. Afterwards net.grads() holds the sum of the shards' gradients (in shard
-  // order). Rethrows the first shard's error (the others stop at their next batchnorm sum).
-  StepTotals run(const Tensor& images, std::span<const std::int32_t> labels, const ForwardContext& context,
+  // The rows of a global batch of `batch` samples that this process holds and computes: all of
+  // them with threads, the rank's shard under MPI (its data loader gathers only those).
+  ShardSlice local_rows(int batch) const;
+
+  // Forward, loss and backward of every shard on its slice of a global batch of `batch` samples,
+  // of which (images, labels) are this process's local_rows(batch), with `context`'s seed and
+  // step. Afterwards net.grads() holds the sum of all shards' gradients (in shard order), and
+  // the totals are the global batch's. Rethrows the first shard's error (the others stop at their
+  // next batchnorm sum).
+  StepTotals run(const Tensor& images, std::span<const std::int32_t> labels, int batch, const ForwardContext& context,
                  const ShardLoss& loss);
+
+  // `f` applied to each local shard's rows of `images` (this process's local_rows(batch)) with
+  // that shard's thread count, one shard after the other, as the shard itself would compute them;
+  // the results' rows in the order of `images`, into `out`. For the teacher of a distillation:
+  // N ranks and N shards then see the same bits of its logits.
+  void map_local_shards(const Tensor& images, int batch, const std::function<const Tensor&(const Tensor&)>& f,
+                        Tensor& out);
 
   // Copies net's parameters (after an optimizer step, a resume or an --init) to every replica.
   void copy_params();
@@ -75,8 +79,8 @@ class ShardedStep {
   static constexpr std::size_t bucket_values = 1 << 16;
 
  private:
-  StepTotals run_rank(const Tensor& images, std::span<const std::int32_t> labels, const ForwardContext& context,
-                      const ShardLoss& loss);
+  StepTotals run_rank(const Tensor& images, std::span<const std::int32_t> labels, int batch,
+                      const ForwardContext& context, const ShardLoss& loss);
 
   Network& net_;
   std::vector<std::unique_ptr<Network>> replicas_;  // [0] is null: shard 0 is net_

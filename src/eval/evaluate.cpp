@@ -48,6 +48,8 @@ EvalResult evaluate(Network& network, const Dataset& data, int batch, std::vecto
       ++r.confusion[static_cast<std::size_t>(labels[b]) * C + predicted];
     }
   }
+  r.loss_sum = loss_sum;
+  r.correct = correct;
   r.mean_loss = data.size() ? loss_sum / data.size() : 0.0;
   r.accuracy = data.size() ? static_cast<double>(correct) / data.size() : 0.0;
   for (int c = 0; c < C; ++c) {

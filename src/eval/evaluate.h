@@ -13,6 +13,8 @@ namespace bcnn {
 struct EvalResult {
   int images = 0;
   int num_classes = 0;
+  double loss_sum = 0;              // over the images
+  std::int64_t correct = 0;
   double mean_loss = 0;
   double accuracy = 0;              // fraction
   std::vector<std::int64_t> confusion;  // num_classes x num_classes, row = true label, column = predicted

@@ -4,18 +4,23 @@
 #include <string>
 
 #include "core/error.h"
+#include "dist/shard_slice.h"
 
 namespace bcnn {
 
 void make_batch(const Dataset& data, const std::vector<int>& order, int number, int batch_size,
-                const AugmentSpec& augment, std::uint64_t seed, int epoch, Batch& out) {
-  const int begin = number * batch_size;
-  const int count = std::min(batch_size, static_cast<int>(order.size()) - begin);
+                const AugmentSpec& augment, std::uint64_t seed, int epoch, Batch& out, BatchPart part) {
+  const int total = std::min(batch_size, static_cast<int>(order.size()) - number * batch_size);
+  const ShardSlice slice = shard_slice(total, part.parts, part.part);
+  const int begin = number * batch_size + slice.first;
+  const int count = slice.count;
   const Shape shape = data.sample_shape();
   const std::size_t per = static_cast<std::size_t>(data.images.sample_size());
   out.images.resize(count, shape);
   out.labels.resize(static_cast<std::size_t>(count));
   out.number = number;
+  out.first = slice.first;
+  out.total = total;
   for (int i = 0; i < count; ++i) {
     const int index = order[static_cast<std::size_t>(begin + i)];
     const float* source = data.images.sample(index);
@@ -30,8 +35,10 @@ void make_batch(const Dataset& data, const std::vector<int>& order, int number, 
 }
 
 BatchLoader::BatchLoader(const Dataset& data, int batch_size, const AugmentSpec& augment, std::uint64_t seed,
-                         bool prefetch)
-    : data_(data), batch_size_(batch_size), augment_(augment), seed_(seed), prefetch_(prefetch) {
+                         bool prefetch, BatchPart part)
+    : data_(data), batch_size_(batch_size), augment_(augment), seed_(seed), prefetch_(prefetch), part_(part) {
+  if (part_.parts < 1 || part_.part < 0 || part_.part >= part_.parts)
+    throw Error("internal error: batch part " + std::to_string(part_.part) + " of " + std::to_string(part_.parts));
   if (augment_.enabled() && data_.sample_shape().size() != 3)
     throw Error(data_.description + ": random crops and flips need images of shape (C, H, W), found " +
                 shape_string(data_.sample_shape()));
@@ -59,7 +66,7 @@ void BatchLoader::worker_loop() {
     lock.unlock();
     std::exception_ptr error;
     try {
-      make_batch(data_, order_, number, batch_size_, augment_, seed_, epoch_, slot);
+      make_batch(data_, order_, number, batch_size_, augment_, seed_, epoch_, slot, part_);
     } catch (...) {
       error = std::current_exception();
     }
@@ -105,7 +112,7 @@ const Batch& BatchLoader::next() {
                 std::to_string(batches) + " batches");
   const int number = next_number_++;
   if (!prefetch_) {
-    make_batch(data_, order_, number, batch_size_, augment_, seed_, epoch_, slots_[0]);
+    make_batch(data_, order_, number, batch_size_, augment_, seed_, epoch_, slots_[0], part_);
     return slots_[0];
   }
   // The batch was requested into the slot the caller does not hold.

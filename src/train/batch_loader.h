@@ -17,21 +17,31 @@
 namespace bcnn {
 
 struct Batch {
-  Tensor images;
+  Tensor images;  // the rows [first, first + images.batch()) of the batch
   std::vector<std::int32_t> labels;
   int number = -1;  // position in the epoch
+  int first = 0;    // the batch's row of images[0]
+  int total = 0;    // the samples in the whole batch
+};
+
+// Which shard of every batch a loader gathers (an MPI rank's: dist/shard_slice.h); 1 part: all.
+struct BatchPart {
+  int parts = 1;
+  int part = 0;
 };
 
 // Fills `out` with batch `number` of an epoch: the samples order[number * batch_size ...] (fewer
-// in the last batch), each augmented with augment_choice(augment, seed, epoch, sample index).
+// in the last batch), each augmented with augment_choice(augment, seed, epoch, sample index); of
+// those only shard `part.part` of `part.parts` (shard_slice), gathered and augmented alone.
 void make_batch(const Dataset& data, const std::vector<int>& order, int number, int batch_size,
-                const AugmentSpec& augment, std::uint64_t seed, int epoch, Batch& out);
+                const AugmentSpec& augment, std::uint64_t seed, int epoch, Batch& out, BatchPart part = {});
 
 class BatchLoader {
  public:
   // `data` must outlive the loader and stay unchanged while it runs. With `prefetch` a worker
   // thread prepares batch b + 1 while the caller holds batch b.
-  BatchLoader(const Dataset& data, int batch_size, const AugmentSpec& augment, std::uint64_t seed, bool prefetch);
+  BatchLoader(const Dataset& data, int batch_size, const AugmentSpec& augment, std::uint64_t seed, bool prefetch,
+              BatchPart part = {});
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -57,6 +67,7 @@ class BatchLoader {
   const AugmentSpec augment_;
   const std::uint64_t seed_;
   const bool prefetch_;
+  const BatchPart part_;
 
   std::vector<int> order_;
   int epoch_ = 0;

@@ -1,5 +1,6 @@
 #include "train/resume_check.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -98,12 +99,33 @@ std::vector<std::string> train_setting_differences(const nlohmann::json& checkpo
                                                    const nlohmann::json& current_config) {
   auto settings = [](const nlohmann::json& config) {
     nlohmann::json train = config.is_object() && config.contains("train") ? config.at("train") : nlohmann::json();
-    if (train.is_object()) train.erase("data");  // a path; the data's contents are compared instead
+    if (train.is_object()) {
+      train.erase("data");  // a path; the data's contents are compared instead
+      train.erase("threads");  // the shard layout, compared on its own
+      train.erase("shards");
+    }
     return train;
   };
   std::vector<std::string> out;
   collect_differences(settings(checkpoint_config), settings(current_config), "/train", out);
   return out;
+}
+
+std::string ShardLayout::text() const {
+  return std::to_string(shards) + (shards == 1 ? " shard" : " shards") + " of " + std::to_string(threads_per_shard) +
+         (threads_per_shard == 1 ? " thread" : " threads");
+}
+
+ShardLayout shard_layout(const nlohmann::json& train_settings, int ranks) {
+  auto setting = [&](const char* key) {
+    return train_settings.is_object() && train_settings.contains(key) && train_settings.at(key).is_number_integer()
+               ? std::max(1, train_settings.at(key).get<int>())
+               : 1;
+  };
+  const int threads = setting("threads");
+  if (ranks > 1) return {ranks, threads};  // a rank is a shard with its own --threads
+  const int shards = setting("shards");
+  return {shards, std::max(1, threads / shards)};
 }
 
 std::vector<std::string> network_differences(const nlohmann::json& checkpoint_config,

@@ -24,9 +24,26 @@ std::string run_data_fingerprint(const Dataset& train_and_validation, const Data
 
 // Differences between the checkpoint's resolved configuration and the current one, as
 // "<JSON pointer>: <checkpoint value> in the checkpoint, <current value> now". Only the "train"
-// object counts ("data", a path, is replaced by the data fingerprint); "description" is ignored.
+// object counts ("data", a path, is replaced by the data fingerprint; "threads" and "shards" by
+// the shard layout below); "description" is ignored.
 std::vector<std::string> train_setting_differences(const nlohmann::json& checkpoint_config,
                                                    const nlohmann::json& current_config);
+
+// How a run computes a step: its shards (the ranks of an MPI job, or train.shards in one
+// process) and the threads of each. The bits of a run depend on it and on nothing else of the
+// machine, so equal layouts resume exactly (2 ranks of 1 thread = 1 process of 2 shards and 2
+// threads). A resume may change it: the global batch, the data order, augmentation, dropout and
+// the schedule stay the same, and only the sums over shards and threads round differently from
+// the uninterrupted run's.
+struct ShardLayout {
+  int shards = 1;
+  int threads_per_shard = 1;
+  bool operator==(const ShardLayout&) const = default;
+  std::string text() const;  // "2 shards of 1 thread"
+};
+// The layout of a run whose resolved "train" object is `train_settings` on `ranks` MPI ranks (1:
+// no MPI).
+ShardLayout shard_layout(const nlohmann::json& train_settings, int ranks);
 
 // Differences in the network description (layers, shapes, hyperparameters): a checkpoint's
 // parameters belong to its network, so these are always refused.

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <thread>
 
 #include "core/blas.h"
@@ -18,6 +19,7 @@
 #include "data/dataset.h"
 #include "dist/communicator.h"
 #include "dist/job_check.h"
+#include "dist/shard_slice.h"
 #include "dist/sharded_step.h"
 #include "eval/evaluate.h"
 #include "io/durable_file.h"
@@ -91,6 +93,26 @@ void check_last_batch(const TrainConfig& config, int images) {
   }
 }
 
+// Rank r's contiguous part of a data set (the cut of dist/shard_slice.h).
+Dataset rank_part(const Dataset& data, const Communicator& comm) {
+  const ShardSlice slice = shard_slice(data.size(), comm.size(), comm.rank());
+  std::vector<int> indices(static_cast<std::size_t>(slice.count));
+  std::iota(indices.begin(), indices.end(), slice.first);
+  return dataset_subset(data, indices);
+}
+
+// The ranks' evaluations of their parts as one: loss and accuracy over all images (the sums
+// added in rank order). The confusion matrix stays the rank's own.
+void sum_over_ranks(EvalResult& result, Communicator& comm) {
+  double sums[3] = {result.loss_sum, static_cast<double>(result.correct), static_cast<double>(result.images)};
+  comm.sum(std::span<double>(sums, 3));
+  result.loss_sum = sums[0];
+  result.correct = static_cast<std::int64_t>(sums[1]);
+  result.images = static_cast<int>(sums[2]);
+  result.mean_loss = result.images ? result.loss_sum / result.images : 0.0;
+  result.accuracy = result.images ? static_cast<double>(result.correct) / result.images : 0.0;
+}
+
 }  // namespace
 
 TrainReport train(TrainConfig& config, const TrainOptions& options) {
@@ -99,7 +121,11 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   Communicator* comm = options.comm;
   const bool writer = !comm || comm->rank() == 0;  // writes the run's files and reports
   if (comm) {
-    if (spec.shards > 1 && spec.shards != comm->size())
+    // A resumed run's config.json records the shards it ran on; the ranks of this job decide now.
+    if (spec.shards > 1 && spec.shards != comm->size() && options.resume)
+      spdlog::info("{}: /train/shards: {} replaced by the {} ranks of this MPI job (each rank is one shard)",
+                   config.origin, spec.shards, comm->size());
+    else if (spec.shards > 1 && spec.shards != comm->size())
       throw Error(config.origin + ": /train/shards: expected 1 or the " + std::to_string(comm->size()) +
                   " ranks of the MPI job (each rank is one shard), found " + std::to_string(spec.shards));
     if (comm->size() > spec.batch)
@@ -185,6 +211,18 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     else if (stored_data != data_fingerprint)
       diff.push_back("the data in " + spec.data_dir + ": " + stored_data.dump() + " in the checkpoint, \"" +
                      data_fingerprint + "\" now (the files differ)");
+    // Another shard layout (ranks, shards, threads) continues the same run up to rounding.
+    const int checkpoint_ranks =
+        ck.training.is_object() && ck.training.contains("ranks") && ck.training.at("ranks").is_number_integer()
+            ? ck.training.at("ranks").get<int>()
+            : 1;
+    const ShardLayout then = shard_layout(ck.config.is_object() ? ck.config.value("train", nlohmann::json()) : nlohmann::json(),
+                                          checkpoint_ranks);
+    const ShardLayout now = shard_layout(config.resolved["train"], comm ? comm->size() : 1);
+    if (then != now)
+      spdlog::warn("{}: resuming on {} ({} in the checkpoint): the same batches, data order, augmentation, dropout "
+                   "and schedule; the sums over shards and threads round differently from the run on {}",
+                   ck_path, now.text(), then.text(), then.text());
     if (!diff.empty() && !options.allow_changed_resume)
       throw Error(ck_path + ": --resume would not continue the run exactly; it differs from the checkpoint in " +
                   joined(diff, "; ") + ". Resume with the checkpoint's settings (its config is stored in it; see " +
@@ -274,6 +312,7 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
                           {"steps", state.step},
                           {"seed", spec.seed},
                           {"threads", spec.threads},
+                          {"ranks", comm ? comm->size() : 1},
                           {"data_fingerprint", data_fingerprint},
                           {"best_validation_accuracy", state.best_validation_accuracy},
                           {"best_epoch", state.best_epoch},
@@ -300,7 +339,13 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   Tensor grad_logits;
   TrainReport report;
   // The next batch is gathered and augmented on the loader's thread while this one trains.
-  BatchLoader loader(train_set, spec.batch, spec.augment, spec.seed, /*prefetch=*/true);
+  // Under MPI a rank gathers and augments only its shard of each batch.
+  BatchLoader loader(train_set, spec.batch, spec.augment, spec.seed, /*prefetch=*/true,
+                     comm ? BatchPart{comm->size(), comm->rank()} : BatchPart{});
+  // Under MPI each rank evaluates its slice of the validation images; the sums are added in rank order.
+  const Dataset validation_part = comm ? rank_part(split.validation, *comm) : Dataset();
+  const Dataset& my_validation = comm ? validation_part : split.validation;
+  Tensor teacher_logits;
   const int calibration_batch = evaluation_batch;
   const int eval_batch = evaluation_batch;
   const std::int64_t steps_at_start = state.step;
@@ -333,21 +378,26 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
       const Batch& batch = loader.next();
       const Tensor& batch_images = batch.images;
       const std::vector<std::int32_t>& batch_labels = batch.labels;
-      const int count = batch_images.batch();
+      const int count = batch.total;
       const double lr = learning_rate(spec.schedule, spec.optimizer.lr, state.step, steps_per_epoch, total_steps);
       ForwardContext ctx{true, spec.seed, static_cast<std::uint64_t>(state.step)};
       LossResult loss;
       if (sharded) {
-        // Every shard's loss over its rows of the teacher's logits of the whole batch.
-        const Tensor* teacher_logits = teacher ? &teacher->logits(batch_images) : nullptr;
+        // The teacher's logits of each shard's rows, computed as the shard computes (its rows, its
+        // threads); every shard's loss over its rows of them.
+        if (teacher)
+          sharded->map_local_shards(
+              batch_images, count, [&](const Tensor& rows) -> const Tensor& { return teacher->logits(rows); },
+              teacher_logits);
+        const int local_first = batch.first;
         auto shard_loss = [&](const Tensor& logits, std::span<const std::int32_t> labels, int first, Tensor* grad,
                               int mean_over) {
-          if (!teacher_logits) return softmax_cross_entropy(logits, labels, grad, mean_over);
+          if (!teacher) return softmax_cross_entropy(logits, labels, grad, mean_over);
           Tensor rows;
-          copy_rows(*teacher_logits, {first, logits.batch()}, rows);
+          copy_rows(teacher_logits, {first - local_first, logits.batch()}, rows);
           return distillation_loss(logits, rows, labels, *spec.distill, grad, mean_over);
         };
-        const StepTotals totals = sharded->run(batch_images, batch_labels, ctx, shard_loss);
+        const StepTotals totals = sharded->run(batch_images, batch_labels, count, ctx, shard_loss);
         loss.loss_sum = totals.loss_sum;
         loss.correct = static_cast<int>(totals.correct);
       } else {
@@ -401,7 +451,8 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
         comm ? sharded->take_communication_time() : ShardedStep::CommunicationTime{};
     const double images_per_s = static_cast<double>(state.epoch_seen) / std::max(1e-9, train_seconds);
 
-    EvalResult val = evaluate(net, split.validation, eval_batch);
+    EvalResult val = evaluate(net, my_validation, eval_batch);
+    if (comm) sum_over_ranks(val, *comm);
     const double train_loss = state.epoch_loss_sum / std::max<std::int64_t>(1, state.epoch_seen);
     const double train_acc = static_cast<double>(state.epoch_correct) / std::max<std::int64_t>(1, state.epoch_seen);
     const double lr_now = learning_rate(spec.schedule, spec.optimizer.lr, state.step - 1, steps_per_epoch, total_steps);

@@ -4,7 +4,9 @@
 #ifdef BCNN_MPIEXEC
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -81,6 +83,116 @@ TEST_CASE("mpirun -np 2 bcnn-train: the bits of one process with 2 shards; rank 
   REQUIRE(a.size() == b.size());
   CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
   CHECK(bcnn::load_model(tmp.file("ranks") + "/last.h5").config.at("train").at("shards") == 2);
+  // Each rank evaluated half of the validation images; the sums are the whole set's.
+  const json ranks_row = read_json_lines(tmp.file("ranks") + "/metrics.jsonl").at(0);
+  const json shards_row = read_json_lines(tmp.file("shards") + "/metrics.jsonl").at(0);
+  CHECK(ranks_row["val_accuracy"] == shards_row["val_accuracy"]);
+  CHECK(ranks_row["val_loss"].get<double>() == doctest::Approx(shards_row["val_loss"].get<double>()).epsilon(1e-6));
+}
+
+TEST_CASE("mpirun -np 2 bcnn-train --teacher: each rank's teacher logits, the bits of one process with 2 shards") {
+  TempDir tmp("mpi-distill");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 400, 100);
+  json teacher_config = tiny_config(data);
+  teacher_config["train"]["epochs"] = 1;
+  ToolResult teacher = run_train({write_json(tmp.file("teacher.json"), teacher_config), "--out", tmp.file("teacher"),
+                                  "--quiet"},
+                                 tmp.str());
+  INFO(teacher.err);
+  REQUIRE(teacher.status == 0);
+  const std::string teacher_model = tmp.file("teacher") + "/last.h5";
+
+  const std::string path = write_json(tmp.file("net.json"), batchnorm_config(data));
+  std::vector<std::string> args = mpirun_args(2);
+  for (const std::string& a : {std::string(BCNN_TRAIN_EXE), path, std::string("--out"), tmp.file("ranks"),
+                               std::string("--threads"), std::string("1"), std::string("--teacher"), teacher_model})
+    args.push_back(a);
+  ToolResult mpi = run_tool(BCNN_MPIEXEC, args, tmp.str(), 180);
+  INFO(mpi.command, "\n", mpi.err);
+  REQUIRE(mpi.status == 0);
+
+  json sharded = batchnorm_config(data);
+  sharded["train"]["shards"] = 2;
+  ToolResult one = run_train({write_json(tmp.file("sharded.json"), sharded), "--out", tmp.file("shards"), "--threads",
+                              "2", "--teacher", teacher_model, "--quiet"},
+                             tmp.str());
+  INFO(one.err);
+  REQUIRE(one.status == 0);
+  const std::vector<float> a = params_of(tmp.file("ranks") + "/last.h5"), b = params_of(tmp.file("shards") + "/last.h5");
+  REQUIRE(a.size() == b.size());
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  // And the teacher mattered: without it the model differs.
+  ToolResult plain = run_train({write_json(tmp.file("sharded.json"), sharded), "--out", tmp.file("plain"), "--threads",
+                                "2", "--quiet"},
+                               tmp.str());
+  REQUIRE(plain.status == 0);
+  const std::vector<float> c = params_of(tmp.file("plain") + "/last.h5");
+  CHECK(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)) != 0);
+}
+
+TEST_CASE("mpirun: a run resumes on another rank count: exactly on the same shards, up to rounding on others") {
+  TempDir tmp("mpi-resume");
+  const std::string data = tmp.file("data");
+  write_mnist_fixture(data, 400, 100);  // 300 training images: 10 steps per epoch
+  json config = batchnorm_config(data);
+  config["train"]["epochs"] = 2;
+  // SGD: rounding differences stay of their size (Adam's normalization would magnify them in
+  // the parameters whose gradients are near zero).
+  config["train"]["optimizer"] = {{"type", "sgd"}, {"lr", 0.05}};
+  json sharded = config;
+  sharded["train"]["shards"] = 2;
+  const std::string path = write_json(tmp.file("net.json"), config);
+  const std::string sharded_path = write_json(tmp.file("sharded.json"), sharded);
+  auto mpi_train = [&](int ranks, std::vector<std::string> extra) {
+    std::vector<std::string> args = mpirun_args(ranks);
+    args.push_back(BCNN_TRAIN_EXE);
+    args.insert(args.end(), extra.begin(), extra.end());
+    ToolResult r = run_tool(BCNN_MPIEXEC, args, tmp.str(), 180);
+    INFO(r.command, "\n", r.err);
+    REQUIRE(r.status == 0);
+    return r;
+  };
+  // The uninterrupted run: one process with 2 shards (the bits of 2 ranks, tested above).
+  ToolResult reference = run_train({sharded_path, "--out", tmp.file("reference"), "--threads", "2", "--quiet"},
+                                   tmp.str());
+  INFO(reference.err);
+  REQUIRE(reference.status == 0);
+  const std::vector<float> expected = params_of(tmp.file("reference") + "/last.h5");
+
+  // 2 ranks stop inside epoch 2; one process resumes with the run's config.json (2 shards).
+  const std::string two = tmp.file("two");
+  mpi_train(2, {path, "--out", two, "--threads", "1", "--max-steps", "13"});
+  ToolResult one = run_train({two + "/config.json", "--out", two, "--resume", two + "/checkpoint.h5", "--quiet"},
+                             tmp.str());
+  INFO(one.err);
+  REQUIRE(one.status == 0);
+  CHECK_FALSE(contains(one.err, "resuming on"));  // the same layout: nothing to say
+  const std::vector<float> exact = params_of(two + "/last.h5");
+  REQUIRE(exact.size() == expected.size());
+  CHECK(std::memcmp(exact.data(), expected.data(), exact.size() * sizeof(float)) == 0);
+  CHECK(read_json_lines(two + "/metrics.jsonl").size() == 2);
+
+  // One process with 2 shards stops; 4 ranks resume: the same run up to rounding, and said so.
+  const std::string four = tmp.file("four");
+  ToolResult start = run_train({sharded_path, "--out", four, "--threads", "2", "--max-steps", "13", "--quiet"},
+                               tmp.str());
+  INFO(start.err);
+  REQUIRE(start.status == 0);
+  ToolResult resumed = mpi_train(4, {path, "--out", four, "--threads", "1", "--resume", four + "/checkpoint.h5"});
+  CHECK(contains(resumed.err, "resuming on 4 shards of 1 thread (2 shards of 1 thread in the checkpoint)"));
+  const std::vector<float> close = params_of(four + "/last.h5");
+  REQUIRE(close.size() == expected.size());
+  double largest = 0, difference = 0;
+  for (std::size_t i = 0; i < close.size(); ++i) {
+    largest = std::max(largest, static_cast<double>(std::abs(expected[i])));
+    difference = std::max(difference, static_cast<double>(std::abs(close[i] - expected[i])));
+  }
+  CAPTURE(difference);
+  CAPTURE(largest);
+  CHECK(difference < 1e-4 * largest);
+  CHECK(read_json_lines(four + "/metrics.jsonl").size() == 2);
+  CHECK(bcnn::load_model(four + "/last.h5").config.at("train").at("shards") == 4);
 }
 
 TEST_CASE("mpirun: ranks with different configurations are named at start-up, nothing is written") {

@@ -58,7 +58,7 @@ std::vector<float> sharded_gradient(const json& description, int shards, const T
   auto net = Network::build(description, "test");
   net->init_params(5);
   ShardedStep step(*net, description, shards, 1);
-  const StepTotals t = step.run(x, labels, {true, 11, 3}, cross_entropy());
+  const StepTotals t = step.run(x, labels, x.batch(), {true, 11, 3}, cross_entropy());
   if (totals) *totals = t;
   return {net->grads().begin(), net->grads().end()};
 }
@@ -137,9 +137,9 @@ TEST_CASE("ShardedStep: a shard's error ends the step with that error, and the s
     if (first == 6) throw Error("shard at sample 6: bad labels");
     return softmax_cross_entropy(logits, l, grad, mean_over);
   };
-  CHECK_THROWS_WITH(step.run(x, labels, {true, 1, 1}, failing), "shard at sample 6: bad labels");
-  CHECK_NOTHROW(step.run(x, labels, {true, 1, 1}, cross_entropy()));
-  CHECK_THROWS_WITH(step.run(random_tensor(2, {2, 6, 6}, 2), {labels.data(), 2}, {true, 1, 1}, cross_entropy()),
+  CHECK_THROWS_WITH(step.run(x, labels, x.batch(), {true, 1, 1}, failing), "shard at sample 6: bad labels");
+  CHECK_NOTHROW(step.run(x, labels, x.batch(), {true, 1, 1}, cross_entropy()));
+  CHECK_THROWS_WITH(step.run(random_tensor(2, {2, 6, 6}, 2), {labels.data(), 2}, 2, {true, 1, 1}, cross_entropy()),
                     doctest::Contains("a batch of 2 images cannot be split into 3 shards"));
 }
 

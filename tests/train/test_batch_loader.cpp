@@ -75,6 +75,41 @@ TEST_CASE("batches: an image's augmentation does not depend on the batch size or
     CHECK(std::memcmp(small.images.sample(i), large.images.sample(i + 2), sizeof(float) * 192) == 0);
 }
 
+TEST_CASE("batches: a part (an MPI rank's shard) is exactly its rows of the whole batch, the last batch included") {
+  const bcnn::Dataset data = coded_dataset(23);
+  const bcnn::AugmentSpec augment{2, true};
+  const std::vector<int> order = order_for(23, 5, 3);
+  for (int number : {0, 2}) {  // a whole batch of 10, then the last batch of 3
+    bcnn::Batch whole;
+    bcnn::make_batch(data, order, number, 10, augment, 5, 3, whole);
+    int rows = 0;
+    for (int part = 0; part < 3; ++part) {
+      bcnn::Batch mine;
+      bcnn::make_batch(data, order, number, 10, augment, 5, 3, mine, {3, part});
+      CAPTURE(number);
+      CAPTURE(part);
+      CHECK(mine.total == whole.images.batch());
+      CHECK(mine.first == rows);
+      REQUIRE(mine.images.batch() == static_cast<int>(mine.labels.size()));
+      for (int i = 0; i < mine.images.batch(); ++i) {
+        CHECK(mine.labels[static_cast<std::size_t>(i)] == whole.labels[static_cast<std::size_t>(rows + i)]);
+        CHECK(std::memcmp(mine.images.sample(i), whole.images.sample(rows + i), sizeof(float) * 192) == 0);
+      }
+      rows += mine.images.batch();
+    }
+    CHECK(rows == whole.images.batch());
+  }
+  // The prefetching loader of a part hands out the same rows.
+  bcnn::BatchLoader loader(data, 10, augment, 5, true, {3, 1});
+  loader.start_epoch(3, order, 0);
+  bcnn::Batch expected;
+  bcnn::make_batch(data, order, 0, 10, augment, 5, 3, expected, {3, 1});
+  const bcnn::Batch& got = loader.next();
+  CHECK(same_batch(got, expected));
+  CHECK(got.first == 3);
+  CHECK(got.total == 10);
+}
+
 TEST_CASE("batch loader: the double-buffered loader gives exactly the batches of the inline path") {
   const bcnn::Dataset data = coded_dataset(47);
   for (const bcnn::AugmentSpec augment : {bcnn::AugmentSpec{}, bcnn::AugmentSpec{4, true}}) {
