@@ -5,25 +5,17 @@
 // those predict at N ranks and B Gbit/s: weak scaling, `--batch` images per rank and step.
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <filesystem>
 
 #include "bench_common.h"
 #include "core/threads.h"
 #include "layers/softmax_cross_entropy.h"
+#include "train/config.h"
 #include "train/optimizer.h"
 
 namespace {
 
 using bench::clock_type;
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw bcnn::Error(path + ": cannot open the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return nlohmann::json::parse(text.str());
-}
 
 // The config with every block-circulant layer made dense (its dense twin).
 nlohmann::json dense_twin(nlohmann::json config) {
@@ -120,7 +112,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < ranks.size() * gbits.size(); ++i) std::printf("---|");
     std::printf("\n");
     for (const std::string& path : configs) {
-      const nlohmann::json config = read_json(path);
+      const nlohmann::json config = bcnn::read_json_file(path);
       for (const bool dense : {false, true}) {
         const nlohmann::json network = dense ? dense_twin(config) : config;
         if (dense && network == config) continue;  // already dense

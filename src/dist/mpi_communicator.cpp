@@ -40,52 +40,26 @@ class MpiCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
-  // Small vectors (batchnorm statistics, loss totals): every rank's values to every rank, added
-  // in rank order.
+  // Doubles (batchnorm statistics, loss totals, flags): a short vector goes whole from every rank
+  // to every rank (one message each, latency-bound anyway); a long one (batchnorm sums over many
+  // channels at many ranks) as the gradients. Both add in rank order: the same bits.
   void sum(std::span<double> values) override {
+    if (values.size() * static_cast<std::size_t>(size_) * sizeof(double) > all_gather_limit) {
+      reduce_scatter_all_gather(values, MPI_DOUBLE, received_doubles_);
+      return;
+    }
     const int n = static_cast<int>(values.size());
-    gathered_.resize(values.size() * static_cast<std::size_t>(size_));
-    check(MPI_Allgather(values.data(), n, MPI_DOUBLE, gathered_.data(), n, MPI_DOUBLE, MPI_COMM_WORLD),
+    received_doubles_.resize(values.size() * static_cast<std::size_t>(size_));
+    check(MPI_Allgather(values.data(), n, MPI_DOUBLE, received_doubles_.data(), n, MPI_DOUBLE, MPI_COMM_WORLD),
           "allgather");
     for (int i = 0; i < n; ++i) {
-      double total = gathered_[static_cast<std::size_t>(i)];
-      for (int r = 1; r < size_; ++r) total += gathered_[static_cast<std::size_t>(r) * n + i];
+      double total = received_doubles_[static_cast<std::size_t>(i)];
+      for (int r = 1; r < size_; ++r) total += received_doubles_[static_cast<std::size_t>(r) * n + i];
       values[i] = total;
     }
   }
 
-  // Gradients: a reduce-scatter in which rank r adds chunk r of every rank's values in rank order,
-  // then an all-gather of the sums: each rank sends and receives 2 (size - 1) / size of the
-  // buffer, as a ring all-reduce does, with the order of the additions fixed.
-  void sum(std::span<float> values) override {
-    const std::vector<int> cuts = chunk_cuts(values.size(), size_);
-    const int mine = cuts[rank_ + 1] - cuts[rank_];
-    std::vector<int> send_counts(size_), send_offsets(size_), receive_counts(size_), receive_offsets(size_);
-    for (int r = 0; r < size_; ++r) {
-      send_counts[r] = cuts[r + 1] - cuts[r];
-      send_offsets[r] = cuts[r];
-      receive_counts[r] = mine;
-      receive_offsets[r] = r * mine;
-    }
-    received_.resize(static_cast<std::size_t>(mine) * size_);
-    check(MPI_Alltoallv(values.data(), send_counts.data(), send_offsets.data(), MPI_FLOAT, received_.data(),
-                        receive_counts.data(), receive_offsets.data(), MPI_FLOAT, MPI_COMM_WORLD),
-          "all-to-all (gradient reduce-scatter)");
-    float* chunk = values.data() + cuts[rank_];
-    for (int i = 0; i < mine; ++i) {
-      float total = received_[static_cast<std::size_t>(i)];
-      for (int r = 1; r < size_; ++r) total += received_[static_cast<std::size_t>(r) * mine + i];
-      chunk[i] = total;
-    }
-    std::vector<int> counts(size_), offsets(size_);
-    for (int r = 0; r < size_; ++r) {
-      counts[r] = cuts[r + 1] - cuts[r];
-      offsets[r] = cuts[r];
-    }
-    check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values.data(), counts.data(), offsets.data(), MPI_FLOAT,
-                         MPI_COMM_WORLD),
-          "all-gather (gradient sums)");
-  }
+  void sum(std::span<float> values) override { reduce_scatter_all_gather(values, MPI_FLOAT, received_floats_); }
 
   void broadcast(std::span<std::byte> bytes) override {
     // In pieces below 2^31 bytes (MPI counts are ints).
@@ -115,6 +89,38 @@ class MpiCommunicator final : public Communicator {
     return texts;
   }
 
+  // Every rank's vector to every rank below this many bytes in all (per rank received).
+  static constexpr std::size_t all_gather_limit = 1 << 14;
+
+  // A reduce-scatter in which rank r adds chunk r of every rank's values in rank order, then an
+  // all-gather of the sums: each rank sends and receives 2 (size - 1) / size of the buffer, as a
+  // ring all-reduce does, with the order of the additions fixed.
+  template <class T>
+  void reduce_scatter_all_gather(std::span<T> values, MPI_Datatype type, std::vector<T>& received) {
+    const std::vector<int> cuts = chunk_cuts(values.size(), size_);
+    const int mine = cuts[rank_ + 1] - cuts[rank_];
+    std::vector<int> send_counts(size_), send_offsets(size_), receive_counts(size_), receive_offsets(size_);
+    for (int r = 0; r < size_; ++r) {
+      send_counts[r] = cuts[r + 1] - cuts[r];
+      send_offsets[r] = cuts[r];
+      receive_counts[r] = mine;
+      receive_offsets[r] = r * mine;
+    }
+    received.resize(static_cast<std::size_t>(mine) * size_);
+    check(MPI_Alltoallv(values.data(), send_counts.data(), send_offsets.data(), type, received.data(),
+                        receive_counts.data(), receive_offsets.data(), type, MPI_COMM_WORLD),
+          "all-to-all (reduce-scatter of sums)");
+    T* chunk = values.data() + cuts[rank_];
+    for (int i = 0; i < mine; ++i) {
+      T total = received[static_cast<std::size_t>(i)];
+      for (int r = 1; r < size_; ++r) total += received[static_cast<std::size_t>(r) * mine + i];
+      chunk[i] = total;
+    }
+    check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, values.data(), send_counts.data(), send_offsets.data(),
+                         type, MPI_COMM_WORLD),
+          "all-gather (sums)");
+  }
+
   [[noreturn]] void abort(int status) override {
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, status);
@@ -123,8 +129,8 @@ class MpiCommunicator final : public Communicator {
 
  private:
   int rank_ = 0, size_ = 1;
-  std::vector<double> gathered_;
-  std::vector<float> received_;
+  std::vector<double> received_doubles_;
+  std::vector<float> received_floats_;
 };
 
 }  // namespace

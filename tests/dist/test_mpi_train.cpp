@@ -44,6 +44,8 @@ json bucketed_config(const std::string& data) {
   layers.insert(layers.begin() + 1, json{{"type", "dense"}, {"name", "wide1"}, {"units", 96}});
   layers.insert(layers.begin() + 2, json{{"type", "relu"}, {"name", "wide1_relu"}});
   layers.insert(layers.begin() + 3, json{{"type", "dense"}, {"name", "wide2"}, {"units", 768}});
+  // 768 channels: its backward sums (2 x 768 doubles) take the reduce-scatter path, not the all-gather.
+  layers.insert(layers.begin() + 4, json{{"type", "batchnorm"}, {"name", "wide2_bn"}});
   return c;
 }
 
@@ -249,6 +251,9 @@ TEST_CASE("mpirun: a killed rank ends the whole job within 30 s") {
   INFO(r.err);
   CHECK(r.status != 0);
   CHECK(seconds < 30);
+  // The message names the rank and how it ended (Open MPI's launcher says it).
+  CHECK(contains(r.err, "process rank 1"));
+  CHECK(contains(r.err, "exited on signal 9"));
   // The checkpoint, when there is one, is whole (written atomically): it loads.
   if (std::filesystem::exists(tmp.file("run") + "/checkpoint.h5"))
     CHECK_NOTHROW(bcnn::load_model(tmp.file("run") + "/checkpoint.h5"));
