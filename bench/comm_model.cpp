@@ -73,16 +73,20 @@ Traffic traffic(const Measured& m, int n, std::int64_t bucket_values) {
   t.gradient_bytes = 2.0 * (ranks - 1) / ranks * 4.0 * static_cast<double>(m.params);
   const double buckets = std::ceil(static_cast<double>(m.params) / static_cast<double>(bucket_values));
   t.gradient_messages = 2.0 * (ranks - 1) * buckets;
-  // All-gathers of doubles: each batchnorm's C + 1 sums and C squares forward, 2C backward; the
-  // step's interrupt flag and its 2 totals. A rank sends its vector to n - 1 ranks.
-  double values = 3;
-  int sums = 2;
-  for (int c : m.batchnorm_channels) {
-    values += 4.0 * c + 1;
-    sums += 3;
+  // Sums of doubles (mpi_communicator.cpp): each batchnorm's C + 1 sums and C squares forward, 2C
+  // backward; the step's interrupt flag and its 2 totals. A vector whose copies from all ranks fit
+  // in 16 KiB goes whole to the n - 1 others; a longer one as the gradients.
+  std::vector<double> vectors{1, 2};
+  for (int c : m.batchnorm_channels) vectors.insert(vectors.end(), {c + 1.0, static_cast<double>(c), 2.0 * c});
+  for (double v : vectors) {
+    if (v * ranks * 8 > 16384) {
+      t.small_bytes += 2.0 * (ranks - 1) / ranks * 8.0 * v;
+      t.small_messages += 2.0 * (ranks - 1);
+    } else {
+      t.small_bytes += (ranks - 1) * 8.0 * v;
+      t.small_messages += ranks - 1;
+    }
   }
-  t.small_bytes = (ranks - 1) * 8.0 * values;
-  t.small_messages = (ranks - 1) * sums;
   return t;
 }
 

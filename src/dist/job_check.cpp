@@ -18,8 +18,11 @@ std::string file_fingerprint(const std::string& path) {
 }
 
 void check_same_job(Communicator& comm, const nlohmann::json& resolved_config, const std::string& data_fingerprint) {
+  // The data's path may differ between machines; its contents are compared by their fingerprint.
+  nlohmann::json config = resolved_config;
+  if (config.contains("train") && config["train"].is_object()) config["train"].erase("data");
   const nlohmann::json mine = {{"binary", file_fingerprint("/proc/self/exe")},
-                               {"config", resolved_config},
+                               {"config", config},
                                {"data", data_fingerprint}};
   const std::vector<std::string> all = comm.gather(mine.dump());
   const nlohmann::json first = nlohmann::json::parse(all[0]);

@@ -9,8 +9,8 @@
 
 namespace bcnn {
 
-// Compares every rank's executable (a hash of its bytes), resolved configuration and data
-// fingerprint with rank 0's; throws bcnn::Error on every rank naming the first rank that differs
+// Compares every rank's executable (a hash of its bytes), resolved configuration (but for the
+// data's path: each machine may keep its copy elsewhere) and data fingerprint with rank 0's; throws bcnn::Error on every rank naming the first rank that differs
 // and what differs (the configuration's JSON pointers, the binary, the data).
 void check_same_job(Communicator& comm, const nlohmann::json& resolved_config, const std::string& data_fingerprint);
 

@@ -218,6 +218,36 @@ TEST_CASE("mpirun: ranks with different configurations are named at start-up, no
   CHECK_FALSE(std::filesystem::exists(tmp.file("run")));
 }
 
+TEST_CASE("mpirun: ranks may read their data from different paths; different data is named") {
+  TempDir tmp("mpi-data");
+  const std::string data = tmp.file("data"), copy = tmp.file("copy"), other = tmp.file("other");
+  write_mnist_fixture(data, 400, 100);
+  std::filesystem::copy(data, copy);
+  std::filesystem::copy(data, other);
+  const std::string images = other + "/train-images-idx3-ubyte";
+  std::string bytes = read_text(images);
+  bytes[16 + 300] = static_cast<char>(bytes[16 + 300] ^ 0x20);
+  write_text(images, bytes);
+  const std::string path = write_json(tmp.file("net.json"), batchnorm_config(data));
+  auto two_ranks = [&](const std::string& second_data, const std::string& out) {
+    std::vector<std::string> args = mpirun_args(1);
+    for (const std::string& s : {std::string(BCNN_TRAIN_EXE), path, std::string("--out"), out, std::string(":"),
+                                 std::string("-np"), std::string("1"), std::string(BCNN_TRAIN_EXE), path,
+                                 std::string("--data"), second_data, std::string("--out"), out})
+      args.push_back(s);
+    return run_tool(BCNN_MPIEXEC, args, tmp.str(), 120);
+  };
+  ToolResult same = two_ranks(copy, tmp.file("same"));
+  INFO(same.err);
+  CHECK(same.status == 0);
+  CHECK(std::filesystem::exists(tmp.file("same") + "/last.h5"));
+  ToolResult differ = two_ranks(other, tmp.file("differ"));
+  INFO(differ.err);
+  CHECK(differ.status != 0);
+  CHECK(contains(differ.err, "rank 1 of the MPI job differs from rank 0 in its data"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("differ")));
+}
+
 TEST_CASE("mpirun: a killed rank ends the whole job within 30 s") {
   TempDir tmp("mpi-kill");
   const std::string data = tmp.file("data");
