@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--data", overrides.data_dir, "Dataset directory (overrides train.data)");
   app.add_option("--epochs", overrides.epochs, "Epochs (overrides train.epochs)")->check(CLI::Range(1, 100000));
   app.add_option("--batch", overrides.batch, "Batch size (overrides train.batch)")->check(CLI::Range(1, 65536));
-  app.add_option("--threads", overrides.threads, "Threads (overrides train.threads; 0 = all cores)")
+  app.add_option("--threads", overrides.threads, "Threads (overrides train.threads; 0 = the cores this process may use; under mpirun: per rank, the machine's cores shared by its ranks)")
       ->check(CLI::Range(0, 1024));
   app.add_option("--seed", overrides.seed, "Seed for initialization, shuffling, dropout (overrides train.seed)")
       ->check(CLI::Range(std::int64_t{0}, bcnn::max_seed));

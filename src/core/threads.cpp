@@ -94,6 +94,16 @@ void apply(int n) {
 
 }  // namespace
 
+int default_threads(int usable, int machine, int processes) {
+  if (processes > 1 && usable >= machine) usable /= processes;  // unbound ranks share the machine
+  return std::max(1, usable);
+}
+
+int default_threads(int processes) {
+  const int machine = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return default_threads(static_cast<int>(usable_cpus().size()), machine, processes);
+}
+
 CpuTimes parse_cpu_times(const std::string& proc_stat, const std::vector<int>& cpus) {
   CpuTimes times;
   std::istringstream lines(proc_stat);

@@ -1,7 +1,7 @@
 #pragma once
 // How many OpenMP threads bcnn computes with, and how that follows the load of the machine.
 //
-// --threads N (0: every core) sets the most threads bcnn uses. While other processes keep cores
+// --threads N (0: default_threads()) sets the most threads bcnn uses. While other processes keep cores
 // busy, bcnn uses fewer: the threads of a parallel region wait for each other at its end, and a
 // thread that shares its core with another process is descheduled for whole time slices while
 // the others spin at the barrier (libgomp spins 300,000 iterations before sleeping). With one of
@@ -73,6 +73,13 @@ class ShardThreadScope {
  private:
   int previous_;
 };
+
+// What --threads 0 means: the cores this process may use (its CPU affinity), shared among the
+// `processes` processes of one job on this machine (an MPI job's ranks) when they are not bound to
+// cores of their own (each one's affinity is every core). At least 1.
+int default_threads(int processes = 1);
+// The same from the numbers: `usable` cores in the affinity mask out of `machine` cores.
+int default_threads(int usable, int machine, int processes);
 
 // Busy and total jiffies of the CPUs listed, from the text of /proc/stat ("cpuN user nice system
 // idle iowait irq softirq steal ..."): busy is everything but idle and iowait.

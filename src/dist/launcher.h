@@ -6,4 +6,8 @@ namespace bcnn {
 
 bool launched_by_mpi();
 
+// The processes of this MPI job on this machine (Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE, MPICH's
+// MPI_LOCALNRANKS); 1 without a launcher.
+int local_ranks();
+
 }  // namespace bcnn

@@ -2,10 +2,11 @@
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "data/dataset.h"
+#include "dist/launcher.h"
 #include "net/json_reader.h"
 #include "train/memory_estimate.h"
 
@@ -94,7 +95,8 @@ TrainConfig make_train_config(const nlohmann::json& config, const std::string& o
   if (c.train.shards > c.train.batch)
     throw Error(origin + ": /train/shards: expected at most the batch (" + std::to_string(c.train.batch) +
                 "): every shard needs at least one image, found " + std::to_string(c.train.shards));
-  if (c.train.threads == 0) c.train.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // 0: the cores this process may use; under mpirun, the cores of this machine shared by its ranks.
+  if (c.train.threads == 0) c.train.threads = default_threads(local_ranks());
   require_training_memory(*c.network, c.train, origin);
   c.network->allocate();
   c.resolved = c.network->description();

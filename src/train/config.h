@@ -28,7 +28,7 @@ struct TrainSpec {
   int batch = 128;
   bool drop_last = false;  // skip each epoch's last batch when it is partial (PyTorch's DataLoader option)
   std::uint64_t seed = 1;
-  int threads = 0;  // 0: every core
+  int threads = 0;  // 0: the cores this process may use (default_threads)
   // Shards of every batch (data-parallel within one process: the equivalent of as many MPI ranks);
   // each runs on threads / shards threads.
   int shards = 1;

@@ -297,11 +297,12 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
       preparation += ", random crops (padding " + std::to_string(spec.augment.crop_padding) + ")";
     if (spec.augment.flip) preparation += ", random flips";
     std::fprintf(stderr,
-                 "data: %s, %d training / %d validation / %d test images%s; %d steps per epoch, %d threads%s, "
+                 "data: %s, %d training / %d validation / %d test images%s; %d steps per epoch, %d thread%s%s%s, "
                  "OpenBLAS %s kernels\n",
                  spec.dataset.c_str(), N, split.validation.size(), test.size(), preparation.c_str(), steps_per_epoch,
-                 spec.threads, adaptive_threads() && spec.threads > 1 ? " (fewer while other processes load the cores)"
-                                                                      : "",
+                 spec.threads, spec.threads == 1 ? "" : "s",
+                 comm ? (" per rank on " + std::to_string(comm->size()) + " MPI ranks").c_str() : "",
+                 adaptive_threads() && spec.threads > 1 ? " (fewer while other processes load the cores)" : "",
                  blas_kernels().c_str());
     if (const std::string advice = blas_kernel_advice(); !advice.empty()) spdlog::info("{}", advice);
   }

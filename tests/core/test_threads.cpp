@@ -91,6 +91,16 @@ TEST_CASE("threads: the thread count for the load leaves a quarter of a core of 
   CHECK(bcnn::threads_for_load(1, 2, 0.0) == 1);
 }
 
+TEST_CASE("threads: --threads 0 is the cores the process may use, shared by the unbound ranks of a machine") {
+  CHECK(bcnn::default_threads(8, 8, 1) == 8);   // one process, every core
+  CHECK(bcnn::default_threads(3, 8, 1) == 3);   // taskset to 3 cores
+  CHECK(bcnn::default_threads(8, 8, 4) == 2);   // 4 unbound ranks share 8 cores
+  CHECK(bcnn::default_threads(2, 2, 2) == 1);   // mpirun -np 2 --bind-to none on 2 cores
+  CHECK(bcnn::default_threads(2, 8, 4) == 2);   // ranks bound to 2 cores each keep their own
+  CHECK(bcnn::default_threads(2, 2, 3) == 1);   // more ranks than cores: 1 thread each
+  CHECK(bcnn::default_threads(1) >= 1);
+}
+
 TEST_CASE("threads: /proc/stat is read per usable CPU, busy time without idle and iowait") {
   const std::string text =
       "cpu  900 900 900 900 900 900 900 900 0 0\n"  // the machine's sum: ignored
