@@ -8,7 +8,8 @@
 #
 # Usage: bench/mpi_scaling.sh [--epochs N] [--data DIR] [--out DIR] CONFIG...
 # Needs the Release build with Open MPI (scripts/setup.sh) and the data (datasets/fetch_mnist.sh).
-# Environment: BUILD_DIR (build), PYTHON (/usr/bin/python3, with h5py).
+# Environment: BUILD_DIR (build), PYTHON (/usr/bin/python3, with h5py), MPI_BTL (tcp: TCP over
+# loopback instead of shared memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,10 @@ done
 [ ${#configs[@]} -gt 0 ] || { echo "usage: bench/mpi_scaling.sh [--epochs N] [--data DIR] [--out DIR] CONFIG..." >&2; exit 2; }
 train=$build_dir/apps/bcnn-train
 command -v mpirun >/dev/null || { echo "mpi_scaling: mpirun not found (apt-get install openmpi-bin libopenmpi-dev)" >&2; exit 1; }
-mpirun_args=(--oversubscribe --bind-to none --mca btl self,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+# Open MPI's own choice of transport: shared memory between the ranks of one machine. MPI_BTL=tcp
+# measures TCP over loopback instead (as the tests run).
+mpirun_args=(--oversubscribe --bind-to none)
+[ "${MPI_BTL:-}" = tcp ] && mpirun_args+=(--mca btl self,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
 [ "$(id -u)" -eq 0 ] && mpirun_args=(--allow-run-as-root "${mpirun_args[@]}")
 
 mkdir -p "$out"

@@ -216,13 +216,14 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
         ck.training.is_object() && ck.training.contains("ranks") && ck.training.at("ranks").is_number_integer()
             ? ck.training.at("ranks").get<int>()
             : 1;
-    const ShardLayout then = shard_layout(ck.config.is_object() ? ck.config.value("train", nlohmann::json()) : nlohmann::json(),
-                                          checkpoint_ranks);
+    const nlohmann::json checkpoint_train =
+        ck.config.is_object() ? ck.config.value("train", nlohmann::json()) : nlohmann::json();
+    const ShardLayout then = shard_layout(checkpoint_train, checkpoint_ranks);
     const ShardLayout now = shard_layout(config.resolved["train"], comm ? comm->size() : 1);
     if (then != now)
       spdlog::warn("{}: resuming on {} ({} in the checkpoint): the same batches, data order, augmentation, dropout "
-                   "and schedule; the sums over shards and threads round differently from the run on {}",
-                   ck_path, now.text(), then.text(), then.text());
+                   "and schedule; only the sums over shards and threads round differently",
+                   ck_path, now.text(), then.text());
     if (!diff.empty() && !options.allow_changed_resume)
       throw Error(ck_path + ": --resume would not continue the run exactly; it differs from the checkpoint in " +
                   joined(diff, "; ") + ". Resume with the checkpoint's settings (its config is stored in it; see " +
