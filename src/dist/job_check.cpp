@@ -17,14 +17,22 @@ std::string file_fingerprint(const std::string& path) {
   return bytes_fingerprint(bytes.data(), bytes.size());
 }
 
-void check_same_job(Communicator& comm, const nlohmann::json& resolved_config, const std::string& data_fingerprint) {
+void check_same_job(Communicator& comm, const nlohmann::json& resolved_config, const std::string& data_fingerprint,
+                    const std::string& startup_error) {
   // The data's path may differ between machines; its contents are compared by their fingerprint.
   nlohmann::json config = resolved_config;
   if (config.contains("train") && config["train"].is_object()) config["train"].erase("data");
   const nlohmann::json mine = {{"binary", file_fingerprint("/proc/self/exe")},
                                {"config", config},
-                               {"data", data_fingerprint}};
-  const std::vector<std::string> all = comm.gather(mine.dump());
+                               {"data", data_fingerprint},
+                               {"error", startup_error}};
+  const std::vector<std::string> all =
+      comm.gather(mine.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    const std::string error = nlohmann::json::parse(all[r]).at("error").get<std::string>();
+    if (error.empty()) continue;
+    throw Error(r == 0 ? error : "rank " + std::to_string(r) + " of the MPI job cannot start: " + error);
+  }
   const nlohmann::json first = nlohmann::json::parse(all[0]);
   for (std::size_t r = 1; r < all.size(); ++r) {
     const nlohmann::json other = nlohmann::json::parse(all[r]);

@@ -153,12 +153,21 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   if (spec.distill && !options.teacher)
     throw Error(config.origin + ": /train/distill: expected --teacher MODEL.h5 (the model whose soft targets the " +
                 "network learns), found none");
+  // What each rank reads for itself. Under MPI a rank that cannot read it does not fail alone: the
+  // ranks compare their start (check_same_job) and rank 0 names the rank and its error.
   std::optional<Teacher> teacher;
-  if (options.teacher) teacher.emplace(*options.teacher, config);
-  Dataset full = load_dataset(spec.dataset, spec.data_dir, Split::train);
-  Dataset test = load_dataset(spec.dataset, spec.data_dir, Split::test);
-  const std::string data_fingerprint = run_data_fingerprint(full, test);
-  if (comm) check_same_job(*comm, config.resolved, data_fingerprint);
+  Dataset full, test;
+  std::string data_fingerprint, startup_error;
+  try {
+    if (options.teacher) teacher.emplace(*options.teacher, config);
+    full = load_dataset(spec.dataset, spec.data_dir, Split::train);
+    test = load_dataset(spec.dataset, spec.data_dir, Split::test);
+    data_fingerprint = run_data_fingerprint(full, test);
+  } catch (const std::exception& e) {
+    if (!comm) throw;
+    startup_error = e.what();
+  }
+  if (comm) check_same_job(*comm, config.resolved, data_fingerprint, startup_error);
   if (full.sample_shape() != net.input_shape())
     throw Error(config.origin + ": /input: expected the shape of " +
                 spec.dataset + " images " + shape_string(full.sample_shape()) + ", found " +

@@ -218,7 +218,7 @@ TEST_CASE("mpirun: ranks with different configurations are named at start-up, no
   CHECK_FALSE(std::filesystem::exists(tmp.file("run")));
 }
 
-TEST_CASE("mpirun: ranks may read their data from different paths; different data is named") {
+TEST_CASE("mpirun: ranks may read their data from different paths; different or unreadable data is named by rank 0") {
   TempDir tmp("mpi-data");
   const std::string data = tmp.file("data"), copy = tmp.file("copy"), other = tmp.file("other");
   write_mnist_fixture(data, 400, 100);
@@ -246,6 +246,17 @@ TEST_CASE("mpirun: ranks may read their data from different paths; different dat
   CHECK(differ.status != 0);
   CHECK(contains(differ.err, "rank 1 of the MPI job differs from rank 0 in its data"));
   CHECK_FALSE(std::filesystem::exists(tmp.file("differ")));
+  // A rank that cannot read its data: rank 0 names it and its error, at once; nothing is written.
+  const auto start = std::chrono::steady_clock::now();
+  ToolResult missing = two_ranks(tmp.file("nowhere"), tmp.file("missing"));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  INFO(missing.err);
+  CHECK(missing.status != 0);
+  CHECK(lines_with(missing.err, "bcnn-train: error: rank 1 of the MPI job cannot start: " + tmp.file("nowhere")).size() ==
+        1);
+  CHECK_FALSE(contains(missing.err, "bcnn-train (rank 1)"));
+  CHECK(seconds < 30);
+  CHECK_FALSE(std::filesystem::exists(tmp.file("missing")));
 }
 
 TEST_CASE("mpirun: a killed rank ends the whole job within 30 s") {
