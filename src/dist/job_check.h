@@ -11,9 +11,10 @@ namespace bcnn {
 
 // First, when a rank could not read its inputs (`startup_error` not empty), throws on every rank
 // "rank R of the MPI job cannot start: ERROR" (rank 0's own error as it is). Then compares every
-// rank's executable (a hash of its bytes), resolved configuration (but for the
-// data's path: each machine may keep its copy elsewhere) and data fingerprint with rank 0's; throws bcnn::Error on every rank naming the first rank that differs
-// and what differs (the configuration's JSON pointers, the binary, the data).
+// rank's executable (a hash of its bytes), resolved configuration (but for the data's path: each
+// machine may keep its copy elsewhere) and data fingerprint with rank 0's; throws bcnn::Error on
+// every rank naming the first rank that differs and what differs (the configuration's JSON
+// pointers, the binary, the data).
 void check_same_job(Communicator& comm, const nlohmann::json& resolved_config, const std::string& data_fingerprint,
                     const std::string& startup_error = "");
 

@@ -39,7 +39,7 @@ std::unique_ptr<bcnn::Network> trained_like(const nlohmann::json& config) {
 
 }  // namespace
 
-TEST_CASE("compress: --block replaces the layers at least a block wide; the rest keep their parameters") {
+TEST_CASE("compress: --block replaces the layers at least a block wide, the rest keep their parameters") {
   auto source = trained_like(dense_cnn());
   bcnn::CompressOptions options;
   options.block = 4;

@@ -62,7 +62,7 @@ TEST_CASE("blas: gemm and cgemm agree with a double-precision product, with what
   CHECK(worst_complex < 1e-5);
 }
 
-TEST_CASE("blas: the kernels follow OPENBLAS_CORETYPE; without it an AVX-512 CPU runs AVX-512 kernels or is told how") {
+TEST_CASE("blas: the kernels follow OPENBLAS_CORETYPE, without it an AVX-512 CPU runs AVX-512 kernels or is told how") {
   const std::string kernels = bcnn::blas_kernels();
   INFO("kernels in use: " << kernels);
   REQUIRE(!kernels.empty());

@@ -118,7 +118,7 @@ TEST_CASE("threads: /proc/stat is read per usable CPU, busy time without idle an
   CHECK(bcnn::parse_cpu_times(text, {5}).total == 0);
 }
 
-TEST_CASE("threads: BCNN_ADAPTIVE_THREADS=0 keeps the configured count; the count in use stays in 1 .. configured") {
+TEST_CASE("threads: BCNN_ADAPTIVE_THREADS=0 keeps the configured count, the count in use stays in 1 .. configured") {
   {
     ScopedEnv off("BCNN_ADAPTIVE_THREADS", "0");
     bcnn::set_threads(2);

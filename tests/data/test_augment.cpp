@@ -70,7 +70,7 @@ TEST_CASE("normalize: (x - mean[c]) / std[c] per channel, in float32") {
   CHECK(contains(error_message([&] { bcnn::normalize_images(images, two); }), "2 channels"));
 }
 
-TEST_CASE("normalize: a dataset's description says so; the stored config gives it back") {
+TEST_CASE("normalize: a dataset's description says so, the stored config gives it back") {
   bcnn::Dataset d;
   d.images.resize(1, {3, 1, 1});
   d.images[0] = 0.5f;

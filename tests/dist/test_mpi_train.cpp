@@ -67,7 +67,7 @@ std::vector<float> params_of(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("mpirun -np 2 bcnn-train: the bits of one process with 2 shards; rank 1 stays quiet") {
+TEST_CASE("mpirun -np 2 bcnn-train: the bits of one process with 2 shards, rank 1 stays quiet") {
   TempDir tmp("mpi-train");
   const std::string data = tmp.file("data");
   write_mnist_fixture(data, 400, 100);
@@ -229,7 +229,7 @@ TEST_CASE("mpirun: ranks with different configurations are named at start-up, no
   CHECK_FALSE(std::filesystem::exists(tmp.file("run")));
 }
 
-TEST_CASE("mpirun: ranks may read their data from different paths; different or unreadable data is named by rank 0") {
+TEST_CASE("mpirun: ranks may read their data from different paths, different or unreadable data is named by rank 0") {
   TempDir tmp("mpi-data");
   const std::string data = tmp.file("data"), copy = tmp.file("copy"), other = tmp.file("other");
   write_mnist_fixture(data, 400, 100);

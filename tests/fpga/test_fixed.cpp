@@ -592,7 +592,7 @@ void check_arithmetic(mismatch_log& log) {
 
 }  // namespace
 
-TEST_CASE("fixed: +, -, * exact with ap_fixed result types; compound assignment; comparisons") {
+TEST_CASE("fixed: +, -, * exact with ap_fixed result types, compound assignment, comparisons") {
   mismatch_log log;
   check_arithmetic<5, 2, 5, 2>(log);
   check_arithmetic<6, 3, 4, -1>(log);

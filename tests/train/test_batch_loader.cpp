@@ -142,7 +142,7 @@ TEST_CASE("batch loader: the double-buffered loader gives exactly the batches of
   }
 }
 
-TEST_CASE("batch loader: asking past the end of the epoch is an error; the loader can start again") {
+TEST_CASE("batch loader: asking past the end of the epoch is an error, the loader can start again") {
   const bcnn::Dataset data = coded_dataset(10);
   for (bool prefetch : {false, true}) {
     CAPTURE(prefetch);

@@ -52,7 +52,7 @@ void check_same_checkpoint(const std::string& path_a, const std::string& path_b)
 
 }  // namespace
 
-TEST_CASE("train: the same seed and threads give bit-identical models; another seed does not") {
+TEST_CASE("train: the same seed and threads give bit-identical models, another seed does not") {
   TempDir tmp("train-repro");
   const std::string data = tmp.file("data");
   write_mnist_fixture(data, 600, 200);
