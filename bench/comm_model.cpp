@@ -9,6 +9,7 @@
 
 #include "bench_common.h"
 #include "core/threads.h"
+#include "dist/sharded_step.h"
 #include "layers/softmax_cross_entropy.h"
 #include "train/config.h"
 #include "train/optimizer.h"
@@ -79,7 +80,7 @@ Traffic traffic(const Measured& m, int n, std::int64_t bucket_values) {
   std::vector<double> vectors{1, 2};
   for (int c : m.batchnorm_channels) vectors.insert(vectors.end(), {c + 1.0, static_cast<double>(c), 2.0 * c});
   for (double v : vectors) {
-    if (v * ranks * 8 > 16384) {
+    if (v * ranks * 8 > static_cast<double>(bcnn::whole_sum_limit_bytes)) {
       t.small_bytes += 2.0 * (ranks - 1) / ranks * 8.0 * v;
       t.small_messages += 2.0 * (ranks - 1);
     } else {
@@ -121,13 +122,13 @@ int main(int argc, char** argv) {
         const nlohmann::json network = dense ? dense_twin(config) : config;
         if (dense && network == config) continue;  // already dense
         const Measured m = measure(network, path, batch, steps);
-        const Traffic at_largest = traffic(m, ranks.back(), 1 << 16);
+        const Traffic at_largest = traffic(m, ranks.back(), bcnn::ShardedStep::bucket_values);
         std::printf("| %s | %s | %lld | %.2f (at %d ranks) | %.1f |", std::filesystem::path(path).filename().c_str(),
                     dense ? "dense twin" : "as configured", static_cast<long long>(m.params),
                     (at_largest.gradient_bytes + at_largest.small_bytes) / 1e6, ranks.back(), m.step_ms);
         for (int n : ranks)
           for (double g : gbits) {
-            const Traffic t = traffic(m, n, 1 << 16);
+            const Traffic t = traffic(m, n, bcnn::ShardedStep::bucket_values);
             const double bytes_per_ms = g * 1e9 / 8 / 1e3;
             const double gradient_ms = t.gradient_bytes / bytes_per_ms + t.gradient_messages * latency_us / 1e3;
             const double small_ms = t.small_bytes / bytes_per_ms + t.small_messages * latency_us / 1e3;

@@ -9,6 +9,10 @@
 
 namespace bcnn {
 
+// A sum of doubles whose copies from all ranks fit in this many bytes goes whole from every rank to
+// every rank; a longer one by reduce-scatter + all-gather, as the gradients (the same bits).
+inline constexpr std::size_t whole_sum_limit_bytes = 1 << 14;
+
 class Communicator {
  public:
   virtual ~Communicator() = default;

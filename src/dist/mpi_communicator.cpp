@@ -44,7 +44,7 @@ class MpiCommunicator final : public Communicator {
   // to every rank (one message each, latency-bound anyway); a long one (batchnorm sums over many
   // channels at many ranks) as the gradients. Both add in rank order: the same bits.
   void sum(std::span<double> values) override {
-    if (values.size() * static_cast<std::size_t>(size_) * sizeof(double) > all_gather_limit) {
+    if (values.size() * static_cast<std::size_t>(size_) * sizeof(double) > whole_sum_limit_bytes) {
       reduce_scatter_all_gather(values, MPI_DOUBLE, received_doubles_);
       return;
     }
@@ -88,9 +88,6 @@ class MpiCommunicator final : public Communicator {
       texts.push_back(all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
     return texts;
   }
-
-  // Every rank's vector to every rank below this many bytes in all (per rank received).
-  static constexpr std::size_t all_gather_limit = 1 << 14;
 
   // A reduce-scatter in which rank r adds chunk r of every rank's values in rank order, then an
   // all-gather of the sums: each rank sends and receives 2 (size - 1) / size of the buffer, as a
