@@ -332,11 +332,24 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     if (teacher) summary["teacher"] = teacher->path();
     return summary;
   };
+  // Under MPI rank 0 may be ended inside a collective when another rank dies (the launcher sends
+  // SIGTERM, then SIGKILL a second later), before it reaches a step boundary: its signal handler
+  // then says at once where the run can continue from.
+  auto set_job_end_notice = [&](const std::string& checkpoint, std::int64_t step) {
+    if (!comm || !writer) return;
+    const std::string where = checkpoint.empty() ? std::string("no checkpoint was written yet")
+                                                 : "the last complete checkpoint is " + checkpoint + " (step " +
+                                                       std::to_string(step) + "): continue with --resume " + checkpoint;
+    set_interrupt_notice("bcnn-train",
+                         "the MPI job is ending (a rank has failed, or the job was cancelled); " + where + "\n");
+  };
+  set_job_end_notice(options.resume ? *options.resume : std::string(), state.step);
   auto save_checkpoint = [&]() {
     if (!writer) return;
     prepare_out_dir();
     nlohmann::json summary = training_summary();
     save_model(checkpoint_path, {&net, config.resolved, summary, nullptr, &optimizer, &state});
+    set_job_end_notice(checkpoint_path, state.step);
   };
 
   // train.shards: the batch split over replicas on threads of their own (dist/sharded_step.h),

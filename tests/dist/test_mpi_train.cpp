@@ -286,10 +286,10 @@ TEST_CASE("mpirun: a killed rank ends the whole job within 30 s") {
                                std::string("--out"), tmp.file("run")})
     args.push_back(s);
   BackgroundTool job(BCNN_MPIEXEC, args, tmp.str());
-  // Wait until the run has written its first files (both ranks are training), then kill rank 1.
-  for (int i = 0; i < 600 && !std::filesystem::exists(tmp.file("run") + "/metrics.jsonl"); ++i)
+  // Wait until the run has written its first checkpoint (both ranks are training), then kill rank 1.
+  for (int i = 0; i < 600 && !std::filesystem::exists(tmp.file("run") + "/checkpoint.h5"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  REQUIRE(std::filesystem::exists(tmp.file("run") + "/metrics.jsonl"));
+  REQUIRE(std::filesystem::exists(tmp.file("run") + "/checkpoint.h5"));
   ToolResult kill = run_tool("/bin/sh",
                              {"-c", "for p in $(pgrep -f bcnn-train); do "
                                     "if tr '\\0' '\\n' < /proc/$p/environ | grep -qx BCNN_TEST_VICTIM=1; then "
@@ -303,11 +303,17 @@ TEST_CASE("mpirun: a killed rank ends the whole job within 30 s") {
   INFO(r.err);
   CHECK(r.status != 0);
   CHECK(seconds < 30);
-  // The message names the rank and how it ended (Open MPI's launcher says it).
+  // Open MPI's launcher names the rank and how it ended; rank 0, ended by the launcher while it
+  // waits for the dead rank, says where the run can continue from.
   CHECK(contains(r.err, "process rank 1"));
   CHECK(contains(r.err, "exited on signal 9"));
-  // The checkpoint, when there is one, is whole (written atomically): it loads.
-  if (std::filesystem::exists(tmp.file("run") + "/checkpoint.h5"))
-    CHECK_NOTHROW(bcnn::load_model(tmp.file("run") + "/checkpoint.h5"));
+  const std::string checkpoint = tmp.file("run") + "/checkpoint.h5";
+  const std::vector<std::string> notice = lines_with(r.err, "bcnn-train: SIGTERM: the MPI job is ending");
+  REQUIRE(notice.size() == 1);
+  CHECK_FALSE(contains(r.err, "bcnn-train (rank"));
+  // The checkpoint it names (there was one before the kill) is whole, written atomically: it loads.
+  CHECK(contains(notice[0], "the last complete checkpoint is " + checkpoint + " (step "));
+  CHECK(contains(notice[0], "continue with --resume " + checkpoint));
+  CHECK_NOTHROW(bcnn::load_model(checkpoint));
 }
 #endif
