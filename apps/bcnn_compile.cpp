@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/tool_main.h"
+#include "core/version.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "hls/estimate.h"
@@ -63,6 +64,7 @@ std::string known_parts() {
 int main(int argc, char** argv) {
   CLI::App app{"Compile a trained bcnn model into a Vitis HLS project (firmware, test bench, host, reports)",
                "bcnn-compile"};
+  app.set_version_flag("--version", bcnn::tool_version_line(app.get_name()));
   std::string model_path, output_dir;
   std::string part_name = "xczu7ev-ffvc1156-2-e";
   double clock_ns = 5.0;

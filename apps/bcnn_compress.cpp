@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/threads.h"
 #include "core/tool_main.h"
+#include "core/version.h"
 #include "eval/evaluate.h"
 #include "eval/model_data.h"
 #include "io/model_file.h"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Make a trained dense model block-circulant: each dense and conv2d layer becomes bc_dense or "
                "bc_conv2d with the nearest block-circulant weight",
                "bcnn-compress"};
+  app.set_version_flag("--version", bcnn::tool_version_line(app.get_name()));
   std::string model_path, out_path;
   bcnn::CompressOptions options;
   std::vector<std::string> layer_blocks;

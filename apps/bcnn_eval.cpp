@@ -14,6 +14,7 @@
 #include "core/stale_temp_files.h"
 #include "core/threads.h"
 #include "core/tool_main.h"
+#include "core/version.h"
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "eval/evaluate.h"
@@ -84,6 +85,7 @@ Throughput measure_single(bcnn::Network& net, const bcnn::Dataset& data, int sam
 
 int main(int argc, char** argv) {
   CLI::App app{"Evaluate a bcnn model: accuracy, confusion matrix, costs, throughput", "bcnn-eval"};
+  app.set_version_flag("--version", bcnn::tool_version_line(app.get_name()));
   std::string model_path;
   std::optional<std::string> data_dir;
   int threads = 0, batch = 256, latency_samples = 1000;

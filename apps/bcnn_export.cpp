@@ -5,12 +5,14 @@
 #include <cstdio>
 
 #include "core/tool_main.h"
+#include "core/version.h"
 #include "io/model_file.h"
 #include "onnx/onnx_export.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Export a bcnn model as ONNX (opset 13): block-circulant layers as their dense equivalents",
                "bcnn-export"};
+  app.set_version_flag("--version", bcnn::tool_version_line(app.get_name()));
   std::string model_path, out_path;
   app.add_option("model", model_path, "bcnn model (best.h5, last.h5, a checkpoint, bcnn-compress's output)")->required();
   app.add_option("-o,--output", out_path, "The ONNX model to write (.onnx)")->required();

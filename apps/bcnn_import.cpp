@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/tool_main.h"
+#include "core/version.h"
 #include "data/dataset.h"
 #include "io/model_file.h"
 #include "onnx/onnx_import.h"
@@ -13,6 +14,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"Import an ONNX model (Gemm, Conv, Relu, pools, BatchNormalization, Flatten, Dropout) as a bcnn model",
                "bcnn-import"};
+  app.set_version_flag("--version", bcnn::tool_version_line(app.get_name()));
   std::string onnx_path, out_path;
   bcnn::OnnxImportOptions options;
   std::vector<double> mean, stddev;

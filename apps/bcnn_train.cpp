@@ -12,6 +12,7 @@
 #include "core/interrupt.h"
 #include "core/log.h"
 #include "core/tool_main.h"
+#include "core/version.h"
 #include "dist/communicator.h"
 #include "dist/launcher.h"
 #include "train/trainer.h"
@@ -21,6 +22,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a dense or block-circulant network described by a JSON file", "bcnn-train"};
+  app.set_version_flag("--version", bcnn::tool_version_line(app.get_name()));
   std::string config_path;
   bcnn::TrainOverrides overrides;
   bcnn::TrainOptions options;

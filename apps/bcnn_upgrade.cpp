@@ -9,12 +9,14 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/tool_main.h"
+#include "core/version.h"
 #include "io/model_upgrade.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Rewrite a bcnn model or checkpoint file of the first layout (HDF5's earliest format, no checksums) "
                "in the current layout, which bcnn-train, bcnn-eval and bcnn-compile read",
                "bcnn-upgrade"};
+  app.set_version_flag("--version", bcnn::tool_version_line(app.get_name()));
   std::string input, output;
   double timeout_s = 600;
   bool force = false;
