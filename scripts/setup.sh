@@ -8,7 +8,8 @@ packages=(build-essential cmake pkg-config git ca-certificates
           libfftw3-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libhdf5-dev doctest-dev
           libopenblas-dev zlib1g-dev libomp-dev python3 python3-numpy python3-h5py
           libonnx-dev libprotobuf-dev python3-torch python3-onnx
-          openmpi-bin libopenmpi-dev)
+          openmpi-bin libopenmpi-dev
+          librsvg2-bin help2man file)
 # shellcheck source=scripts/apt_packages.sh
 source scripts/apt_packages.sh
 install_missing setup "${packages[@]}"
