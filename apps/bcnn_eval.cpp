@@ -19,10 +19,12 @@
 #include "data/normalize.h"
 #include "eval/evaluate.h"
 #include "eval/model_data.h"
+#include "io/durable_file.h"
 #include "io/model_file.h"
 #include "io/npy.h"
 #include "eval/fixed_eval.h"
 #include "hls/csim.h"
+#include "plot/evaluation_pictures.h"
 #include "quant/quantize.h"
 #include "train/config.h"
 
@@ -81,6 +83,15 @@ Throughput measure_single(bcnn::Network& net, const bcnn::Dataset& data, int sam
   return t;
 }
 
+// Writes each picture into `dir` (made when missing), each file whole or not at all.
+void write_pictures(const std::string& dir, const std::vector<bcnn::plot::Picture>& pictures) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw bcnn::Error(dir + ": cannot create the --svg directory (" + ec.message() + ")");
+  bcnn::remove_stale_temp_files(dir);
+  for (const auto& picture : pictures) bcnn::write_file_atomically(dir + "/" + picture.file_name, picture.svg);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,6 +107,7 @@ int main(int argc, char** argv) {
   int weight_width = 18;
   std::vector<std::string> layer_precision;
   std::optional<std::string> hls_dir;
+  std::optional<std::string> svg_dir;
   app.add_option("model", model_path, "Model file (best.h5, last.h5 or a checkpoint)")->required();
   app.add_option("--data", data_dir, "Dataset directory (default: the model's train.data)");
   app.add_option("--threads", threads, "Threads (0 = all cores)")->check(CLI::Range(0, 1024));
@@ -117,6 +129,10 @@ int main(int argc, char** argv) {
                  "fixed-point emulation of the same formats, image by image (implies --fixed)");
   app.add_option("--layer-precision", layer_precision,
                  "With --fixed: layer.field=ap_fixed<W,I,Q,O> (fields in, out, spec, weight, acc, ifft, bias, twiddle)");
+  app.add_option("--svg", svg_dir,
+                 "Write pictures into this directory: confusion.svg (confusion matrix, per-class accuracy), "
+                 "layers.svg (parameters and time per layer), with --fixed or --hls fixed.svg (fixed point "
+                 "against float)");
   app.add_flag("--json", as_json, "Print one JSON object on stdout instead of the report");
   try {
     app.parse(argc, argv);
@@ -135,6 +151,7 @@ int main(int argc, char** argv) {
     const bcnn::Normalization normalization =
         bcnn::stored_normalization(model.config, model_path, net.input_shape().empty() ? 1 : net.input_shape()[0]);
 
+    std::optional<bcnn::plot::LogitPairs> fixed_pairs;
     std::vector<float> logits;
     bcnn::EvalResult r = bcnn::evaluate(net, test, batch, logits_path ? &logits : nullptr);
     if (logits_path) {
@@ -197,6 +214,7 @@ int main(int argc, char** argv) {
       }
       bcnn::QuantizedModel qmodel = bcnn::quantize_model(model, qopt);
       bcnn::FixedEvalResult fr = bcnn::evaluate_fixed(qmodel, &net, test);
+      fixed_pairs = bcnn::plot::LogitPairs{fr.float_logits, fr.fixed_logits};
       if (hls_dir) {
         bcnn::CsimResult cs = bcnn::run_project_csim(*hls_dir, qmodel, test, fr.images, fr.logits_raw, bcnn::threads());
         out["hls"] = {{"project", *hls_dir},
@@ -214,6 +232,10 @@ int main(int argc, char** argv) {
                       {"max_logit_error", fr.max_logit_error},
                       {"images", fr.images},
                       {"seconds", fr.seconds}};
+    }
+    if (svg_dir) {
+      bcnn::plot::LogitPairs* pairs = fixed_pairs ? &*fixed_pairs : nullptr;
+      write_pictures(*svg_dir, bcnn::plot::evaluation_pictures(out, pairs));
     }
     if (as_json) {
       std::printf("%s\n", out.dump(2).c_str());

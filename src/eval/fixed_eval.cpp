@@ -33,6 +33,10 @@ FixedEvalResult evaluate_fixed(const QuantizedModel& model, Network* float_netwo
   }
 
   const FixedFormat out_format = model.layers.back().out;
+  r.fixed_logits.resize(r.logits_raw.size());
+  for (std::size_t i = 0; i < r.logits_raw.size(); ++i)
+    r.fixed_logits[i] = static_cast<float>(bcnn_hls::to_double(r.logits_raw[i], out_format));
+  if (float_network) r.float_logits.resize(r.logits_raw.size());
   std::vector<int> order(r.images);
   std::iota(order.begin(), order.end(), 0);
   Tensor images;
@@ -50,6 +54,8 @@ FixedEvalResult evaluate_fixed(const QuantizedModel& model, Network* float_netwo
       const int fixed_class = static_cast<int>(std::max_element(raw, raw + C) - raw);
       fixed_correct += fixed_class == labels[b];
       if (!logits) continue;
+      float* float_row = r.float_logits.data() + static_cast<std::size_t>(begin + b) * C;
+      std::copy(logits->sample(b), logits->sample(b) + C, float_row);
       for (int c = 0; c < C; ++c)
         r.max_logit_error = std::max(r.max_logit_error,
                                      std::fabs(bcnn_hls::to_double(raw[c], out_format) - logits->sample(b)[c]));

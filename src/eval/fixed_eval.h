@@ -18,6 +18,9 @@ struct FixedEvalResult {
   double agreement = 0;         // fraction of images where both predict the same class
   double max_logit_error = 0;   // largest |fixed logit - float logit|
   std::vector<std::int64_t> logits_raw;  // images x classes, in the last layer's output format
+  // images x classes in real units: the fixed-point logits, and the float model's (empty without
+  // a float network)
+  std::vector<float> fixed_logits, float_logits;
   double seconds = 0;
 };
 

@@ -27,6 +27,7 @@
 #include "hw/registry.h"
 #include "hw/resources.h"
 #include "hw/template_writer.h"
+#include "plot/hardware_pictures.h"
 #include "quant/emulator.h"
 
 namespace bcnn {
@@ -820,6 +821,8 @@ ProjectSummary write_project(const ProjectSpec& spec) {
     w.write("tb_data/labels.txt", tb.files.labels);
     w.write("report.json", report_json(spec, tb));
     w.write("report.md", report_md(spec, tb));
+    w.write("report_resources.svg", plot::resources_svg(*spec.estimate));
+    w.write("report_pipeline.svg", plot::pipeline_svg(*spec.estimate));
     w.write("README.md", readme(spec, tb));
     summary.files = w.files();
     summary.tb_images = tb.images;

@@ -1,6 +1,8 @@
 #pragma once
 // A run's output directory (--out): which files make a run, refusing to overwrite one, and
 // bringing its metrics.jsonl back to a checkpoint's epoch when the run resumes.
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -19,5 +21,9 @@ std::vector<std::string> existing_run_files(const std::string& dir);
 // integer "epoch" (a line torn by a kill) are dropped with a warning naming the file and the line.
 // Returns the number of rows kept.
 int truncate_metrics(const std::string& source, const std::string& path, int completed_epochs);
+
+// The rows of a metrics.jsonl in epoch order, one per epoch (the last of a repeated epoch), torn
+// lines dropped with a warning as above; an unreadable file is a bcnn::Error naming it.
+std::vector<nlohmann::json> read_metrics(const std::string& path);
 
 }  // namespace bcnn

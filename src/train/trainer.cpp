@@ -25,6 +25,7 @@
 #include "io/durable_file.h"
 #include "io/model_file.h"
 #include "layers/softmax_cross_entropy.h"
+#include "plot/training_curves.h"
 #include "train/batch_loader.h"
 #include "train/init_from_model.h"
 #include "train/memory_estimate.h"
@@ -264,6 +265,8 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
   const std::string metrics_path = (out / "metrics.jsonl").string();
   const std::string checkpoint_path = (out / "checkpoint.h5").string();
   bool out_ready = false;
+  const std::string curves_title =
+      std::filesystem::path(config.origin).filename().string() + " trained into " + options.out_dir;
   // The epochs the checkpoint had completed: the output directory is prepared lazily, at the first
   // save, when state.epoch may already count the epoch this run just finished.
   const int resumed_epochs = state.epoch;
@@ -504,6 +507,9 @@ TrainReport train(TrainConfig& config, const TrainOptions& options) {
     if (!writer) continue;  // the other ranks hold the same state and go on to the next epoch
     prepare_out_dir();
     append_line_durably(metrics_path, row.dump());
+    // The picture of every row so far (a resumed run's earlier epochs included), replaced whole.
+    write_file_atomically((out / "curves.svg").string(),
+                          plot::training_curves_svg({curves_title, read_metrics(metrics_path)}));
     std::fprintf(stderr,
                  "epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%  lr %.2e  %.1fs  %.0f img/s%s\n",
                  state.epoch, spec.epochs, train_loss, 100 * train_acc, val.mean_loss, 100 * val.accuracy, lr_now,

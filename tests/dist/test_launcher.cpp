@@ -52,7 +52,7 @@ TEST_CASE("launcher: Slurm's tasks per node, by node") {
   CHECK(bcnn::slurm_tasks_on_node("x", 0) == 0);
 }
 
-TEST_CASE("launcher: mpirun, MPICH and srun --mpi=pmix are MPI launches; one process or plain Slurm is not") {
+TEST_CASE("launcher: mpirun, MPICH and srun --mpi=pmix are MPI launches, one process or plain Slurm is not") {
   {
     LauncherEnvironment none({});
     CHECK_FALSE(bcnn::launched_by_mpi());
