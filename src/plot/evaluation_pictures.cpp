@@ -14,7 +14,7 @@ namespace {
 
 // At most this many logits in the scatter of fixed against float (every image's logits up to it),
 // so that the picture stays small.
-constexpr std::size_t scatter_points = 4000;
+constexpr std::size_t scatter_points = 2000;
 
 std::string percent(double fraction) {
   char buffer[32];
