@@ -33,14 +33,20 @@ fi
 installed && die "a bcnn package is installed already; remove it first (apt-get remove bcnn)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bcnn-check-package-XXXXXX")
+# The build tree moves aside while the installed tools run, so that nothing of it can be used.
+build_abs=$(realpath "$build_dir")
+aside="$build_abs.aside-$$"
 cleanup() {
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq bcnn >/dev/null || true
   rm -rf "$work"
+  if [ -d "$aside" ]; then mv "$aside" "$build_abs"; fi
 }
 trap cleanup EXIT
 "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
 
-# The installed tools only: no build tree on PATH, and a working directory outside the repository.
+# The installed tools only: no build tree (moved aside), nothing of it on PATH, and a working
+# directory outside the repository.
+mv "$build_abs" "$aside"
 export PATH=/usr/local/bin:/usr/bin:/bin
 cd "$work"
 for tool in bcnn-train bcnn-eval bcnn-compile; do
