@@ -1,10 +1,18 @@
 # A man page per tool (share/man/man1/<tool>.1.gz), written at build time by help2man from the
 # tool's --help and --version (cmake/help2man.cmake); part of ALL when help2man is installed.
+# Not in sanitizer or fuzzing builds: nobody installs them, and their instrumented tools would run
+# at build time. BCNN_MAN_PAGES tells the install test (tests/CMakeLists.txt) whether to expect pages.
+set(BCNN_MAN_PAGES OFF)
+if(BCNN_SANITIZE OR BCNN_FUZZ)
+  message(STATUS "bcnn: no man pages in a sanitizer or fuzzing build")
+  return()
+endif()
 find_program(HELP2MAN_EXECUTABLE help2man)
 if(NOT HELP2MAN_EXECUTABLE)
   message(STATUS "bcnn: no man pages: help2man not found (apt-get install help2man)")
   return()
 endif()
+set(BCNN_MAN_PAGES ON)
 
 set(man_pages "")
 foreach(tool ${BCNN_TOOLS})
