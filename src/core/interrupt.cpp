@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string>
 
+#include "core/write_all.h"
+
 namespace bcnn {
 namespace {
 
@@ -40,16 +42,6 @@ Notice notices[2];
 std::atomic<int> notice_in_use{-1};
 static_assert(std::atomic<int>::is_always_lock_free);
 
-void write_all(const char* text, std::size_t length) {
-  while (length > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, text, length);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    text += n;
-    length -= static_cast<std::size_t>(n);
-  }
-}
-
 extern "C" void on_interrupt(int signal_number) {
   const int saved_errno = errno;
   int none = 0;
@@ -58,10 +50,10 @@ extern "C" void on_interrupt(int signal_number) {
   const int i = notice_in_use.load();
   if (i >= 0 && notices[i].length > 0) {
     const char* name = signal_name(signal_number);
-    write_all(notices[i].tool, notices[i].tool_length);
-    write_all(name, std::strlen(name));
-    write_all(": ", 2);
-    write_all(notices[i].text, notices[i].length);
+    write_all(STDERR_FILENO, notices[i].tool, notices[i].tool_length);
+    write_all(STDERR_FILENO, name, std::strlen(name));
+    write_all(STDERR_FILENO, ": ", 2);
+    write_all(STDERR_FILENO, notices[i].text, notices[i].length);
   }
   errno = saved_errno;
 }

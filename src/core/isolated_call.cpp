@@ -15,20 +15,10 @@
 #include <exception>
 
 #include "core/interrupt.h"
+#include "core/write_all.h"
 
 namespace bcnn {
 namespace {
-
-// In the child: writes everything or gives up (the parent then sees a short result).
-void write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
 
 [[noreturn]] void run_child(int fd, const std::function<std::string()>& work) {
   char tag = 'E';
