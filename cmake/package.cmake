@@ -7,7 +7,7 @@
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME bcnn)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_CONTACT "bcnn maintainers <maintainers@users.noreply.r-seed-567b5a44.example>")
+set(CPACK_PACKAGE_CONTACT "bcnn developers <bcnn-dev@example.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "block-circulant neural networks: training and FPGA (Vitis HLS) compilation")
 # CPack makes each line of this one of the control file's description (Debian wraps at 80).

@@ -82,12 +82,17 @@ void Svg::circle(double cx, double cy, double r, std::string_view fill, std::str
 }
 
 void Svg::text(double x, double y, std::string_view text, const TextStyle& style) {
-  body_ += "<text x=\"" + svg_number(x) + "\" y=\"" + svg_number(y) + "\" font-size=\"" + svg_number(style.size_px) +
-           "\" text-anchor=\"" + xml_escape(style.anchor) + "\" fill=\"" + xml_escape(style.color) + "\"";
-  if (style.bold) body_ += " font-weight=\"bold\"";
-  if (style.rotate_deg != 0)
-    body_ += " transform=\"rotate(" + svg_number(style.rotate_deg) + " " + svg_number(x) + " " + svg_number(y) + ")\"";
-  body_ += ">" + xml_escape(text) + "</text>\n";
+  // Appended piece by piece (GCC 12 warns falsely, -Wrestrict, on "literal" + std::string&&).
+  body_.append("<text x=\"").append(svg_number(x)).append("\" y=\"").append(svg_number(y));
+  body_.append("\" font-size=\"").append(svg_number(style.size_px));
+  body_.append("\" text-anchor=\"").append(xml_escape(style.anchor));
+  body_.append("\" fill=\"").append(xml_escape(style.color)).append("\"");
+  if (style.bold) body_.append(" font-weight=\"bold\"");
+  if (style.rotate_deg != 0) {
+    body_.append(" transform=\"rotate(").append(svg_number(style.rotate_deg)).append(" ").append(svg_number(x));
+    body_.append(" ").append(svg_number(y)).append(")\"");
+  }
+  body_.append(">").append(xml_escape(text)).append("</text>\n");
 }
 
 std::string Svg::str() const {

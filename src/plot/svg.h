@@ -15,8 +15,10 @@ struct Point {
 
 // How a shape is painted: colors are SVG colors ("#1f77b4", "none").
 struct Stroke {
-  std::string color = "none";
-  double width = 1;
+  Stroke(std::string color_ = "none", double width_ = 1, std::string dash_ = {})
+      : color(std::move(color_)), width(width_), dash(std::move(dash_)) {}
+  std::string color;
+  double width;
   std::string dash;  // a stroke-dasharray, e.g. "6 3"; empty: solid
 };
 

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 using namespace bcnn::testing;
 using nlohmann::json;
 
-std::string plot_exe() { return (fs::path(BCNN_TRAIN_EXE).parent_path() / "bcnn-plot").string(); }
+std::string plot_exe() { return BCNN_PLOT_EXE; }
 
 // A tiny run of `epochs` epochs into `out`, with `extra` arguments.
 ToolResult train(const std::string& config, const std::string& out, const std::string& work,
